@@ -1,0 +1,26 @@
+# Licensed under the Apache License, Version 2.0 (the "License"); you may
+# not use this file except in compliance with the License. You may obtain
+# a copy of the License at http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+# WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+
+"""brick's configuration options.
+
+brick never reads a global cfg.CONF.  The embedding service (or brick's
+own command line) creates a :class:`oslo_config.cfg.ConfigOpts`, calls
+:func:`register_opts` on it, and hands it to the objects that need it.
+"""
+
+from brick.conf import opts
+
+
+def register_opts(conf):
+    """Register every brick option group on *conf*.
+
+    :param conf: an :class:`oslo_config.cfg.ConfigOpts` owned by the caller.
+    """
+    for group, options in opts.list_opts():
+        if group.name != 'pool:NAME':  # a template; see brick.conf.pool
+            conf.register_opts(options, group=group)

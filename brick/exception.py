@@ -1,0 +1,162 @@
+# Licensed under the Apache License, Version 2.0 (the "License"); you may
+# not use this file except in compliance with the License. You may obtain
+# a copy of the License at http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+# WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+
+"""Every error brick raises, under one root.
+
+Callers catch :class:`BrickException` for everything, or one family::
+
+    BrickException
+    ├── InvalidInput            bad argument, option, name or size
+    │   ├── InvalidName
+    │   ├── InvalidSize
+    │   ├── InvalidValue
+    │   └── DriverNotFound      (also a NotFound)
+    ├── NotFound
+    │   ├── VolumeNotFound
+    │   ├── SnapshotNotFound
+    │   └── PoolNotFound
+    ├── Conflict                the request clashes with existing state
+    │   ├── VolumeExists
+    │   ├── SnapshotExists
+    │   ├── VolumeBusy
+    │   └── InsufficientCapacity
+    ├── NotSupported            the driver declared it cannot do this
+    └── BackendError            an external command or the host failed
+        ├── CommandFailed
+        ├── CommandTimeout
+        ├── ToolNotFound
+        └── MalformedOutput
+
+Each class sets ``msg_fmt``, a %-template filled from the keyword
+arguments, so that a message always names what was wrong and what is
+allowed.  The keyword arguments stay available as ``exc.kwargs``.
+"""
+
+__all__ = [
+    'BackendError', 'BrickException', 'CommandFailed', 'CommandTimeout',
+    'Conflict', 'DriverNotFound', 'InsufficientCapacity', 'InvalidInput',
+    'InvalidName', 'InvalidSize', 'InvalidValue', 'MalformedOutput',
+    'NotFound', 'NotSupported', 'PoolNotFound', 'SnapshotExists',
+    'SnapshotNotFound', 'ToolNotFound', 'VolumeBusy', 'VolumeExists',
+    'VolumeNotFound',
+]
+
+
+class BrickException(Exception):
+    """The root of every brick error."""
+
+    msg_fmt = 'An unknown brick error occurred.'
+
+    def __init__(self, message=None, **kwargs):
+        self.kwargs = kwargs
+        if message is None:
+            try:
+                message = self.msg_fmt % kwargs
+            except (KeyError, TypeError, ValueError):
+                # A missing keyword is a bug in the raiser; say what we
+                # have rather than hide the original error behind it.
+                message = '%s (%r)' % (self.msg_fmt, kwargs)
+        self.message = message
+        super().__init__(message)
+
+
+# Invalid input ------------------------------------------------------------
+
+class InvalidInput(BrickException, ValueError):
+    msg_fmt = 'Invalid input: %(reason)s.'
+
+
+class InvalidName(InvalidInput):
+    msg_fmt = ('Invalid %(field)s %(value)r: %(reason)s; allowed: %(allowed)s.')
+
+
+class InvalidSize(InvalidInput):
+    msg_fmt = ('Invalid %(field)s %(value)r: %(reason)s; allowed: '
+               '%(allowed)s.')
+
+
+class InvalidValue(InvalidInput):
+    msg_fmt = 'Invalid %(field)s %(value)r; allowed: %(allowed)s.'
+
+
+# Not found ----------------------------------------------------------------
+
+class NotFound(BrickException, LookupError):
+    msg_fmt = 'Not found: %(what)s.'
+
+
+class DriverNotFound(InvalidInput, NotFound):
+    msg_fmt = ('Unknown volume driver %(name)r; available drivers: '
+               '%(available)s.')
+
+
+class VolumeNotFound(NotFound):
+    msg_fmt = 'Volume %(name)r not found in pool %(pool)s.'
+
+
+class SnapshotNotFound(NotFound):
+    msg_fmt = 'Snapshot %(name)r of volume %(volume)r not found.'
+
+
+class PoolNotFound(NotFound):
+    msg_fmt = 'Pool %(name)r not found: %(reason)s.'
+
+
+# Conflict and capacity -----------------------------------------------------
+
+class Conflict(BrickException):
+    msg_fmt = 'Conflict: %(reason)s.'
+
+
+class VolumeExists(Conflict):
+    msg_fmt = ('Volume %(name)r already exists in pool %(pool)s with '
+               '%(existing)s; asked for %(requested)s.')
+
+
+class SnapshotExists(Conflict):
+    msg_fmt = 'Snapshot %(name)r of volume %(volume)r already exists.'
+
+
+class VolumeBusy(Conflict):
+    msg_fmt = 'Volume %(name)r is busy: %(reason)s.'
+
+
+class InsufficientCapacity(Conflict):
+    msg_fmt = ('Not enough space in pool %(pool)s for %(requested)d bytes: '
+               '%(available)d bytes available.')
+
+
+# Not supported ------------------------------------------------------------
+
+class NotSupported(BrickException):
+    msg_fmt = ('Driver %(driver)s does not support %(operation)s; its '
+               'capabilities are: %(capabilities)s.')
+
+
+# Backend failures ---------------------------------------------------------
+
+class BackendError(BrickException):
+    msg_fmt = 'Backend failure: %(reason)s.'
+
+
+class CommandFailed(BackendError):
+    msg_fmt = ('Command %(cmd)s failed with exit code %(exit_code)s: '
+               '%(stderr)s')
+
+
+class CommandTimeout(BackendError):
+    msg_fmt = 'Command %(cmd)s did not finish within %(timeout)s seconds.'
+
+
+class ToolNotFound(BackendError):
+    msg_fmt = ('Program %(tool)r is not installed or not on PATH; it is '
+               'needed for %(purpose)s.')
+
+
+class MalformedOutput(BackendError):
+    msg_fmt = 'Could not parse the output of %(tool)s: %(reason)s.'

@@ -1,0 +1,221 @@
+# Licensed under the Apache License, Version 2.0 (the "License"); you may
+# not use this file except in compliance with the License. You may obtain
+# a copy of the License at http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+# WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+
+"""The one way brick runs an external program.
+
+Every lvm2, qemu-img or losetup call goes through an :class:`Executor`:
+
+* argv lists only; there is no shell anywhere in brick;
+* commands that need root get ``[brick_executor]root_helper`` in front, or
+  run through oslo.privsep when ``use_privsep`` is set;
+* a timeout kills a command that hangs (processutils leaves it running);
+* an LVM command that failed only because another process held a lock is
+  run again, a bounded number of times with exponential back-off;
+* every command run is logged and kept in :attr:`Executor.history`, so
+  tests and benchmarks can count them;
+* a failure becomes :class:`brick.exception.CommandFailed` carrying the
+  command, exit code and stderr; a missing program becomes
+  :class:`brick.exception.ToolNotFound`.
+
+Tests hand drivers a :class:`brick.testing.FakeExecutor` instead, which
+subclasses this class and replaces only :meth:`Executor._run`.
+"""
+
+import collections
+import dataclasses
+import os
+import re
+import subprocess
+import time
+
+from oslo_concurrency import processutils
+from oslo_log import log as logging
+
+from brick import exception
+
+LOG = logging.getLogger(__name__)
+
+# What lvm2 prints when another process holds the VG or global lock
+# (lib/locking/file_locking.c, lib/locking/lvmlockd.c).
+_LVM_LOCK_ERRORS = re.compile(
+    r"can't get lock|failed to lock|giving up waiting for lock|"
+    r"unable to obtain (global )?lock|lock .* busy|"
+    r"resource temporarily unavailable",
+    re.IGNORECASE)
+
+# Keep program output parseable: lvm2 and qemu-img translate messages.
+_BASE_ENV = {'LC_ALL': 'C', 'LVM_SUPPRESS_FD_WARNINGS': '1'}
+
+
+@dataclasses.dataclass(frozen=True)
+class CommandRecord:
+    """One command that ran (or tried to)."""
+
+    argv: tuple
+    exit_code: int | None
+    duration: float
+    """Seconds, wall clock, for the last attempt."""
+    attempts: int = 1
+
+
+@dataclasses.dataclass(frozen=True)
+class Result:
+    """What a command printed."""
+
+    stdout: str
+    stderr: str
+
+
+class Executor:
+    """Runs commands given as argv lists.
+
+    The constructor only stores its arguments; nothing runs until called.
+
+    :param root_helper: argv prefix (a string, split on spaces) for commands
+        run with ``run_as_root=True``; empty when brick is root already.
+    :param use_privsep: run root commands through
+        :func:`brick.privileged.execute_root` instead.
+    :param timeout: default seconds before a command is killed.
+    :param lock_retries: how many more times an LVM lock failure is retried.
+    :param lock_retry_interval: seconds before the first such retry.
+    :param env: extra environment variables for every command, e.g.
+        ``LVM_SYSTEM_DIR``.
+    :param history_size: how many :class:`CommandRecord` to keep.
+    """
+
+    def __init__(self, root_helper='', use_privsep=False, timeout=600,
+                 lock_retries=3, lock_retry_interval=0.5, env=None,
+                 history_size=1000):
+        self.root_helper = root_helper or ''
+        self.use_privsep = use_privsep
+        self.timeout = timeout
+        self.lock_retries = lock_retries
+        self.lock_retry_interval = lock_retry_interval
+        self.env = dict(env or {})
+        self.history = collections.deque(maxlen=history_size)
+        self.count = 0
+        """Commands run since this executor was made (attempts included)."""
+
+    @classmethod
+    def from_conf(cls, conf, **kwargs):
+        """Build an executor from ``[brick_executor]`` options.
+
+        :param conf: a ``ConfigOpts`` with brick's options registered.
+        :param kwargs: overrides, e.g. ``env``.
+        """
+        group = conf.brick_executor
+        options = dict(root_helper=group.root_helper,
+                       use_privsep=group.use_privsep,
+                       timeout=group.command_timeout,
+                       lock_retries=group.lock_retries,
+                       lock_retry_interval=group.lock_retry_interval)
+        options.update(kwargs)
+        return cls(**options)
+
+    def __call__(self, *argv, run_as_root=False, check_exit_code=(0,),
+                 process_input=None, env=None, timeout=None,
+                 retry_on_lock=False):
+        """Run *argv* and return its output.
+
+        :param argv: the program and its arguments, each a ``str``.
+        :param run_as_root: prefix the root helper (or use privsep).
+        :param check_exit_code: exit codes that count as success.
+        :param process_input: bytes or str written to stdin.
+        :param env: extra environment variables for this command.
+        :param timeout: seconds, overriding the executor's default.
+        :param retry_on_lock: retry LVM lock failures (for lvm2 commands).
+        :returns: a :class:`Result`.
+        :raises brick.exception.CommandFailed: non-zero exit.
+        :raises brick.exception.CommandTimeout: the command hung.
+        :raises brick.exception.ToolNotFound: the program does not exist.
+        """
+        if not argv or not all(isinstance(arg, str) for arg in argv):
+            raise exception.InvalidValue(
+                field='command', value=argv,
+                allowed='a non-empty argv of strings')
+        timeout = timeout or self.timeout
+        retries = self.lock_retries if retry_on_lock else 0
+        merged_env = dict(_BASE_ENV, **self.env, **(env or {}))
+        delay = self.lock_retry_interval
+        attempt = 0
+        while True:
+            attempt += 1
+            try:
+                return self._timed(argv, attempt, run_as_root=run_as_root,
+                                   check_exit_code=check_exit_code,
+                                   process_input=process_input,
+                                   env=merged_env, timeout=timeout)
+            except exception.CommandFailed as err:
+                locked = _LVM_LOCK_ERRORS.search(err.kwargs['stderr'] or '')
+                if not locked or attempt > retries:
+                    raise
+                LOG.info('%s hit an LVM lock (attempt %d of %d); retrying '
+                         'in %.2fs', argv[0], attempt, retries + 1, delay)
+                time.sleep(delay)
+                delay *= 2
+
+    def _timed(self, argv, attempt, **kwargs):
+        start = time.monotonic()
+        exit_code = None
+        try:
+            result = self._run(argv, **kwargs)
+            exit_code = 0
+            return result
+        except exception.CommandFailed as err:
+            exit_code = err.kwargs['exit_code']
+            raise
+        finally:
+            self.count += 1
+            self.history.append(CommandRecord(
+                argv=tuple(argv), exit_code=exit_code,
+                duration=time.monotonic() - start, attempts=attempt))
+
+    def _run(self, argv, run_as_root, check_exit_code, process_input, env,
+             timeout):
+        """Run one attempt.  The only method a fake needs to replace."""
+        processes = []
+        kwargs = {'check_exit_code': list(check_exit_code),
+                  'process_input': process_input,
+                  'env_variables': dict(os.environ, **env),
+                  'timeout': timeout}
+        if run_as_root and self.use_privsep:
+            from brick import privileged  # only embedders using it pay
+            execute = privileged.execute_root
+        else:
+            execute = processutils.execute
+            kwargs.update(run_as_root=run_as_root,
+                          root_helper=self.root_helper,
+                          on_execute=processes.append)
+            if run_as_root and self.root_helper:
+                # sudo and rootwrap reset the environment; pass ours on
+                # the command line, as os-brick does.
+                argv = ('env', *('%s=%s' % item for item in env.items()),
+                        *argv)
+        try:
+            stdout, stderr = execute(*argv, **kwargs)
+        except subprocess.TimeoutExpired as err:
+            for process in processes:
+                process.kill()
+                process.wait()
+            raise exception.CommandTimeout(cmd=_quote(argv),
+                                           timeout=timeout) from err
+        except processutils.ProcessExecutionError as err:
+            raise exception.CommandFailed(
+                cmd=_quote(argv), exit_code=err.exit_code,
+                stderr=(err.stderr or '').strip() or '(no output)',
+                stdout=err.stdout) from err
+        except FileNotFoundError as err:
+            raise exception.ToolNotFound(tool=argv[0],
+                                         purpose=_quote(argv)) from err
+        return Result(stdout, stderr)
+
+
+def _quote(argv):
+    """Show an argv the way a reader would type it (for messages only)."""
+    return ' '.join(arg if arg and re.fullmatch(r'[\w@%+=:,./-]+', arg)
+                    else repr(arg) for arg in argv)

@@ -1,0 +1,60 @@
+# Licensed under the Apache License, Version 2.0 (the "License"); you may
+# not use this file except in compliance with the License. You may obtain
+# a copy of the License at http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+# WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+"""Test doubles that embedders may use too.
+
+:class:`FakeExecutor` subclasses the real
+:class:`~brick.local.executor.Executor` and replaces only the step that
+starts a process, so retries, history and error translation are the real
+ones::
+
+    def lvm(argv, process_input=None):
+        if argv[:2] == ('lvm', 'vgs'):
+            return VGS_JSON
+        raise AssertionError('unexpected %s' % (argv,))
+
+    execute = FakeExecutor(lvm)
+    driver = drivers.load('lvm', executor=execute, volume_group='vg0')
+    ...
+    assert execute.argvs() == [('lvm', 'vgs', ...)]
+"""
+
+from brick import exception
+from brick.local import executor
+
+
+def fail(argv, exit_code=1, stderr='', stdout=''):
+    """Raise what a real command failing with *exit_code* raises."""
+    raise exception.CommandFailed(cmd=executor._quote(argv),
+                                  exit_code=exit_code,
+                                  stderr=stderr or '(no output)',
+                                  stdout=stdout)
+
+
+class FakeExecutor(executor.Executor):
+    """An executor whose commands are answered by *handler*.
+
+    :param handler: called as ``handler(argv, process_input=...)`` with
+        argv a tuple; returns stdout (str), or (stdout, stderr), or raises
+        (see :func:`fail`).  None answers every command with no output.
+    """
+
+    def __init__(self, handler=None, **kwargs):
+        kwargs.setdefault('lock_retry_interval', 0)
+        super().__init__(**kwargs)
+        self.handler = handler or (lambda argv, process_input=None: '')
+
+    def _run(self, argv, run_as_root, check_exit_code, process_input, env,
+             timeout):
+        out = self.handler(tuple(argv), process_input=process_input)
+        if isinstance(out, tuple):
+            return executor.Result(*out)
+        return executor.Result(out or '', '')
+
+    def argvs(self):
+        """Every argv run so far, in order, as tuples."""
+        return [record.argv for record in self.history]
