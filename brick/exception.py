@@ -72,7 +72,8 @@ class InvalidInput(BrickException, ValueError):
 
 
 class InvalidName(InvalidInput):
-    msg_fmt = ('Invalid %(field)s %(value)r: %(reason)s; allowed: %(allowed)s.')
+    msg_fmt = ('Invalid %(field)s %(value)r: %(reason)s; allowed: '
+               '%(allowed)s.')
 
 
 class InvalidSize(InvalidInput):

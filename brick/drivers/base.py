@@ -33,10 +33,10 @@ every driver:
 
 import abc
 
-from brick.drivers.volume import Capability
 from brick import exception
 from brick import names
 from brick import units
+from brick.drivers.volume import Capability
 
 
 class VolumeDriver(metaclass=abc.ABCMeta):

@@ -31,6 +31,7 @@ import dataclasses
 import os
 import re
 import subprocess
+import threading
 import time
 
 from oslo_concurrency import processutils
@@ -159,11 +160,40 @@ class Executor:
                 time.sleep(delay)
                 delay *= 2
 
+    def stream(self, *argv, on_output, run_as_root=False, env=None,
+               timeout=None):
+        """Run *argv*, passing each piece of its stdout to *on_output*.
+
+        For long commands that report progress, such as ``qemu-img
+        convert -p``, which ends each update with a carriage return.
+        processutils returns output only at exit, so this one method uses
+        :mod:`subprocess` directly, with the same argv-only rule, root
+        helper, timeout, history and error translation as :meth:`__call__`.
+
+        :param on_output: called with each line or ``\\r``-ended piece.
+        :returns: a :class:`Result` with all of stdout and stderr.
+        :raises brick.exception.CommandFailed: non-zero exit.
+        :raises brick.exception.CommandTimeout: the command hung.
+        """
+        if run_as_root and self.use_privsep:
+            raise exception.NotSupported(
+                driver='executor', operation='streamed commands via privsep',
+                capabilities='root_helper')
+        timeout = timeout or self.timeout
+        merged_env = dict(_BASE_ENV, **self.env, **(env or {}))
+        return self._timed(argv, 1, streaming=on_output,
+                           run_as_root=run_as_root, env=merged_env,
+                           timeout=timeout)
+
     def _timed(self, argv, attempt, **kwargs):
         start = time.monotonic()
         exit_code = None
         try:
-            result = self._run(argv, **kwargs)
+            streaming = kwargs.pop('streaming', None)
+            if streaming:
+                result = self._stream(argv, streaming, **kwargs)
+            else:
+                result = self._run(argv, **kwargs)
             exit_code = 0
             return result
         except exception.CommandFailed as err:
@@ -212,6 +242,53 @@ class Executor:
         except FileNotFoundError as err:
             raise exception.ToolNotFound(tool=argv[0],
                                          purpose=_quote(argv)) from err
+        return Result(stdout, stderr)
+
+
+    def _stream(self, argv, on_output, run_as_root, env, timeout):
+        if run_as_root and self.root_helper:
+            argv = (*self.root_helper.split(), 'env',
+                    *('%s=%s' % item for item in env.items()), *argv)
+        deadline = time.monotonic() + timeout
+        try:
+            process = subprocess.Popen(
+                argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE, env=dict(os.environ, **env),
+                close_fds=True)
+        except FileNotFoundError as err:
+            raise exception.ToolNotFound(tool=argv[0],
+                                         purpose=_quote(argv)) from err
+        # stderr is drained by a thread so a chatty program cannot block.
+        errors = []
+        drain = threading.Thread(
+            target=lambda: errors.append(process.stderr.read()), daemon=True)
+        drain.start()
+        out, piece = [], b''
+        with process:
+            while True:
+                if time.monotonic() > deadline:
+                    process.kill()
+                    process.wait()
+                    raise exception.CommandTimeout(cmd=_quote(argv),
+                                                   timeout=timeout)
+                char = process.stdout.read(1)
+                if not char:
+                    break
+                piece += char
+                if char in (b'\r', b'\n'):
+                    text = piece.decode(errors='replace')
+                    out.append(text)
+                    if text.strip():
+                        on_output(text.strip())
+                    piece = b''
+            process.wait()
+            drain.join()
+        stdout = ''.join(out) + piece.decode(errors='replace')
+        stderr = b''.join(errors).decode(errors='replace')
+        if process.returncode != 0:
+            raise exception.CommandFailed(
+                cmd=_quote(argv), exit_code=process.returncode,
+                stderr=stderr.strip() or '(no output)', stdout=stdout)
         return Result(stdout, stderr)
 
 
