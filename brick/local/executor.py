@@ -30,6 +30,7 @@ import collections
 import dataclasses
 import os
 import re
+import signal
 import subprocess
 import threading
 import time
@@ -249,31 +250,33 @@ class Executor:
         if run_as_root and self.root_helper:
             argv = (*self.root_helper.split(), 'env',
                     *('%s=%s' % item for item in env.items()), *argv)
-        deadline = time.monotonic() + timeout
         try:
             process = subprocess.Popen(
                 argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
                 stderr=subprocess.PIPE, env=dict(os.environ, **env),
-                close_fds=True)
+                close_fds=True, start_new_session=True)
         except FileNotFoundError as err:
             raise exception.ToolNotFound(tool=argv[0],
                                          purpose=_quote(argv)) from err
-        # stderr is drained by a thread so a chatty program cannot block.
+        # A silent, hung program never returns from read(): a timer kills
+        # it.  stderr is drained by a thread so a chatty one cannot block.
+        timed_out = threading.Event()
+
+        def kill():
+            timed_out.set()
+            # The whole group: a child of the command would keep the pipe
+            # open after the command itself died.
+            os.killpg(process.pid, signal.SIGKILL)
+
+        killer = threading.Timer(timeout, kill)
         errors = []
         drain = threading.Thread(
             target=lambda: errors.append(process.stderr.read()), daemon=True)
+        killer.start()
         drain.start()
         out, piece = [], b''
         with process:
-            while True:
-                if time.monotonic() > deadline:
-                    process.kill()
-                    process.wait()
-                    raise exception.CommandTimeout(cmd=_quote(argv),
-                                                   timeout=timeout)
-                char = process.stdout.read(1)
-                if not char:
-                    break
+            for char in iter(lambda: process.stdout.read(1), b''):
                 piece += char
                 if char in (b'\r', b'\n'):
                     text = piece.decode(errors='replace')
@@ -282,7 +285,10 @@ class Executor:
                         on_output(text.strip())
                     piece = b''
             process.wait()
+            killer.cancel()
             drain.join()
+        if timed_out.is_set():
+            raise exception.CommandTimeout(cmd=_quote(argv), timeout=timeout)
         stdout = ''.join(out) + piece.decode(errors='replace')
         stderr = b''.join(errors).decode(errors='replace')
         if process.returncode != 0:
