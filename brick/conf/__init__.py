@@ -13,7 +13,21 @@ own command line) creates a :class:`oslo_config.cfg.ConfigOpts`, calls
 :func:`register_opts` on it, and hands it to the objects that need it.
 """
 
-from brick.conf import opts
+from oslo_config import cfg
+
+
+def register_group(conf, group, options):
+    """Register *options* under a private copy of *group* on *conf*.
+
+    oslo.config keeps an option's override and default on the
+    :class:`~oslo_config.cfg.OptGroup` object itself, so two ConfigOpts
+    given the same module-level group would share them: a test's or a
+    command's ``set_override`` would leak into the next ConfigOpts of the
+    process.  Each ConfigOpts therefore gets its own group object.
+    """
+    conf.register_group(cfg.OptGroup(group.name, title=group.title,
+                                      help=group.help))
+    conf.register_opts(options, group=group.name)
 
 
 def register_opts(conf):
@@ -21,6 +35,8 @@ def register_opts(conf):
 
     :param conf: an :class:`oslo_config.cfg.ConfigOpts` owned by the caller.
     """
+    from brick.conf import opts
+
     for group, options in opts.list_opts():
         if group.name != 'pool:NAME':  # a template; see brick.conf.pool
-            conf.register_opts(options, group=group)
+            register_group(conf, group, options)

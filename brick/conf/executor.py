@@ -10,6 +10,8 @@
 
 from oslo_config import cfg
 
+import brick.conf
+
 GROUP = cfg.OptGroup(
     'brick_executor',
     title='Command executor',
@@ -62,8 +64,7 @@ each later retry waits twice as long as the one before.
 
 
 def register_opts(conf):
-    conf.register_group(GROUP)
-    conf.register_opts(OPTS, group=GROUP)
+    brick.conf.register_group(conf, GROUP, OPTS)
 
 
 def list_opts():

@@ -11,6 +11,8 @@ import socket
 
 from oslo_config import cfg
 
+import brick.conf
+
 GROUP = cfg.OptGroup(
     'brick_node',
     title='This node',
@@ -42,8 +44,7 @@ configuration.
 
 
 def register_opts(conf):
-    conf.register_group(GROUP)
-    conf.register_opts(OPTS, group=GROUP)
+    brick.conf.register_group(conf, GROUP, OPTS)
 
 
 def list_opts():

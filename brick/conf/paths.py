@@ -12,6 +12,8 @@ import os
 
 from oslo_config import cfg
 
+import brick.conf
+
 GROUP = cfg.OptGroup(
     'brick',
     title='brick',
@@ -47,8 +49,7 @@ It is created on first use with mode 0700.  Pools named in
 
 
 def register_opts(conf):
-    conf.register_group(GROUP)
-    conf.register_opts(OPTS, group=GROUP)
+    brick.conf.register_group(conf, GROUP, OPTS)
 
 
 def list_opts():

@@ -30,6 +30,25 @@ def test_no_global_conf_is_touched():
     assert set(cfg.CONF) == before
 
 
+def _loaded():
+    conf = cfg.ConfigOpts()
+    brick.conf.register_opts(conf)
+    conf([], default_config_files=[], default_config_dirs=[])
+    return conf
+
+
+def test_an_override_stays_in_its_own_conf():
+    first, second = _loaded(), _loaded()
+    first.set_override('data_dir', '/srv/first', group='brick')
+    first.set_override('command_timeout', 5, group='brick_executor')
+    assert second.brick.data_dir != '/srv/first'
+    assert second.brick_executor.command_timeout == 600
+    # Registering a group again (as a caller's own register_opts may) is
+    # harmless and keeps the override.
+    brick.conf.register_opts(first)
+    assert first.brick.data_dir == '/srv/first'
+
+
 def test_every_option_has_help_in_sentences():
     for group, options in opts.list_opts():
         for opt in options:
