@@ -20,7 +20,7 @@ clones, shrink, image import/export.  Calling an optional method the
 driver did not declare raises :class:`brick.exception.NotSupported`
 before anything runs.
 
-Contract, checked by ``tests/functional/test_driver_contract.py`` against
+Contract, checked by ``tests/functional/contract.py`` against
 every driver:
 
 * creating a volume that exists with the same size returns it; with
@@ -33,10 +33,30 @@ every driver:
 
 import abc
 
+from oslo_config import cfg
+
 from brick import exception
 from brick import names
 from brick import units
 from brick.drivers.volume import Capability
+
+
+ALLOCATION_RATIO_OPT = cfg.FloatOpt(
+    'allocation_ratio',
+    default=1.0,
+    min=1.0,
+    help="""
+How many times its physical space the virtual sizes of all volumes in a
+thin-provisioned pool may add up to (drivers ``lvm-thin``, ``raw``,
+``qcow2`` and ``vdi``; thick ``lvm`` ignores it).  1.0 promises every
+byte and never over-commits.  A higher ratio fits more volumes, betting
+that they will not all fill up: when the space does run out, writes to
+every volume of the pool fail until it is grown, so watch ``free`` in the
+capacity report when raising it.  With ``[pool:NAME]preallocation`` other
+than ``off`` only 1.0 makes sense.
+""")
+"""Shared by every driver that provisions thinly, so the sample
+configuration and the docs describe ``allocation_ratio`` once."""
 
 
 class VolumeDriver(metaclass=abc.ABCMeta):
