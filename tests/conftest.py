@@ -18,6 +18,7 @@ import shutil
 
 import pytest
 
+pytest_plugins = ['tests.functional.guest']
 STRICT = os.environ.get('BRICK_TEST_STRICT') == '1'
 
 
