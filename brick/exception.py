@@ -19,12 +19,17 @@ Callers catch :class:`BrickException` for everything, or one family::
     ├── NotFound
     │   ├── VolumeNotFound
     │   ├── SnapshotNotFound
-    │   └── PoolNotFound
+    │   ├── PoolNotFound
+    │   └── ReservationNotFound
     ├── Conflict                the request clashes with existing state
     │   ├── VolumeExists
     │   ├── SnapshotExists
     │   ├── VolumeBusy
-    │   └── InsufficientCapacity
+    │   ├── InsufficientCapacity    final for this pool: try another
+    │   │   └── PoolUnavailable     disabled, or gone
+    │   ├── ConcurrentUpdate        retries ran out: try the same again
+    │   ├── ReservationExpired
+    │   └── NoValidHost             no candidate; .explanation says why
     ├── NotSupported            the driver declared it cannot do this
     └── BackendError            an external command or the host failed
         ├── CommandFailed
@@ -43,7 +48,8 @@ __all__ = [
     'InvalidName', 'InvalidSize', 'InvalidValue', 'MalformedOutput',
     'NotFound', 'NotSupported', 'PoolNotFound', 'SnapshotExists',
     'SnapshotNotFound', 'ToolNotFound', 'VolumeBusy', 'VolumeExists',
-    'VolumeNotFound',
+    'VolumeNotFound', 'ConcurrentUpdate', 'PoolUnavailable',
+    'ReservationExpired', 'ReservationNotFound', 'NoValidHost',
 ]
 
 
@@ -108,6 +114,10 @@ class PoolNotFound(NotFound):
     msg_fmt = 'Pool %(name)r not found: %(reason)s.'
 
 
+class ReservationNotFound(NotFound):
+    msg_fmt = 'Reservation %(id)s not found: %(reason)s.'
+
+
 # Conflict and capacity -----------------------------------------------------
 
 class Conflict(BrickException):
@@ -130,6 +140,26 @@ class VolumeBusy(Conflict):
 class InsufficientCapacity(Conflict):
     msg_fmt = ('Not enough space in pool %(pool)s for %(requested)d bytes: '
                '%(available)d bytes available.')
+
+
+class PoolUnavailable(InsufficientCapacity):
+    msg_fmt = 'Pool %(pool)s takes no new claims: %(reason)s.'
+
+
+class ConcurrentUpdate(Conflict):
+    msg_fmt = ('%(what)s was changed concurrently and %(attempts)d attempts '
+               'failed; the last error: %(reason)s.')
+
+
+class ReservationExpired(Conflict):
+    msg_fmt = ('Reservation %(id)s cannot be committed: it is %(state)s; '
+               'claim again.')
+
+
+class NoValidHost(Conflict):
+    msg_fmt = 'No valid host: %(summary)s.'
+    # The scheduler's Explanation: per-filter counts, reasons, why(host).
+    explanation = property(lambda self: self.kwargs.get('explanation'))
 
 
 # Not supported ------------------------------------------------------------

@@ -1,0 +1,296 @@
+# Licensed under the Apache License, Version 2.0 (the "License"); you may
+# not use this file except in compliance with the License. You may obtain
+# a copy of the License at http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+# WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+"""Reservations: claimed space with an expiry, and what becomes of it.
+
+:func:`claim` takes space atomically (how: :mod:`brick.scheduler.claims`)
+and records it as reservations; several volumes of one request are
+reserved together or not at all.
+
+**Life of a reservation** (``state``)::
+
+    reserved --commit--> committed   (an allocation row now holds it)
+        |------release-> released
+        '------reap----> expired     (after expires_at)
+
+Idempotent by id: committing a committed reservation returns its
+allocation again; releasing a released, expired, committed or unknown
+one changes nothing (a committed one keeps its allocation: free that
+with :func:`brick.scheduler.allocations.free`); committing a released or
+expired one, or one past its expiry, raises
+:class:`~brick.exception.ReservationExpired`; an unknown id,
+:class:`~brick.exception.ReservationNotFound`.  A claim repeated with
+the ``request_id`` of an earlier identical claim returns the earlier
+reservations.  Finished reservations are kept until :func:`purge`.
+
+:func:`brick.scheduler.allocations.check` recomputes every pool's
+``used`` from the rows and :func:`~brick.scheduler.allocations.reconcile`
+repairs a mismatch (there should be none).
+"""
+
+import dataclasses
+import datetime
+import uuid
+
+import sqlalchemy as sa
+
+from brick import exception
+from brick.db import engine
+from brick.db import models
+from brick.scheduler import allocations
+from brick.scheduler import claims
+
+RESERVATIONS = models.reservations
+ALLOCATIONS = models.allocations
+Claim = claims.Claim
+"""Re-exported: what :func:`claim` takes."""
+
+
+@dataclasses.dataclass(frozen=True)
+class Reservation:
+    id: str
+    request_id: str
+    consumer: str
+    pool_id: int
+    size: int
+    volume: str | None
+    state: str
+    expires_at: datetime.datetime
+    created_at: datetime.datetime
+
+
+def _reservation(row):
+    return Reservation(row.id, row.request_id, row.consumer, row.pool_id,
+                       row.size, row.volume, row.state, row.expires_at,
+                       row.created_at)
+
+
+def claim(db, consumer, items, request_id=None, ttl=None, stats=None):
+    """Reserve space for one or more volumes, all or nothing.
+
+    :param db: a :class:`~brick.db.engine.Database`.
+    :param consumer: instance or volume id the space is for.
+    :param items: :class:`~brick.scheduler.claims.Claim` objects or
+        ``(pool_id, size[, volume])`` tuples; sizes in int bytes.
+    :param request_id: groups the reservations for :func:`commit` and
+        :func:`release`; pass the id of an earlier claim to repeat it
+        idempotently.  Default: a new UUID.
+    :param ttl: seconds until expiry; default ``db.reservation_ttl``.
+    :param stats: a :class:`~brick.db.engine.RetryStats` to count into.
+    :returns: the :class:`Reservation` list, in the order of *items*.
+    :raises brick.exception.InvalidInput: bad argument, or a size that
+        breaks the pool's min_unit, max_unit or step.
+    :raises brick.exception.PoolNotFound: no such pool.
+    :raises brick.exception.PoolUnavailable: the pool is disabled.
+    :raises brick.exception.InsufficientCapacity: a pool is full.
+    :raises brick.exception.ConcurrentUpdate: conflicts outlasted the
+        retries.
+    """
+    ttl = db.reservation_ttl if ttl is None else ttl
+    checked = claims.check(items, consumer, request_id, ttl)
+    plan = claims.per_pool(checked)
+    given_id = request_id
+    request_id = request_id or str(uuid.uuid4())
+    one_statement = db.backend == 'postgresql' and len(checked) == 1 and \
+        given_id is None
+
+    def work(conn):
+        if given_id is not None:
+            found = claims.earlier(conn, given_id, consumer, checked)
+            if found is not None:
+                return [_reservation(row) for row in found]
+        now = engine.utcnow()
+        new = claims.rows(checked, consumer, request_id, now, ttl)
+        if one_statement:
+            claims.take_and_insert(conn, plan, new[0])
+        else:
+            claims.take(conn, plan, now)
+            conn.execute(RESERVATIONS.insert(), new)
+        return [Reservation(**{field.name: row[field.name]
+                               for field in dataclasses.fields(Reservation)})
+                for row in new]
+    return _retrying(db, work, plan, checked, stats, one_statement)
+
+
+def _retrying(db, work, plan, checked, stats, autocommit):
+    """Run *work* until it takes the space or fails for good: a full
+    pool is diagnosed, and reaped and retried once if that freed room."""
+    reaped = False
+    what = 'claim on pools %s' % ', '.join(str(pool_id)
+                                           for pool_id, _ in plan)
+    for _ in range(db.claim_retries + 2):
+        try:
+            return db.run(what, work, stats, autocommit=autocommit)
+        except claims.Full as full:
+            try:
+                claims.diagnose(db, full.pool_id, checked)
+            except exception.InsufficientCapacity as err:
+                if reaped or isinstance(err, exception.PoolUnavailable) or \
+                        not reap(db, pool_ids=[full.pool_id]):
+                    raise
+                reaped = True
+            except claims.Retry:
+                if stats is not None:
+                    stats.conflicts += 1
+    raise exception.ConcurrentUpdate(
+        what=what, attempts=db.claim_retries + 2,
+        reason='pool usage kept changing between attempts')
+
+
+def _select(ids, request_id, table=RESERVATIONS):
+    if (ids is None) == (request_id is None):
+        raise exception.InvalidInput(reason='give reservation ids or a '
+                                     'request id, not both or neither')
+    if ids is not None:
+        ids = [ids] if isinstance(ids, str) else list(ids)
+        return sa.select(table).where(table.c.id.in_(ids)), ids
+    return sa.select(table).where(table.c.request_id == request_id), None
+
+
+def commit(db, ids=None, request_id=None):
+    """Turn reservations into allocations (see the module docstring).
+
+    :param ids: a reservation id or a list of them...
+    :param request_id: ...or every reservation of one claim.
+    :returns: the :class:`~brick.scheduler.allocations.Allocation` list,
+        ordered by reservation id.
+    :raises brick.exception.ReservationNotFound: an unknown id, or no
+        reservation for *request_id*.
+    :raises brick.exception.ReservationExpired: one was released,
+        expired or is past its expiry; nothing is committed.
+    """
+    query, wanted = _select(ids, request_id)
+
+    def work(conn):
+        now = engine.utcnow()
+        rows = conn.execute(query.order_by(
+            RESERVATIONS.c.id).with_for_update()).all()
+        found = {row.id for row in rows}
+        missing = sorted(set(wanted or ()) - found)
+        done = {row.reservation_id for row in conn.execute(sa.select(
+            ALLOCATIONS.c.reservation_id).where(
+                ALLOCATIONS.c.reservation_id.in_(missing)))}
+        for rid in missing:
+            if rid not in done:  # committed, then purged, is still fine
+                raise exception.ReservationNotFound(
+                    id=rid, reason='never made, or released and purged')
+        if not rows and not missing:
+            raise exception.ReservationNotFound(
+                id=request_id, reason='no reservation has this request id')
+        todo = []
+        for row in rows:
+            if row.state == 'committed':
+                continue
+            if row.state != 'reserved' or row.expires_at <= now:
+                state = row.state if row.state != 'reserved' else \
+                    'past its expiry at %s' % row.expires_at.isoformat()
+                raise exception.ReservationExpired(id=row.id, state=state)
+            todo.append(row)
+        if todo:
+            conn.execute(RESERVATIONS.update().where(
+                RESERVATIONS.c.id.in_([row.id for row in todo])).values(
+                    state='committed', finished_at=now))
+            conn.execute(ALLOCATIONS.insert(), [
+                {'consumer': row.consumer, 'pool_id': row.pool_id,
+                 'size': row.size, 'volume': row.volume,
+                 'reservation_id': row.id, 'created_at': now}
+                for row in todo])
+        ids_ = sorted(found | set(missing))
+        return [allocations.from_row(row) for row in conn.execute(
+            sa.select(ALLOCATIONS).where(ALLOCATIONS.c.reservation_id.in_(
+                ids_)).order_by(ALLOCATIONS.c.reservation_id))]
+    return db.run('commit of %s' % (request_id or ids), work)
+
+
+def _finish(conn, rows, state, now):
+    """Move live reservations *rows* (locked) to *state*, freeing their
+    space; returns how many."""
+    live = [row for row in rows if row.state == 'reserved']
+    if not live:
+        return 0
+    conn.execute(RESERVATIONS.update().where(
+        RESERVATIONS.c.id.in_([row.id for row in live])).values(
+            state=state, finished_at=now))
+    per_pool = {}
+    for row in live:
+        per_pool[row.pool_id] = per_pool.get(row.pool_id, 0) + row.size
+    allocations.give_back(conn, per_pool, now)
+    return len(live)
+
+
+def release(db, ids=None, request_id=None):
+    """Free reservations that were not committed.
+
+    Releasing a released, expired, committed or unknown reservation
+    changes nothing.
+
+    :returns: how many reservations this call released.
+    """
+    query, _ = _select(ids, request_id)
+
+    def work(conn):
+        rows = conn.execute(query.order_by(
+            RESERVATIONS.c.id).with_for_update()).all()
+        return _finish(conn, rows, 'released', engine.utcnow())
+    return db.run('release of %s' % (request_id or ids), work)
+
+
+def reap(db, now=None, pool_ids=None, batch=500):
+    """Expire every reservation past its ``expires_at``, freeing its space.
+
+    Runs in transactions of at most *batch* reservations; concurrent
+    reapers skip rows another one holds (PostgreSQL, MariaDB).
+
+    :param now: the time to compare with (default: now, UTC).
+    :param pool_ids: only these pools.
+    :returns: how many reservations expired.
+    """
+    query = sa.select(RESERVATIONS).where(
+        RESERVATIONS.c.state == 'reserved',
+        RESERVATIONS.c.expires_at <= sa.bindparam('now'))
+    if pool_ids is not None:
+        query = query.where(RESERVATIONS.c.pool_id.in_(list(pool_ids)))
+    query = query.order_by(RESERVATIONS.c.id).limit(batch).with_for_update(
+        skip_locked=db.backend != 'sqlite')
+    total = 0
+    while True:
+        def work(conn):
+            at = now or engine.utcnow()
+            rows = conn.execute(query, {'now': at}).all()
+            return len(rows), _finish(conn, rows, 'expired', at)
+        seen, done = db.run('reaping reservations', work)
+        total += done
+        if seen < batch:
+            return total
+
+
+def purge(db, older_than=86400):
+    """Delete finished reservations older than *older_than* seconds.
+
+    Their allocations stay; committing a purged, committed reservation
+    still returns its allocation.
+
+    :returns: how many rows were deleted.
+    """
+    cutoff = engine.utcnow() - datetime.timedelta(seconds=older_than)
+    return db.run('purge', lambda conn: conn.execute(
+        RESERVATIONS.delete().where(
+            RESERVATIONS.c.state != 'reserved',
+            RESERVATIONS.c.finished_at < cutoff)).rowcount)
+
+
+def list_reservations(db, consumer=None, request_id=None, pool_id=None,
+                      state=None):
+    """Reservations matching every given filter, oldest first."""
+    query = sa.select(RESERVATIONS).order_by(RESERVATIONS.c.created_at,
+                                             RESERVATIONS.c.id)
+    for column, value in (('consumer', consumer), ('request_id', request_id),
+                          ('pool_id', pool_id), ('state', state)):
+        if value is not None:
+            query = query.where(RESERVATIONS.c[column] == value)
+    return db.run('reservations', lambda conn: [
+        _reservation(row) for row in conn.execute(query)], readonly=True)
