@@ -1,0 +1,166 @@
+# Licensed under the Apache License, Version 2.0 (the "License"); you may
+# not use this file except in compliance with the License. You may obtain
+# a copy of the License at http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+# WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+"""One decision's context: the request with its pairing resolved.
+
+Before any filter runs, the selector resolves what the request names
+into hosts and failure domains, once:
+
+* ``local_to_instance`` X: the host X runs on (the embedding service's
+  :class:`Locator` says; failing that, the one host of X's pools);
+* ``near_volume`` V: the hosts that can use V's pool (its host, or every
+  host of the rack or zone sharing it);
+* ``hosts`` and ``exclude_hosts`` narrow those;
+* ``same_host`` / ``different_host``: the failure domains of the named
+  volumes or consumers.
+
+A :class:`Locator` answers "where is X": the compute service knows its
+instances, the inventory knows which pools hold a volume or a consumer's
+allocations (:class:`brick.scheduler.store.StoreLocator`).
+"""
+
+import dataclasses
+
+from brick import exception
+
+
+class Locator:
+    """Where instances and volumes are; the default knows nothing."""
+
+    def instance_host(self, instance):
+        """The host instance *instance* runs on, or None if unknown."""
+        return None
+
+    def locate(self, name):
+        """Keys of the pools holding volume *name* or the allocations of
+        consumer *name* (empty if none)."""
+        return ()
+
+
+@dataclasses.dataclass
+class StaticLocator(Locator):
+    """A :class:`Locator` from two dictionaries (tests, simple callers)."""
+
+    instances: dict = dataclasses.field(default_factory=dict)
+    """``{instance: host}``."""
+    volumes: dict = dataclasses.field(default_factory=dict)
+    """``{volume or consumer: pool key or [pool keys]}``."""
+
+    def instance_host(self, instance):
+        return self.instances.get(instance)
+
+    def locate(self, name):
+        found = self.volumes.get(name, ())
+        return (found,) if isinstance(found, str) else tuple(found)
+
+
+class Context:
+    """What filters and weighers read besides the pair itself.
+
+    :param request: the :class:`~brick.scheduler.request.RequestSpec`.
+    :param cache: the :class:`~brick.scheduler.cache.StateCache`.
+    :param settings: the :class:`~brick.scheduler.settings.Settings`.
+    :param locator: a :class:`Locator`.
+    :raises brick.exception.NotFound: an instance or volume the request
+        pairs with cannot be found.
+    """
+
+    def __init__(self, request, cache, settings, locator=None):
+        self.request = request
+        self.cache = cache
+        self.settings = settings
+        self.locator = locator or Locator()
+        self.tier = request.tier
+        self.notes = []
+        """What resolution found, for the explanation."""
+        self.instance_host = None
+        self.consumers = None
+        """The hosts the consumer may run on, or None: any, derived from
+        the pools that match."""
+        self.with_domains = None
+        self.avoid_domains = frozenset()
+        limits = [limit for limit in (request.max_volumes_per_host,
+                                      settings.max_volumes_per_host)
+                  if limit]
+        self.max_volumes = min(limits) if limits else None
+        self._resolve()
+
+    def _pools_of(self, name):
+        pools = [self.cache.pools.get(key)
+                 for key in self.locator.locate(name)]
+        return [pool for pool in pools if pool is not None]
+
+    def _resolve(self):
+        request = self.request
+        allowed = None
+        if request.local_to_instance is not None:
+            self.instance_host = self._find_instance(
+                request.local_to_instance)
+            allowed = {self.instance_host}
+            self.notes.append('instance %s runs on %s' % (
+                request.local_to_instance, self.instance_host))
+        if request.near_volume is not None:
+            pools = self._pools_of(request.near_volume)
+            if not pools:
+                raise exception.NotFound(
+                    what='volume %r (near_volume): in no pool the '
+                         'scheduler knows' % request.near_volume)
+            near = {host.name for pool in pools
+                    for host in self.cache.hosts_sharing(pool)}
+            allowed = near if allowed is None else allowed & near
+            self.notes.append('volume %s is in %s' % (
+                request.near_volume, ', '.join(p.key for p in pools)))
+        if request.hosts is not None:
+            given = set(request.hosts)
+            allowed = given if allowed is None else allowed & given
+        if allowed is not None:
+            self.consumers = [self.cache.hosts[name]
+                              for name in sorted(allowed)
+                              if name in self.cache.hosts
+                              and name not in request.exclude_hosts]
+            self.notes.append('consumer hosts: %s' % (
+                _short(h.name for h in self.consumers) or 'none left'))
+        self.with_domains = self._domains(request.same_host, 'same_host')
+        self.avoid_domains = frozenset(
+            self._domains(request.different_host, 'different_host') or ())
+
+    def _find_instance(self, instance):
+        host = self.locator.instance_host(instance)
+        if host is None:
+            hosts = {pool.host for pool in self._pools_of(instance)
+                     if pool.scope == 'host'}
+            if len(hosts) == 1:
+                host = hosts.pop()
+        if host is None:
+            raise exception.NotFound(
+                what='host of instance %r (local_to_instance): neither the '
+                     'locator nor the inventory knows it' % instance)
+        return host
+
+    def _domains(self, members, field):
+        if not members:
+            return None
+        domains, unknown = set(), []
+        for member in members:
+            pools = self._pools_of(member)
+            if not pools:
+                unknown.append(member)
+            domains.update(pool.domain for pool in pools)
+        if unknown:
+            self.notes.append('%s: %s not placed yet, ignored' % (
+                field, ', '.join(unknown)))
+        if domains:
+            self.notes.append('%s: members on %s' % (
+                field, ', '.join(sorted(domains))))
+        return frozenset(domains) if domains else None
+
+
+def _short(items, limit=5):
+    items = list(items)
+    more = len(items) - limit
+    return ', '.join(items[:limit]) + (' and %d more' % more if more > 0
+                                       else '')

@@ -1,0 +1,101 @@
+# Licensed under the Apache License, Version 2.0 (the "License"); you may
+# not use this file except in compliance with the License. You may obtain
+# a copy of the License at http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+# WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+"""The filter interface, and plugin loading shared with weighers.
+
+A filter is a pure function of (context, consumer host, pool, volume):
+:meth:`BaseFilter.check` returns None when the pair passes, or a reason
+``"what: detail"``.  The part before the colon is the reason's kind,
+which explanations count ("not enough free space" removed 812); the
+detail names the numbers.  Model: topolvm's ``filterNode`` (an empty
+string or a reason) and cinder's ``BaseFilter``.
+
+``host`` is the host the consumer (instance) will run on; ``pool`` may
+be on that host, elsewhere, or shared.  ``ctx`` is the decision's
+:class:`~brick.scheduler.context.Context`: the request, the resolved
+pairing and affinity, the current locality tier and the cache.
+"""
+
+import abc
+
+from stevedore import extension
+from stevedore import named
+
+from brick import exception
+
+
+class BaseFilter(metaclass=abc.ABCMeta):
+    """One check every candidate must pass."""
+
+    name = None
+    """Entry-point name, set by :func:`load_plugins`."""
+
+    @abc.abstractmethod
+    def check(self, ctx, host, pool, volume):
+        """Return None if *volume* may go to *pool* for *host*, else a
+        reason ``"kind: detail"``.
+
+        :param ctx: the :class:`~brick.scheduler.context.Context`.
+        :param host: the consumer's :class:`~brick.scheduler.state.HostState`.
+        :param pool: a :class:`~brick.scheduler.state.PoolState`.
+        :param volume: a :class:`~brick.scheduler.request.VolumeRequest`.
+        """
+
+    def applies(self, ctx, volume):
+        """False when the request asks nothing this filter checks (no
+        tags, no pairing...): the search then skips it for *volume*."""
+        return True
+
+    def excludes(self, ctx, volume, pools, shared=True):
+        """A reason if no pool of *pools* can pass, so the search need
+        not read them; None if some may.  Must never exclude a pool
+        :meth:`check` would pass.
+
+        :param pools: an :class:`~brick.scheduler.index.Index` or one of
+            its :class:`~brick.scheduler.index.Bucket` objects; both have
+            ``bound(shared)``, the most any of their pools can take.
+        :param shared: False when the search reads only host-scoped pools.
+        """
+        return None
+
+    def narrow(self, ctx, host, volume):
+        """Indexes every passing pool is in, so a search can read the
+        smallest instead of every pool.
+
+        :param host: the consumer host, or None when the search derives
+            hosts from pools.
+        :returns: ``[(label, pools)]``; empty when the filter cannot say.
+        """
+        return []
+
+
+def load_plugins(namespace, names, what):
+    """Load and instantiate the plugins *names* of *namespace*, in order.
+
+    :raises brick.exception.InvalidValue: an unknown or broken name.
+    """
+    names = list(names)
+    available = sorted(extension.ExtensionManager(namespace).names())
+    unknown = [name for name in names if name not in available]
+    if unknown:
+        raise exception.InvalidValue(
+            field='%s name' % what, value=unknown[0],
+            allowed=', '.join(available) or 'none installed')
+    manager = named.NamedExtensionManager(
+        namespace, names, name_order=True, invoke_on_load=True,
+        on_load_failure_callback=_failed)
+    plugins = []
+    for ext in manager:
+        ext.obj.name = ext.name
+        plugins.append(ext.obj)
+    return plugins
+
+
+def _failed(manager, entrypoint, err):
+    raise exception.InvalidValue(
+        field='plugin %s' % entrypoint.name, value=str(err),
+        allowed='a plugin that loads') from err

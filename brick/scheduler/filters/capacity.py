@@ -1,0 +1,54 @@
+# Licensed under the Apache License, Version 2.0 (the "License"); you may
+# not use this file except in compliance with the License. You may obtain
+# a copy of the License at http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+# WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+"""``capacity``: the volume fits the pool now.
+
+The volume is charged its size rounded up to the pool's step.  It fits
+when ``min_unit <= size <= max_unit``, ``size <= free`` where
+``free = int((total - reserved) * allocation_ratio) - used - unmanaged``
+(``used`` counts allocations and live reservations, this process's own
+included the moment it claims), and ``size`` is no larger than the
+largest volume the node reported it could create.  These are Placement's
+inventory fields and Cinder's CapacityFilter arithmetic
+(``shared/research/openstack-placement.md`` 1.2, 3.2), with one source of
+truth for filtering and weighing.
+"""
+
+from brick import units
+from brick.scheduler import state
+from brick.scheduler.filters import base
+
+
+class CapacityFilter(base.BaseFilter):
+    def excludes(self, ctx, volume, pools, shared=True):
+        # Rounding to a step only adds to the size: comparing the
+        # unrounded size with the bound never excludes a fit.
+        bound = pools.bound(shared)
+        if volume.size > bound:
+            return 'not enough free space: none has more than %s free, ' \
+                'asked %s' % (units.human(bound), units.human(volume.size))
+        return None
+
+    def check(self, ctx, host, pool, volume):
+        size = state.charge(pool, volume.size)
+        if size < pool.min_unit:
+            return 'below minimum volume: %s takes %s or more, asked %s' % (
+                pool.key, units.human(pool.min_unit), units.human(size))
+        if pool.max_unit is not None and size > pool.max_unit:
+            return 'above maximum volume: %s takes up to %s, asked %s' % (
+                pool.key, units.human(pool.max_unit), units.human(size))
+        if size > pool.free:
+            return ('not enough free space: %s has %s free of %s '
+                    '(used %s, unmanaged %s), asked %s' % (
+                        pool.key, units.human(pool.free),
+                        units.human(pool.capacity), units.human(pool.used),
+                        units.human(pool.unmanaged), units.human(size)))
+        if pool.max_volume is not None and size > pool.max_volume:
+            return ('larger than the largest volume: %s can create up to '
+                    '%s, asked %s' % (pool.key, units.human(pool.max_volume),
+                                      units.human(size)))
+        return None

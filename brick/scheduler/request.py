@@ -1,0 +1,372 @@
+# Licensed under the Apache License, Version 2.0 (the "License"); you may
+# not use this file except in compliance with the License. You may obtain
+# a copy of the License at http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+# WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+"""What a placement asks for: :class:`RequestSpec` and its volumes.
+
+A request is built by :func:`build` from three sources; for every field
+the first source that sets it wins:
+
+1. explicit arguments (``nova boot --local-storage 20``, a volume
+   service's ``size``), typed Python values;
+2. scheduler hints (:data:`brick.scheduler.extra_specs.HINTS`);
+3. the flavor's ``brick:`` extra specs
+   (:data:`brick.scheduler.extra_specs.EXTRA_SPECS`), the implicit case;
+   inside the flavor a numbered key (``brick:volume2_gb``) wins over the
+   flavor-wide one (``brick:local_gb``).
+
+Pairing and affinity are fields of the request, resolved to hosts by the
+selector: ``local_to_instance`` (stay on instance X's host),
+``near_volume`` (go to volume V's host), ``same_host`` and
+``different_host`` (affinity and anti-affinity with existing volumes or
+consumers) and ``group_policy`` (between the request's own volumes).
+"""
+
+import dataclasses
+import types
+
+from brick import exception
+from brick import names
+from brick import units
+from brick.scheduler import extra_specs
+from brick.scheduler import spec_types
+from brick.scheduler import topology
+
+TIERS = {'host': topology.SAME_HOST, 'rack': topology.SAME_RACK,
+         'zone': topology.SAME_ZONE, 'any': topology.FAR}
+"""Locality names and the largest distance each allows."""
+TIER_NAMES = {tier: name for name, tier in TIERS.items()}
+
+_WORDS = spec_types.Words(spec_types.NAME)
+_TAGS = spec_types.Words(spec_types.TAG)
+_CONSUMERS = spec_types.Words(spec_types.CONSUMER)
+
+
+def _tags(value, field):
+    if value is None or value == () or value == frozenset():
+        return frozenset()
+    try:
+        return frozenset(_TAGS.parse(value))
+    except (ValueError, TypeError) as err:
+        raise exception.InvalidValue(field=field, value=value,
+                                     allowed=_TAGS.allowed) from err
+
+
+@dataclasses.dataclass(frozen=True)
+class VolumeRequest:
+    """One volume to place.  Sizes are int bytes."""
+
+    size: int
+    drivers: tuple = ()
+    """Drivers the volume may use, any of them; empty: any driver."""
+    format: str | None = None
+    """``raw``, ``qcow2`` or ``vdi``; None: any."""
+    thin: bool | None = None
+    """True: thin pools only; False: thick only; None: either."""
+    tags: frozenset = frozenset()
+    """Tags the pool must all carry."""
+    forbidden_tags: frozenset = frozenset()
+    """Tags the pool must not carry."""
+    name: str | None = None
+    """The volume's name, when the caller already knows it."""
+
+    def __post_init__(self):
+        units.validate(self.size, 'volume size')
+        drivers = self.drivers
+        if isinstance(drivers, str):
+            drivers = (drivers,)
+        try:
+            drivers = _WORDS.parse(list(drivers)) if drivers else ()
+        except (ValueError, TypeError) as err:
+            raise exception.InvalidValue(field='volume drivers',
+                                         value=self.drivers,
+                                         allowed=_WORDS.allowed) from err
+        object.__setattr__(self, 'drivers', drivers)
+        if self.format not in (None,) + extra_specs.FORMATS:
+            raise exception.InvalidValue(
+                field='volume format', value=self.format,
+                allowed=', '.join(extra_specs.FORMATS) + ' or None')
+        if self.thin not in (None, True, False):
+            raise exception.InvalidValue(field='volume thin',
+                                         value=self.thin,
+                                         allowed='True, False or None')
+        object.__setattr__(self, 'tags', _tags(self.tags, 'volume tags'))
+        object.__setattr__(self, 'forbidden_tags', _tags(
+            self.forbidden_tags, 'volume forbidden_tags'))
+        if self.name is not None:
+            names.validate(self.name, 'volume name')
+
+
+def _choice(value, field, choices):
+    if value not in choices:
+        raise exception.InvalidValue(field=field, value=value,
+                                     allowed=', '.join(choices))
+    return value
+
+
+def _consumers(value, field):
+    if value in (None, (), []):
+        return ()
+    try:
+        return _CONSUMERS.parse(value)
+    except (ValueError, TypeError) as err:
+        raise exception.InvalidValue(field=field, value=value,
+                                     allowed=_CONSUMERS.allowed) from err
+
+
+@dataclasses.dataclass(frozen=True)
+class RequestSpec:
+    """A validated placement request.  Build one with :func:`build`, or
+    directly when every field is already typed."""
+
+    volumes: tuple = ()
+    """The :class:`VolumeRequest` objects; all go for one consumer."""
+    locality: str = 'host'
+    locality_mode: str = 'required'
+    locality_max: str = 'any'
+    group_policy: str = 'none'
+    tags: frozenset = frozenset()
+    """Request-wide tags, already merged into each volume's; kept for
+    explanations."""
+    forbidden_tags: frozenset = frozenset()
+    same_host: tuple = ()
+    different_host: tuple = ()
+    local_to_instance: str | None = None
+    near_volume: str | None = None
+    hosts: tuple | None = None
+    """Hosts the consumer may run on (e.g. those the compute service's
+    own filters kept); None: any host."""
+    exclude_hosts: frozenset = frozenset()
+    """Hosts to leave out: where earlier attempts failed."""
+    exclude_pools: frozenset = frozenset()
+    """Pool keys (:attr:`PoolState.key`) to leave out."""
+    max_volumes_per_host: int | None = None
+    consumer: str | None = None
+    """The instance or volume id the volumes are for."""
+    origin: types.MappingProxyType = dataclasses.field(
+        default_factory=lambda: types.MappingProxyType({}), compare=False)
+    """Which source set each field: argument, hint, flavor, default."""
+
+    def __post_init__(self):
+        vols = tuple(self.volumes)
+        if not all(isinstance(vol, VolumeRequest) for vol in vols):
+            raise exception.InvalidValue(
+                field='volumes', value=self.volumes,
+                allowed='VolumeRequest objects')
+        object.__setattr__(self, 'volumes', vols)
+        _choice(self.locality, 'locality', tuple(TIERS))
+        _choice(self.locality_mode, 'locality_mode', extra_specs.MODES)
+        _choice(self.locality_max, 'locality_max', tuple(TIERS))
+        _choice(self.group_policy, 'group_policy',
+                extra_specs.GROUP_POLICIES)
+        if (self.locality_mode == 'preferred'
+                and TIERS[self.locality_max] < TIERS[self.locality]):
+            raise exception.InvalidValue(
+                field='locality_max', value=self.locality_max,
+                allowed='a tier at least as wide as locality %r: %s' % (
+                    self.locality, ', '.join(
+                        n for n, d in TIERS.items()
+                        if d >= TIERS[self.locality])))
+        for field in ('same_host', 'different_host'):
+            object.__setattr__(self, field, _consumers(
+                getattr(self, field), field))
+        if self.hosts is not None:
+            object.__setattr__(self, 'hosts', tuple(
+                names.validate(h, 'host name') for h in self.hosts))
+        object.__setattr__(self, 'exclude_hosts', frozenset(
+            names.validate(h, 'excluded host') for h in self.exclude_hosts))
+        object.__setattr__(self, 'exclude_pools', frozenset(
+            self.exclude_pools))
+        if self.max_volumes_per_host is not None:
+            spec_types.Integer(1).parse(self.max_volumes_per_host)
+
+    @property
+    def tier(self):
+        """The largest distance allowed at first (0 host ... 3 any)."""
+        return TIERS[self.locality]
+
+    @property
+    def widest_tier(self):
+        """The largest distance allowed at all."""
+        if self.locality_mode == 'preferred':
+            return TIERS[self.locality_max]
+        return self.tier
+
+    def summary(self):
+        """A one-line description for logs and errors."""
+        sizes = '+'.join(units.human(vol.size) for vol in self.volumes)
+        parts = ['%d volume(s) of %s' % (len(self.volumes), sizes or '-'),
+                 'locality %s %s' % (self.locality_mode, self.locality)]
+        drivers = sorted({d for vol in self.volumes for d in vol.drivers})
+        if drivers:
+            parts.append('driver %s' % '|'.join(drivers))
+        tags = sorted({t for vol in self.volumes for t in vol.tags})
+        if tags:
+            parts.append('tags %s' % ','.join(tags))
+        for field in ('local_to_instance', 'near_volume'):
+            if getattr(self, field):
+                parts.append('%s %s' % (field, getattr(self, field)))
+        if self.different_host:
+            parts.append('away from %s' % ','.join(self.different_host))
+        if self.same_host:
+            parts.append('with %s' % ','.join(self.same_host))
+        return ', '.join(parts)
+
+
+
+_ARGS = {
+    'size': ('size', None),
+    'count': ('count', spec_types.Integer(1, spec_types.MAX_VOLUMES)),
+    'driver': ('drivers', _WORDS),
+    'format': ('format', spec_types.Choice(*extra_specs.FORMATS)),
+    'thin': ('thin', spec_types.Boolean()),
+    'locality': ('locality', spec_types.Choice(*TIERS)),
+    'locality_mode': ('locality_mode',
+                      spec_types.Choice(*extra_specs.MODES)),
+    'locality_max': ('locality_max', spec_types.Choice(*TIERS)),
+    'tags': ('tags', _TAGS),
+    'forbidden_tags': ('forbidden_tags', _TAGS),
+    'max_volumes_per_host': ('max_volumes_per_host', spec_types.Integer(1)),
+    'group_policy': ('group_policy',
+                     spec_types.Choice(*extra_specs.GROUP_POLICIES)),
+    'same_host': ('same_host', _CONSUMERS),
+    'different_host': ('different_host', _CONSUMERS),
+    'local_to_instance': ('local_to_instance', spec_types.CONSUMER),
+    'near_volume': ('near_volume', spec_types.NAME),
+}
+# Taken as given: RequestSpec validates them.
+_PASSED = ('volumes', 'hosts', 'exclude_hosts', 'exclude_pools', 'consumer')
+_REQUEST_FIELDS = ('locality', 'locality_mode', 'locality_max',
+                   'group_policy', 'max_volumes_per_host', 'same_host',
+                   'different_host', 'local_to_instance', 'near_volume',
+                   'tags', 'forbidden_tags')
+_VOLUME_FIELDS = ('drivers', 'format', 'thin', 'tags', 'forbidden_tags')
+
+
+def _parse_args(args):
+    values = {}
+    for name, raw in args.items():
+        if raw is None:
+            continue
+        if name in _PASSED:
+            values[name] = raw
+            continue
+        if name not in _ARGS:
+            raise exception.InvalidValue(
+                field='request argument', value=name,
+                allowed=', '.join(sorted(set(_ARGS) | set(_PASSED))))
+        field, kind = _ARGS[name]
+        if kind is None:
+            values[field] = units.validate(units.parse(raw, 'size'), 'size')
+            continue
+        try:
+            values[field] = kind.parse(raw)
+        except (ValueError, TypeError) as err:
+            raise exception.InvalidValue(field='argument %s' % name,
+                                         value=raw,
+                                         allowed=kind.allowed) from err
+    return values
+
+
+def _volume(value):
+    if isinstance(value, VolumeRequest):
+        return value
+    fields = [field.name for field in dataclasses.fields(VolumeRequest)]
+    if not isinstance(value, dict) or set(value) - set(fields) or \
+            'size' not in value:
+        raise exception.InvalidValue(
+            field='volume', value=value,
+            allowed='a VolumeRequest, or a dict with size and any of %s'
+            % ', '.join(fields[1:]))
+    return VolumeRequest(**value)
+
+
+def _volume_list(layers, numbered):
+    """Build the volumes from the flavor's numbered and flavor-wide keys,
+    overridden by hints and arguments."""
+    def pick(field, number=None):
+        for origin, values in layers:
+            if origin == 'flavor' and number in numbered and \
+                    field in numbered[number]:
+                return numbered[number][field], origin
+            if field in values:
+                return values[field], origin
+        return None, 'default'
+
+    count, origin = pick('count')
+    size, size_origin = pick('size')
+    if count is None:
+        count = max(numbered) if numbered else (1 if size else 0)
+    if size == 0 and not any('size' in v for v in numbered.values()):
+        return (), size_origin
+    beyond = sorted(n for n in numbered if n > count)
+    if beyond:
+        raise exception.InvalidValue(
+            field='flavor extra spec brick:volume%d_*' % beyond[0],
+            value=beyond[0],
+            allowed='volume numbers up to brick:count (%d)' % count)
+    volumes = []
+    for number in range(1, count + 1):
+        fields = {field: pick(field, number)[0] for field in _VOLUME_FIELDS}
+        vol_size, vol_origin = pick('size', number)
+        if not vol_size:
+            raise exception.InvalidValue(
+                field='size of volume %d' % number, value=vol_size,
+                allowed='a size argument, brick:volume%d_gb or '
+                        'brick:local_gb above 0' % number)
+        fields['tags'] = fields['tags'] or ()
+        fields['forbidden_tags'] = fields['forbidden_tags'] or ()
+        fields['drivers'] = fields['drivers'] or ()
+        volumes.append(VolumeRequest(size=vol_size, **fields))
+    origins = {origin, size_origin} - {'default'}
+    return tuple(volumes), '+'.join(sorted(origins)) or 'default'
+
+
+def build(flavor=None, hints=None, **args):
+    """Build a :class:`RequestSpec` from arguments, hints and a flavor.
+
+    :param flavor: the flavor's extra specs, ``{key: str}``; keys outside
+        ``brick:`` are ignored.
+    :param hints: scheduler hints, ``{name: str or list}``; unknown names
+        are ignored.
+    :param args: explicit values, which win over both: ``size`` (int
+        bytes or a string such as ``'20G'``), ``count``, ``driver``,
+        ``format``, ``thin``, ``locality``, ``locality_mode``,
+        ``locality_max``, ``tags``, ``forbidden_tags``,
+        ``max_volumes_per_host``, ``group_policy``, ``same_host``,
+        ``different_host``, ``local_to_instance``, ``near_volume``;
+        passed as given: ``volumes`` (:class:`VolumeRequest` objects,
+        replacing every other source of volumes), ``hosts``,
+        ``exclude_hosts``, ``exclude_pools``, ``consumer``.
+    :returns: a :class:`RequestSpec`; its ``volumes`` is empty when the
+        flavor asks for no local storage.
+    :raises brick.exception.InvalidValue: an unknown ``brick:`` key or
+        argument, or a bad value, naming key, value and what is allowed.
+    :raises brick.exception.InvalidSize: a bad size argument.
+    """
+    flavor_p = extra_specs.EXTRA_SPECS.parse(flavor)
+    hint_p = extra_specs.HINTS.parse(hints)
+    explicit = _parse_args(args)
+    layers = (('argument', explicit), ('hint', hint_p.fields),
+              ('flavor', flavor_p.fields))
+    fields, origin = {}, {}
+    for field in _REQUEST_FIELDS:
+        for source, values in layers:
+            if field in values:
+                fields[field], origin[field] = values[field], source
+                break
+    if 'volumes' in explicit:
+        volumes = tuple(_volume(vol) for vol in explicit['volumes'])
+        origin['volumes'] = 'argument'
+    else:
+        volumes, origin['volumes'] = _volume_list(layers, flavor_p.volumes)
+    for tag_field in ('tags', 'forbidden_tags'):
+        fields[tag_field] = frozenset(fields.get(tag_field, ()))
+    for name in _PASSED[1:]:
+        if name in explicit:
+            fields[name] = explicit[name]
+    return RequestSpec(volumes=volumes, origin=types.MappingProxyType(origin),
+                       **fields)

@@ -1,0 +1,86 @@
+# Licensed under the Apache License, Version 2.0 (the "License"); you may
+# not use this file except in compliance with the License. You may obtain
+# a copy of the License at http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+# WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+"""The scheduler's settings, read from ``[brick_scheduler]`` once.
+
+Library code takes a :class:`Settings` (or builds one from the caller's
+``ConfigOpts`` with :meth:`Settings.from_conf`), never a global config.
+"""
+
+import dataclasses
+import types
+
+from brick.conf import scheduler as scheduler_conf
+
+DEFAULT_MULTIPLIERS = types.MappingProxyType({
+    'capacity': 1.0, 'cost': 1.0, 'locality': 10.0, 'best_fit': 1.0})
+
+
+@dataclasses.dataclass(frozen=True)
+class Settings:
+    """What the selector needs to know; see :mod:`brick.conf.scheduler`
+    for what each field means."""
+
+    enabled_filters: tuple = tuple(scheduler_conf.DEFAULT_FILTERS)
+    enabled_weighers: tuple = tuple(scheduler_conf.DEFAULT_WEIGHERS)
+    multipliers: types.MappingProxyType = dataclasses.field(
+        default_factory=lambda: DEFAULT_MULTIPLIERS)
+    """``{weigher name: multiplier}``; a weigher not named gets 1.0."""
+    host_subset_size: int = 1
+    max_results: int = 5
+    max_considered: int = 200
+    max_volumes_per_host: int = 0
+    refresh_interval: float = 10.0
+    seed: int | None = None
+    """Seed of the random choice among ``host_subset_size`` best (None:
+    from the system); tests set it."""
+
+    def __post_init__(self):
+        merged = dict(DEFAULT_MULTIPLIERS)
+        merged.update(self.multipliers)
+        object.__setattr__(self, 'multipliers',
+                           types.MappingProxyType(merged))
+        object.__setattr__(self, 'enabled_filters',
+                           tuple(self.enabled_filters))
+        object.__setattr__(self, 'enabled_weighers',
+                           tuple(self.enabled_weighers))
+
+    def multiplier(self, name):
+        return self.multipliers.get(name, 1.0)
+
+    @property
+    def cost_order(self):
+        """1: search cheapest pools first, -1: dearest first, 0: by key
+        (the cost weigher is off)."""
+        if 'cost' not in self.enabled_weighers:
+            return 0
+        multiplier = self.multiplier('cost')
+        return (multiplier > 0) - (multiplier < 0)
+
+    @classmethod
+    def from_conf(cls, conf, **overrides):
+        """Read ``[brick_scheduler]`` of *conf* (registering the group if
+        the caller has not).
+
+        :param conf: an :class:`oslo_config.cfg.ConfigOpts`.
+        :param overrides: fields to set regardless of *conf*.
+        """
+        scheduler_conf.register_opts(conf)
+        group = conf.brick_scheduler
+        multipliers = {name: getattr(group, '%s_weight_multiplier' % name)
+                       for name in DEFAULT_MULTIPLIERS}
+        values = dict(
+            enabled_filters=group.enabled_filters,
+            enabled_weighers=group.enabled_weighers,
+            multipliers=multipliers,
+            host_subset_size=group.host_subset_size,
+            max_results=group.max_results,
+            max_considered=group.max_considered,
+            max_volumes_per_host=group.max_volumes_per_host,
+            refresh_interval=group.refresh_interval)
+        values.update(overrides)
+        return cls(**values)

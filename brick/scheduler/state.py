@@ -1,0 +1,174 @@
+# Licensed under the Apache License, Version 2.0 (the "License"); you may
+# not use this file except in compliance with the License. You may obtain
+# a copy of the License at http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+# WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+"""What the scheduler knows about hosts and pools, in memory.
+
+:class:`HostState` and :class:`PoolState` are the scheduler's copies of
+the inventory rows (:mod:`brick.scheduler.inventory`), kept by a
+:class:`~brick.scheduler.cache.StateCache` and read by filters and
+weighers.  Sizes are int bytes.
+
+A pool is *host-scoped* (its bytes are on one host) or *shared* by every
+host of a rack or a zone (an NFS mount, say).  A shared pool exists once:
+its capacity is counted once however many hosts can use it, and a claim
+through any of them lowers the one :attr:`PoolState.used` (Nova reported
+shared storage once per compute node and over-counted it, bug 1784020).
+Its distance from a host is the level of its scope: a pool shared by a
+rack is at rack distance from every host of that rack, never on the host.
+
+The cache indexes these objects with :mod:`brick.scheduler.index`.
+"""
+
+import dataclasses
+
+from brick import units
+from brick.scheduler import topology
+
+HOST_STATES = ('up', 'down', 'disabled')
+POOL_STATES = ('enabled', 'disabled')
+SCOPES = ('host', 'rack', 'zone')
+SCOPE_DISTANCE = {'host': topology.SAME_HOST, 'rack': topology.SAME_RACK,
+                  'zone': topology.SAME_ZONE}
+"""How far a pool of each scope is from a host inside that scope."""
+
+
+def pool_key(name, scope, owner):
+    """The key of a pool, as :attr:`brick.scheduler.inventory.Pool.key`
+    spells it: ``host:h1/lvm``, ``rack:r1/nfs``, ``zone:z1/nfs`` (pool
+    names are unique per owner only)."""
+    return '%s:%s/%s' % (scope, owner, name)
+
+
+@dataclasses.dataclass(slots=True, eq=False)
+class HostState:
+    """A host: where it is and whether it takes new volumes."""
+
+    name: str
+    zone: str | None = None
+    rack: str | None = None
+    region: str | None = None
+    state: str = 'up'
+    pools: list = dataclasses.field(default_factory=list)
+    """Its host-scoped :class:`PoolState` objects, by key order."""
+
+    @property
+    def volumes(self):
+        """Volumes held by the host's own pools (shared pools excluded)."""
+        return sum(pool.volumes for pool in self.pools)
+
+    @property
+    def place(self):
+        return topology.Place(self.region, self.zone, self.rack, self.name)
+
+
+@dataclasses.dataclass(slots=True, eq=False)
+class PoolState:
+    """A pool as the scheduler sees it.
+
+    ``capacity = int((total - reserved) * allocation_ratio)`` and
+    ``free = capacity - used - unmanaged``; ``used`` counts allocations
+    and live reservations, including this process's claims that the
+    store has not shown yet (:attr:`pending`).
+    """
+
+    name: str
+    driver: str
+    scope: str = 'host'
+    host: str | None = None
+    rack: str | None = None
+    zone: str | None = None
+    region: str | None = None
+    total: int = 0
+    reserved: int = 0
+    allocation_ratio: float = 1.0
+    used: int = 0
+    unmanaged: int = 0
+    min_unit: int = 1
+    max_unit: int | None = None
+    step: int = 1
+    max_volume: int | None = None
+    """Largest single volume the node said it could create now."""
+    cost: float = 0.0
+    role: str | None = None
+    tags: frozenset = frozenset()
+    state: str = 'enabled'
+    thin: bool = False
+    format: str | None = None
+    volumes: int = 0
+    generation: int = 0
+    id: int | None = None
+    capacity: int | None = None
+    key: str = ''
+    pending: list = dataclasses.field(default_factory=list)
+    """This process's claims not yet seen in the store:
+    ``[generation the store will show them at, size, volumes]``."""
+
+    def __post_init__(self):
+        if self.capacity is None:
+            self.capacity = int((self.total - self.reserved)
+                                * self.allocation_ratio)
+        self.tags = frozenset(self.tags)
+        if not self.key:
+            self.key = pool_key(self.name, self.scope, self.owner)
+
+    @property
+    def owner(self):
+        """The host, rack or zone the scope names."""
+        return {'host': self.host, 'rack': self.rack,
+                'zone': self.zone}[self.scope]
+
+    @property
+    def free(self):
+        """Bytes a new volume may still take (virtual, after the
+        allocation ratio)."""
+        return self.capacity - self.used - self.unmanaged
+
+    @property
+    def largest(self):
+        """The largest single volume that fits now."""
+        if self.max_volume is None:
+            return self.free
+        return min(self.free, self.max_volume)
+
+    @property
+    def domain(self):
+        """The failure domain affinity rules compare: the host of a
+        host-scoped pool, the pool itself for a shared one."""
+        return self.host if self.scope == 'host' else self.key
+
+    @property
+    def place(self):
+        return topology.Place(self.region, self.zone, self.rack,
+                              self.host if self.scope == 'host' else None)
+
+    def index_keys(self):
+        """What the cache indexes this pool by; a change moves it."""
+        return (self.driver, self.tags, self.cost, self.scope, self.host,
+                self.rack, self.zone)
+
+
+def charge(pool, size):
+    """Bytes a volume of *size* takes in *pool*: rounded up to the
+    pool's step (an LVM extent), as the driver will round it."""
+    step = pool.step
+    if step <= 1 or not size % step:
+        return size
+    return units.round_up(size, step)
+
+
+def distance(host, pool):
+    """How far *pool* is from *host* (0 same host ... 3 farther than a
+    zone): :func:`brick.scheduler.topology.distance` of their places,
+    without building them (this runs for every candidate)."""
+    if pool.scope == 'host' and pool.host == host.name:
+        return topology.SAME_HOST
+    if pool.rack is not None and pool.rack == host.rack and (
+            pool.scope != 'zone'):
+        return topology.SAME_RACK
+    if pool.zone is not None and pool.zone == host.zone:
+        return topology.SAME_ZONE
+    return topology.FAR

@@ -1,0 +1,202 @@
+# Licensed under the Apache License, Version 2.0 (the "License"); you may
+# not use this file except in compliance with the License. You may obtain
+# a copy of the License at http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+# WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+"""The cache kept fresh from the real inventory (SQLite), and the
+selector deciding on it."""
+
+import datetime
+
+import pytest
+import sqlalchemy as sa
+
+from brick import exception
+from brick import units
+from brick.db import engine
+from brick.db import migration
+from brick.db import models
+from brick.scheduler import cache as cache_mod
+from brick.scheduler import inventory
+from brick.scheduler import pools
+from brick.scheduler import request
+from brick.scheduler import reservations
+from brick.scheduler import selector as selector_mod
+from brick.scheduler import settings as settings_mod
+from brick.scheduler import store
+from brick.scheduler import topology
+
+G = units.Gi
+
+
+@pytest.fixture
+def db(tmp_path):
+    database = engine.Database('sqlite:///%s' % (tmp_path / 'brick.sqlite'))
+    migration.upgrade(database)
+    topology.create_zone(database, 'z1')
+    topology.create_rack(database, 'r1', 'z1')
+    topology.create_rack(database, 'r2', 'z1')
+    inventory.create_host(database, 'h1', rack='r1')
+    inventory.create_host(database, 'h2', rack='r1')
+    inventory.create_host(database, 'h3', rack='r2')
+    pools.create_pool(database, 'lvm', 'lvm', host='h1', total=100 * G,
+                      tags=['ssd'])
+    pools.create_pool(database, 'lvm', 'lvm', host='h2', total=100 * G)
+    pools.create_pool(database, 'thin', 'lvm-thin', host='h3', total=100 * G,
+                      allocation_ratio=2.0)
+    pools.create_pool(database, 'nfs', 'qcow2', rack='r1', total=500 * G)
+    try:
+        yield database
+    finally:
+        database.dispose()
+
+
+def _age_everything(db):
+    """Make every row look long unchanged, as on a quiet site."""
+    old = engine.utcnow() - datetime.timedelta(hours=1)
+    with db.begin() as conn:
+        conn.execute(models.pools.update().values(updated_at=old))
+        conn.execute(models.hosts.update().values(updated_at=old))
+
+
+def _pool_id(db, key):
+    return next(p.id for p in inventory.list_pools(db) if p.key == key)
+
+
+def test_first_refresh_loads_everything(db):
+    cache = cache_mod.StateCache()
+    stats = cache.refresh(store.StoreSource(db))
+    assert (stats.hosts, stats.pools) == (3, 4)
+    assert sorted(cache.pools) == ['host:h1/lvm', 'host:h2/lvm',
+                                   'host:h3/thin', 'rack:r1/nfs']
+    thin = cache.pools['host:h3/thin']
+    assert (thin.thin, thin.format, thin.capacity) == (True, 'raw', 200 * G)
+    nfs = cache.pools['rack:r1/nfs']
+    assert (nfs.scope, nfs.rack, nfs.zone, nfs.host) == ('rack', 'r1', 'z1',
+                                                         None)
+    assert (nfs.format, nfs.thin) == ('qcow2', True)
+    assert cache.pools['host:h1/lvm'].tags == {'ssd'}
+    assert cache.key_of(nfs.id) == 'rack:r1/nfs'
+
+
+def test_refresh_reads_only_what_changed(db):
+    cache, source = cache_mod.StateCache(), store.StoreSource(db)
+    cache.refresh(source)
+    _age_everything(db)
+    assert cache.refresh(source).pools == 0
+    h2 = _pool_id(db, 'host:h2/lvm')
+    reservations.claim(db, 'vm-1', [(h2, 30 * G, 'vol-1')])
+    stats = cache.refresh(source)
+    assert (stats.pools, stats.moved) == (1, 0)
+    pool = cache.pools['host:h2/lvm']
+    assert (pool.used, pool.volumes, pool.free) == (30 * G, 1, 70 * G)
+
+
+def test_refresh_sees_retag_state_and_host_changes(db):
+    cache, source = cache_mod.StateCache(), store.StoreSource(db)
+    cache.refresh(source)
+    pools.update_pool(db, _pool_id(db, 'host:h2/lvm'), tags=['ssd', 'fast'],
+                      cost=3.0)
+    inventory.set_host_state(db, 'h3', 'disabled')
+    stats = cache.refresh(source)
+    assert stats.moved == 1
+    assert 'host:h2/lvm' in cache.by_tag['fast'].members
+    assert cache.pools['host:h2/lvm'].cost == 3.0
+    assert cache.hosts['h3'].state == 'disabled'
+
+
+def test_full_refresh_notices_deleted_pools(db):
+    cache = cache_mod.StateCache()
+    source = store.StoreSource(db, full_every=2)
+    cache.refresh(source)
+    pools.delete_pool(db, _pool_id(db, 'rack:r1/nfs'))
+    cache.refresh(source)                      # incremental: cannot see it
+    assert 'rack:r1/nfs' in cache.pools
+    cache.refresh(source)                      # full
+    assert 'rack:r1/nfs' not in cache.pools
+    assert 'rack:r1/nfs' not in cache.everything.members
+
+
+def test_own_claims_then_store_agree(db):
+    cache, source = cache_mod.StateCache(), store.StoreSource(db)
+    cache.refresh(source)
+    selector = selector_mod.Selector(cache, settings_mod.Settings())
+    spec = request.build({'brick:local_gb': '60', 'brick:driver': 'lvm'})
+    decision = selector.select(spec)
+    best = decision.best
+    placement = best.placements[0]
+    reserved = reservations.claim(db, 'vm-1', [(placement.pool_id,
+                                                placement.size)])
+    generation = inventory.get_pool(db, placement.pool_id).generation
+    selector.claim(best, {placement.pool: generation})
+    # The next decision sees the claim at once, before any refresh...
+    second = selector.select(spec)
+    assert second.best.pools != best.pools
+    # ...and a refresh neither loses nor double-counts it.
+    cache.refresh(source)
+    assert cache.pools[placement.pool].used == 60 * G
+    assert cache.pools[placement.pool].pending == []
+    reservations.release(db, [r.id for r in reserved])
+    cache.refresh(source)
+    assert cache.pools[placement.pool].used == 0
+
+
+def test_selector_refreshes_from_its_source(db):
+    cache = cache_mod.StateCache()
+    selector = selector_mod.Selector(
+        cache, settings_mod.Settings(refresh_interval=0),
+        source=store.StoreSource(db))
+    spec = request.build({'brick:local_gb': '10', 'brick:tags': 'new'})
+    with pytest.raises(exception.NoValidHost):
+        selector.select(spec)
+    pools.update_pool(db, _pool_id(db, 'host:h2/lvm'), tags=['new'])
+    assert selector.select(spec).best.pools == ('host:h2/lvm',)
+    pools.update_pool(db, _pool_id(db, 'host:h1/lvm'), cost=9.0)
+    assert selector.refresh().pools >= 1
+    assert cache.pools['host:h1/lvm'].cost == 9.0
+
+
+def test_locator_finds_volumes_and_consumers(db):
+    cache = cache_mod.StateCache()
+    cache.refresh(store.StoreSource(db))
+    h1, nfs = _pool_id(db, 'host:h1/lvm'), _pool_id(db, 'rack:r1/nfs')
+    reserved = reservations.claim(db, 'vm-7', [(h1, G, 'root-7'),
+                                               (nfs, G, 'data-7')])
+    locator = store.StoreLocator(db, cache)
+    assert locator.locate('root-7') == ('host:h1/lvm',)
+    assert set(locator.locate('vm-7')) == {'host:h1/lvm', 'rack:r1/nfs'}
+    reservations.commit(db, [r.id for r in reserved])
+    assert locator.locate('data-7') == ('rack:r1/nfs',)
+    assert locator.locate('nothing') == ()
+    selector = selector_mod.Selector(cache, locator=locator)
+    cache.refresh(store.StoreSource(db))
+    spec = request.build({'brick:local_gb': '5', 'brick:driver': 'lvm'}, {
+        'local_to_instance': 'vm-7', 'different_host': 'root-7',
+        'locality': 'rack'})
+    decision = selector.select(spec)
+    assert decision.best.host == 'h1'
+    assert decision.best.pools == ('host:h2/lvm',)
+    assert 'instance vm-7 runs on h1' in decision.explanation.notes
+
+
+def test_volume_counts(db):
+    h2 = _pool_id(db, 'host:h2/lvm')
+    done = reservations.claim(db, 'a', [(h2, G, 'v1'), (h2, G, 'v2')])
+    reservations.commit(db, [r.id for r in done])
+    reservations.claim(db, 'b', [(h2, G, 'v3')])
+    gone = reservations.claim(db, 'c', [(h2, G, 'v4')])
+    reservations.release(db, [r.id for r in gone])
+    with db.begin(readonly=True) as conn:
+        assert store.volume_counts(conn) == {h2: 3}
+        assert store.volume_counts(conn, [h2, 999]) == {h2: 3}
+        assert conn.scalar(sa.select(sa.func.count()).select_from(
+            models.reservations)) == 4
+
+
+def test_driver_traits():
+    assert store.driver_traits('qcow2') == ('qcow2', True)
+    assert store.driver_traits('lvm') == ('raw', False)
+    assert store.driver_traits('lvm-thin') == ('raw', True)
+    assert store.driver_traits('no-such-driver') == (None, False)
