@@ -1,0 +1,316 @@
+# Licensed under the Apache License, Version 2.0 (the "License"); you may
+# not use this file except in compliance with the License. You may obtain
+# a copy of the License at http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+# WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+
+"""The ``brick`` command: node-local volumes from the shell.
+
+::
+
+    brick volume create --size 10G vol1
+    brick volume create --pool qcow2 --size 20G vm1-disk0
+    brick volume list -f json
+    brick node pool list
+
+The commands are cliff plugins in the ``brick.cli`` entry-point namespace
+(see ``setup.cfg``).  Configuration is oslo.config: ``--config-file`` and
+``--config-dir``, else the usual places (``~/.brick/brick.conf``,
+``/etc/brick/brick.conf``...).  No configuration at all is fine: the node
+then has three file pools, ``raw``, ``qcow2`` and ``vdi``, under
+``[brick]data_dir`` (``--data-dir`` or ``$BRICK_DATA_DIR`` override it).
+
+Errors print one line, ``brick: <message>``, on stderr (``--debug`` adds
+the traceback), and the exit code says what kind of error it was:
+
+====  ===============================================================
+0     success; repeating a create or delete that is already done also
+      succeeds
+1     the host or an external command failed, or an unexpected error
+2     bad command line, name, size, option or configuration; nothing
+      was changed
+3     no such volume, snapshot, pool or driver
+4     clashes with what exists: a volume of another size, a busy
+      volume, not enough space
+5     the pool's driver does not support the operation
+130   interrupted
+====  ===============================================================
+"""
+
+import argparse
+import importlib.metadata
+import logging
+import os
+import sys
+import textwrap
+
+from cliff import app
+from cliff import commandmanager
+from oslo_config import cfg
+
+import brick.conf
+import brick.conf.opts
+from brick import drivers
+from brick import exception
+from brick.cmd import common
+from brick.local import executor as executor_module
+
+NAMESPACE = 'brick.cli'
+DEFAULT_POOL = 'raw'
+
+
+def _version():
+    try:
+        return importlib.metadata.version('brick')
+    except importlib.metadata.PackageNotFoundError:
+        return 'unknown'
+
+
+def _epilog():
+    lines = ['exit codes:']
+    for code, meaning in common.EXIT_CODES:
+        lines.extend(textwrap.wrap(meaning, width=70,
+                                   initial_indent='  %-4d  ' % code,
+                                   subsequent_indent=' ' * 8))
+    lines.append('')
+    lines.append("Run 'brick help COMMAND' for the options of a command.")
+    return '\n'.join(lines)
+
+
+def load_conf(config_files=None, config_dirs=None, data_dir=None):
+    """Read brick's configuration into a fresh ``ConfigOpts``.
+
+    :param config_files: paths given with ``--config-file``; None reads
+        oslo.config's default locations for project ``brick``.
+    :param config_dirs: paths given with ``--config-dir``.
+    :param data_dir: overrides ``[brick]data_dir`` when not None.
+    :returns: the :class:`oslo_config.cfg.ConfigOpts`.
+    :raises oslo_config.cfg.Error: a file is missing or malformed.
+    """
+    conf = cfg.ConfigOpts()
+    brick.conf.register_opts(conf)
+    args = []
+    for path in config_files or ():
+        args += ['--config-file', path]
+    for path in config_dirs or ():
+        args += ['--config-dir', path]
+    conf(args, project='brick', prog='brick', version=_version())
+    if data_dir:
+        conf.set_override('data_dir', data_dir, group='brick')
+    return conf
+
+
+class LocalNode:
+    """The pools of this node as the commands see them.
+
+    Each pool is checked (:meth:`~brick.drivers.base.VolumeDriver.check`)
+    once, before its first use, so a command touches only the pools it
+    uses.
+
+    :param pools: ``{pool name: driver}``, e.g. from
+        :func:`brick.drivers.node_pools`.
+    :param executor: the executor the drivers share.
+    """
+
+    def __init__(self, pools, executor=None):
+        self._pools = dict(pools)
+        self.executor = executor
+        self._checked = set()
+
+    @classmethod
+    def from_conf(cls, conf, executor=None):
+        """Build the node's pools from *conf* (``[brick_node]pools``)."""
+        executor = executor or executor_module.Executor.from_conf(conf)
+        return cls(drivers.node_pools(conf, executor), executor)
+
+    def names(self):
+        """The node's pool names, in configuration order."""
+        return list(self._pools)
+
+    def default_pool(self):
+        """``raw`` if the node has it, else its only pool.
+
+        :raises brick.exception.InvalidValue: several pools, none ``raw``.
+        """
+        if DEFAULT_POOL in self._pools or not self._pools:
+            return DEFAULT_POOL
+        if len(self._pools) == 1:
+            return next(iter(self._pools))
+        raise exception.InvalidValue(
+            field='pool', value='(none given)',
+            allowed='--pool with one of %s' % ', '.join(self._pools))
+
+    def pool(self, name=None, check=True):
+        """Return the driver of pool *name* (default: :meth:`default_pool`).
+
+        :raises brick.exception.PoolNotFound: the node has no such pool.
+        :raises brick.exception.BrickException: from the driver's check.
+        """
+        name = self.default_pool() if name is None else name
+        driver = self._pools.get(name)
+        if driver is None:
+            raise exception.PoolNotFound(
+                name=name, reason='this node has the pools %s' % (
+                    ', '.join(self._pools) or 'none'))
+        if check and name not in self._checked:
+            driver.check()
+            self._checked.add(name)
+        return driver
+
+
+class BrickApp(app.App):
+    """The cliff application behind ``brick``.
+
+    :param node: a :class:`LocalNode` to use instead of one built from the
+        configuration (for embedding and tests).
+    """
+
+    NAME = 'brick'
+    LOG = logging.getLogger('brick.cmd')
+    CONSOLE_MESSAGE_FORMAT = 'brick: %(levelname)s: %(message)s'
+
+    def __init__(self, stdin=None, stdout=None, stderr=None, node=None):
+        super().__init__(
+            description='Node-local volumes: create, grow, snapshot, clone '
+                        'and delete them, and report pool capacity.',
+            version=_version(),
+            command_manager=commandmanager.CommandManager(NAMESPACE),
+            stdin=stdin, stdout=stdout, stderr=stderr)
+        self._node = node
+        self._interactive_result = None
+        self._log_handlers = []
+        self._root_level = None
+
+    def build_option_parser(self, description, version, argparse_kwargs=None):
+        kwargs = dict(argparse_kwargs or {}, epilog=_epilog(),
+                      formatter_class=argparse.RawDescriptionHelpFormatter)
+        parser = super().build_option_parser(description, version, kwargs)
+        for action in parser._actions:
+            if action.dest == 'version':
+                # cliff names the program after sys.argv[0] (pytest...).
+                action.version = '%s %s' % (self.NAME, version)
+        parser.add_argument(
+            '--config-file', metavar='PATH', action='append',
+            dest='config_files',
+            help='read this configuration file instead of the default '
+                 '~/.brick/brick.conf or /etc/brick/brick.conf; repeat to '
+                 'read several, later ones win')
+        parser.add_argument(
+            '--config-dir', metavar='DIR', action='append',
+            dest='config_dirs',
+            help='also read every *.conf file in DIR, in sorted order')
+        parser.add_argument(
+            '--data-dir', metavar='DIR',
+            default=os.environ.get('BRICK_DATA_DIR') or None,
+            help='override [brick]data_dir, where the default pools live '
+                 '(default: $BRICK_DATA_DIR, else the configured one, else '
+                 '/var/lib/brick for root)')
+        return parser
+
+    @property
+    def node(self):
+        """The :class:`LocalNode`, built from the configuration on first
+        use so that ``brick help`` needs none."""
+        if self._node is None:
+            conf = load_conf(self.options.config_files,
+                             self.options.config_dirs, self.options.data_dir)
+            self._node = LocalNode.from_conf(conf)
+        return self._node
+
+    def configure_logging(self):
+        # brick's own messages go through common.report(); logging is for
+        # -v (INFO) and -vv (DEBUG: every command run).  The handlers are
+        # removed again by close(), so in-process callers do not pile up
+        # handlers on the root logger.
+        level = {0: logging.ERROR, 1: logging.WARNING,
+                 2: logging.INFO}.get(self.options.verbose_level,
+                                      logging.DEBUG)
+        root = logging.getLogger()
+        self._root_level = root.level
+        console = logging.StreamHandler(self.stderr)
+        console.setLevel(level)
+        console.setFormatter(logging.Formatter(self.CONSOLE_MESSAGE_FORMAT))
+        # stevedore's "found extension" lines would bury the commands run.
+        console.addFilter(lambda record: record.levelno >= logging.INFO
+                          or not record.name.startswith('stevedore'))
+        self._log_handlers = [console]
+        if self.options.log_file:
+            log_file = logging.FileHandler(self.options.log_file)
+            log_file.setFormatter(
+                logging.Formatter(self.LOG_FILE_MESSAGE_FORMAT))
+            self._log_handlers.append(log_file)
+            level = logging.DEBUG
+        root.setLevel(level)
+        for handler in self._log_handlers:
+            root.addHandler(handler)
+
+    def close(self):
+        """Remove the logging handlers :meth:`configure_logging` added."""
+        root = logging.getLogger()
+        for handler in self._log_handlers:
+            root.removeHandler(handler)
+            handler.close()
+        self._log_handlers = []
+        if self._root_level is not None:
+            root.setLevel(self._root_level)
+
+    def run(self, argv):
+        result = super().run(argv)
+        # cliff returns 1 after its interactive shell, whatever happened.
+        return result if self._interactive_result is None \
+            else self._interactive_result
+
+    def interact(self):
+        # With no command, cliff starts a shell reading stdin; a script
+        # that forgot the command must get an error, not a hang.
+        if not self.stdin.isatty():
+            self.stderr.write("brick: no command given; see "
+                              "'brick --help'.\n")
+            self._interactive_result = common.EXIT_USAGE
+            return
+        super().interact()
+        self._interactive_result = common.EXIT_OK
+
+    def run_subcommand(self, argv):
+        # cliff prints "not a command" on stdout; scripts read stdout.
+        if argv[0].startswith('-'):
+            self.stderr.write("brick: unknown option '%s'; options go before "
+                              "the command, see 'brick --help'.\n" % argv[0])
+            return common.EXIT_USAGE
+        try:
+            self.command_manager.find_command(argv)
+        except ValueError:
+            self.stderr.write("brick: '%s' is not a brick command; see "
+                              "'brick --help'.\n" % ' '.join(argv))
+            matches = self.get_fuzzy_matches(argv[0])
+            if matches:
+                self.stderr.write('Did you mean one of these?\n')
+                for match in matches:
+                    self.stderr.write('  %s\n' % match)
+            return common.EXIT_USAGE
+        return super().run_subcommand(argv)
+
+
+def main(argv=None, **kwargs):
+    """Run ``brick`` with *argv* (default ``sys.argv[1:]``).
+
+    :param kwargs: passed to :class:`BrickApp` (``stdout``, ``node``...).
+    :returns: the exit code (see the module docstring).
+    """
+    brick_app = BrickApp(**kwargs)
+    try:
+        return brick_app.run(sys.argv[1:] if argv is None else list(argv))
+    except SystemExit as err:
+        # argparse exits 2 on a usage error, help exits with None (0).
+        if err.code is None or isinstance(err.code, int):
+            return err.code or 0
+        brick_app.stderr.write('%s\n' % err.code)
+        return common.EXIT_ERROR
+    finally:
+        brick_app.close()
+
+
+if __name__ == '__main__':
+    sys.exit(main())

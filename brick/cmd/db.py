@@ -1,0 +1,78 @@
+# Licensed under the Apache License, Version 2.0 (the "License"); you may
+# not use this file except in compliance with the License. You may obtain
+# a copy of the License at http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+# WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+"""``brick db upgrade`` and ``brick db version``: the inventory schema.
+
+The database is ``[brick_database]connection`` (default: an SQLite file
+in ``[brick]data_dir``), or ``--connection URL``.
+"""
+
+from brick.cmd import common
+from brick.db import engine
+from brick.db import migration
+
+
+def add_connection_argument(parser):
+    """Add ``--connection URL`` (default: the configured database)."""
+    parser.add_argument(
+        '--connection', metavar='URL', default=None,
+        help='SQLAlchemy URL of the inventory database; default '
+             '[brick_database]connection, else brick.sqlite in the data '
+             'dir')
+
+
+def database(app, parsed_args):
+    """The :class:`~brick.db.engine.Database` a command works on."""
+    from brick.cmd import cli
+
+    conf = cli.load_conf(app.options.config_files, app.options.config_dirs,
+                         app.options.data_dir)
+    if parsed_args.connection:
+        conf.set_override('connection', parsed_args.connection,
+                          group='brick_database')
+    return engine.Database.from_conf(conf)
+
+
+class Upgrade(common.ShowOne):
+    """Create or upgrade the inventory schema to this brick's newest.
+
+    Safe to repeat: an up-to-date database is left alone.
+    """
+
+    def get_parser(self, prog_name):
+        parser = super().get_parser(prog_name)
+        add_connection_argument(parser)
+        return parser
+
+    def take_action(self, parsed_args):
+        db = database(self.app, parsed_args)
+        try:
+            before = migration.current(db)
+            after = migration.upgrade(db)
+        finally:
+            db.dispose()
+        return (('database', 'was', 'now'),
+                (db.safe_url, before or 'empty', after))
+
+
+class Version(common.ShowOne):
+    """Show the schema revision of the database and the newest one."""
+
+    def get_parser(self, prog_name):
+        parser = super().get_parser(prog_name)
+        add_connection_argument(parser)
+        return parser
+
+    def take_action(self, parsed_args):
+        db = database(self.app, parsed_args)
+        try:
+            current = migration.current(db)
+        finally:
+            db.dispose()
+        head = migration.head()
+        return (('current', 'head', 'up_to_date'),
+                (current or 'empty', head, current == head))

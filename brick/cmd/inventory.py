@@ -1,0 +1,97 @@
+# Licensed under the Apache License, Version 2.0 (the "License"); you may
+# not use this file except in compliance with the License. You may obtain
+# a copy of the License at http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+# WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+"""``brick inventory apply`` and ``brick inventory show``.
+
+``apply`` makes the database match a YAML inventory file (see
+``etc/brick/inventory.yaml.example`` and
+:mod:`brick.scheduler.declarative`) and prints one line per change::
+
+    + pool host:compute-1/nvme: driver=lvm-thin, ...
+    ~ pool host:compute-1/nvme: reserved 0 -> 10737418240 (10 GiB)
+    ! pool host:compute-2/hdd: state enabled -> disabled (not in the file)
+    - pool rack:rack-a1/nfs (holds 0 allocations, 0 reservations)
+"""
+
+from brick.cmd import common
+from brick.cmd import db as db_command
+from brick.scheduler import declarative
+from brick.scheduler import inventory
+from brick.scheduler import inventory_file
+
+POOL_COLUMNS = ('id', 'pool', 'driver', 'state', 'place', 'capacity',
+                'used', 'unmanaged', 'free', 'cost', 'role', 'tags',
+                'generation')
+
+
+class Apply(common.Command):
+    """Create, update and disable hosts and pools to match a YAML file.
+
+    Applying the same file again changes nothing.  Pools and hosts that
+    are not in the file are disabled; --prune deletes vanished pools
+    that hold nothing (and racks and zones nothing refers to); --force
+    also deletes vanished pools that hold allocations.  Any error
+    changes nothing.
+    """
+
+    def get_parser(self, prog_name):
+        parser = super().get_parser(prog_name)
+        parser.add_argument('-f', '--file', metavar='FILE', required=True,
+                            help='the inventory file (YAML)')
+        parser.add_argument('--dry-run', action='store_true',
+                            help='print the changes without making them')
+        parser.add_argument('--prune', action='store_true',
+                            help='delete vanished pools that hold nothing')
+        parser.add_argument('--force', action='store_true',
+                            help='with --prune, delete vanished pools even '
+                                 'if they hold allocations')
+        db_command.add_connection_argument(parser)
+        return parser
+
+    def take_action(self, parsed_args):
+        wanted = inventory_file.load(parsed_args.file)
+        db = db_command.database(self.app, parsed_args)
+        try:
+            changes = declarative.apply(db, wanted, parsed_args.dry_run,
+                                        parsed_args.prune, parsed_args.force)
+        finally:
+            db.dispose()
+        for change in changes:
+            self.app.stdout.write('%s\n' % change)
+        self.app.stdout.write('%d change%s%s.\n' % (
+            len(changes), '' if len(changes) == 1 else 's',
+            ' (dry run: nothing was changed)' if parsed_args.dry_run
+            else ''))
+
+
+class Show(common.Lister):
+    """List every pool of the inventory with its capacity and usage."""
+
+    def get_parser(self, prog_name):
+        parser = super().get_parser(prog_name)
+        parser.add_argument('--host', metavar='NAME',
+                            help='only the pools of this host')
+        db_command.add_connection_argument(parser)
+        return parser
+
+    def take_action(self, parsed_args):
+        db = db_command.database(self.app, parsed_args)
+        try:
+            pools = inventory.list_pools(db, host=parsed_args.host)
+        finally:
+            db.dispose()
+        rows = []
+        for pool in pools:
+            place = '/'.join(level for level in (
+                pool.place.region, pool.place.zone, pool.place.rack,
+                pool.place.host) if level)
+            rows.append((pool.id, pool.key, pool.driver, pool.state, place,
+                         common.Size(pool.capacity), common.Size(pool.used),
+                         common.Size(pool.unmanaged), common.Size(pool.free),
+                         pool.cost, pool.role or '', common.Items(pool.tags),
+                         pool.generation))
+        return POOL_COLUMNS, rows
