@@ -17,7 +17,11 @@ same run and interleaved (brick first on even rounds, bare first on odd
 ones), and print the median wall time of each, their ratio, and how many
 external commands brick ran per operation (``Executor.count``).  Targets:
 at most one command per create, extend and delete, and a ratio of at
-most 1.2.  See bench/README.md.  It asserts nothing.
+most 1.2.  Then, for ``true`` and ``qemu-img --version``, what launching
+one command costs through brick's Executor, through
+``processutils.execute`` and through a bare ``subprocess.run``
+(``--heap`` first grows this process, as a large service would be).
+See bench/README.md.  It asserts nothing.
 """
 
 import argparse
@@ -25,6 +29,8 @@ import contextlib
 import dataclasses
 import json
 import os
+import resource
+import shutil
 import statistics
 import subprocess
 import sys
@@ -34,6 +40,8 @@ import time
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 if ROOT not in sys.path:  # run as a script: tests.functional is needed
     sys.path.insert(0, ROOT)
+
+from oslo_concurrency import processutils  # noqa: E402
 
 from brick import drivers  # noqa: E402
 from brick import exception  # noqa: E402
@@ -109,15 +117,15 @@ class BareQcow2(Bare):
 
 class BareVdi(BareQcow2):
     description = ('qemu-img create; extend: qemu-img create + convert -n '
-                   '+ rename (vdi cannot resize); unlink')
+                   '--target-is-zero + rename (vdi cannot resize); unlink')
     commands = {'create': 1, 'extend': 2, 'delete': 0}
     fmt = 'vdi'
 
     def extend(self, name, size):
         path, temp = self.path(name), self.path('.grow-' + name)
         _run('qemu-img', 'create', '-q', '-f', 'vdi', temp, str(size))
-        _run('qemu-img', 'convert', '-n', '-f', 'vdi', '-O', 'vdi', path,
-             temp)
+        _run('qemu-img', 'convert', '-n', '--target-is-zero', '-f', 'vdi',
+             '-O', 'vdi', path, temp)
         os.rename(temp, path)
 
 
@@ -285,15 +293,79 @@ def print_table(rows, out=sys.stdout):
                       '%g%s' % (row.commands, ' *' if row.commands
                                 > TARGET_COMMANDS else ''),
                       str(row.bare_commands), row.programs))
-    widths = [max(len(line[i]) for line in lines) for i in range(len(header))]
+    _write_table(lines, (0, 1, 7), out)
+
+
+def _write_table(lines, left, out):
+    """*lines* (the first is the header) in columns; text columns (the
+    indices in *left*) flush left, figures flush right."""
+    widths = [max(len(line[i]) for line in lines)
+              for i in range(len(lines[0]))]
     for number, line in enumerate(lines):
-        out.write('  '.join(cell.ljust(width) if i in (0, 1, 7)
+        out.write('  '.join(cell.ljust(width) if i in left
                             else cell.rjust(width)
                             for i, (cell, width) in enumerate(
                                 zip(line, widths, strict=True))).rstrip()
                   + '\n')
         if number == 0:
             out.write('  '.join('-' * width for width in widths) + '\n')
+
+
+LAUNCH_PROGRAMS = (('true',), ('qemu-img', '--version'))
+
+
+def _launchers():
+    """How to start one command: name -> function of argv.  The first
+    is the baseline the others are divided by."""
+    run = executor_module.Executor()
+    return {
+        'subprocess.run': lambda argv: subprocess.run(
+            argv, stdin=subprocess.DEVNULL, capture_output=True, env=_ENV,
+            check=True),
+        'Executor': lambda argv: run(*argv),
+        # what Executor ran every command through before: its preexec_fn
+        # makes CPython fork() where the others vfork()
+        'processutils': lambda argv: processutils.execute(
+            *argv, env_variables=_ENV),
+    }
+
+
+def measure_launch(repeat, warmup=2):
+    """Median ms per launcher and program, the launchers interleaved."""
+    launchers = _launchers()
+    rows = []
+    for argv in LAUNCH_PROGRAMS:
+        if not shutil.which(argv[0]):
+            continue
+        times = {name: [] for name in launchers}
+        for i in range(warmup + repeat):
+            for name, launch in launchers.items():
+                start = time.perf_counter()
+                launch(argv)
+                if i >= warmup:
+                    times[name].append(
+                        (time.perf_counter() - start) * 1000)
+        base = statistics.median(next(iter(times.values())))
+        for name, values in times.items():
+            median = statistics.median(values)
+            rows.append({'program': ' '.join(argv), 'launcher': name,
+                         'ms': median, 'ratio': median / base})
+    return rows
+
+
+def _resident_mib():
+    """Peak resident size of this process (Linux: ru_maxrss is KiB)."""
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024
+
+
+def print_launch(rows, repeat, out=sys.stdout):
+    out.write('\nlaunching one command: median of %d, this process %d MiB '
+              'resident; ratio to subprocess.run\n\n'
+              % (repeat, _resident_mib()))
+    lines = [('program', 'launcher', 'ms', 'ratio')]
+    lines += [(row['program'], row['launcher'], '%.2f' % row['ms'],
+               '%.2f' % row['ratio']) for row in rows]
+    _write_table(lines, (0, 1), out)
 
 
 def parse_args(argv):
@@ -308,6 +380,12 @@ def parse_args(argv):
                         help='measure only this driver; repeatable')
     parser.add_argument('--json', action='store_true',
                         help='print the rows as JSON instead of a table')
+    parser.add_argument('--heap', default='0',
+                        help='grow this process by this much memory '
+                        'before measuring, as a large service would be '
+                        '(e.g. 400M; default 0)')
+    parser.add_argument('--no-launch', dest='launch', action='store_false',
+                        help='skip the launch-cost table')
     args = parser.parse_args(argv)
     if args.repeat < 1:
         parser.error('--repeat must be at least 1')
@@ -316,13 +394,21 @@ def parse_args(argv):
         # by default, so prefer multiples of 4M for lvm)
         args.size = units.validate(units.parse(args.size, '--size'),
                                    '--size', step=units.Mi)
+        args.heap = units.parse(args.heap, '--heap')
     except exception.InvalidSize as err:
         parser.error(str(err))
     return args
 
 
+def grow_heap(size):
+    """Small objects worth *size* bytes, each page touched: what fork()
+    copies page tables for in a service that has been running a while."""
+    return [bytearray(1024) for _ in range(size // 1024)]
+
+
 def main(argv=None):
     args = parse_args(argv)
+    heap = grow_heap(args.heap)  # noqa: F841  (kept alive until the end)
     rows, skipped = [], []
     with tempfile.TemporaryDirectory(prefix='brick-bench-') as workdir:
         for name in args.driver or DRIVERS:
@@ -339,10 +425,13 @@ def main(argv=None):
                 continue
             if not args.json:
                 sys.stderr.write('measured %s (bare: %s)\n' % bare_note)
+    launch = measure_launch(args.repeat) if args.launch else []
     if args.json:
         json.dump({'repeat': args.repeat, 'size': args.size,
+                   'resident_mib': _resident_mib(),
                    'rows': [dict(dataclasses.asdict(row), ratio=row.ratio)
                             for row in rows],
+                   'launch': launch,
                    'skipped': dict(skipped)}, sys.stdout, indent=2)
         sys.stdout.write('\n')
         return 0
@@ -354,6 +443,8 @@ def main(argv=None):
           'operation, ratio at most %.1f.' % (TARGET_COMMANDS, TARGET_RATIO))
     for name, reason in skipped:
         print('skipped %s: %s' % (name, reason))
+    if launch:
+        print_launch(launch, args.repeat)
     return 0
 
 

@@ -40,7 +40,6 @@ from brick import names
 from brick import units
 from brick.drivers.volume import Capability
 
-
 ALLOCATION_RATIO_OPT = cfg.FloatOpt(
     'allocation_ratio',
     default=1.0,

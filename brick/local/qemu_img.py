@@ -331,15 +331,21 @@ class QemuImg:
         self.executor(*argv, _path(path), _size(size))
 
     def convert(self, src, dst, src_fmt, dst_fmt, target_exists=False,
-                progress=None, options=None, timeout=None):
+                target_is_zero=False, progress=None, options=None,
+                timeout=None):
         """Copy the content of *src* into *dst*, converting the format.
 
         Zeroed areas are not written (qemu-img's default ``-S 4k``), so
-        sparse sources stay sparse.
+        sparse sources stay sparse when qemu-img creates *dst*, or when
+        an existing *dst* is declared zero (*target_is_zero*).
 
         :param target_exists: write into an existing *dst* (``-n``), which
             must be at least as large; otherwise qemu-img creates *dst*,
             overwriting a file of that name.
+        :param target_is_zero: with *target_exists*, *dst* reads as zeros
+            (made a moment ago), so zero areas are skipped
+            (``--target-is-zero``, qemu-img 5.0 or later).  Without it
+            qemu-img writes every zero area of *src* into *dst* in full.
         :param progress: called with a float percentage as it goes.
         :param options: ``-o`` options for a created target, a dict.
         :param timeout: seconds; large images take long.
@@ -350,6 +356,13 @@ class QemuImg:
                 _format(dst_fmt, 'target format')]
         if target_exists:
             argv.append('-n')
+            if target_is_zero:
+                argv.append('--target-is-zero')
+        elif target_is_zero:
+            raise exception.InvalidValue(
+                field='target_is_zero', value=True,
+                allowed='only with target_exists: a created target is '
+                        'zero already')
         opts = _options(**(options or {}))
         if opts:
             argv += ['-o', opts]

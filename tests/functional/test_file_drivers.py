@@ -404,6 +404,16 @@ def test_vdi_extend_by_copy_keeps_data(vdi, tmp_path):
     assert os.stat(os.path.join(vdi.path, 'vol')).st_mode & 0o777 == 0o600
 
 
+def test_vdi_extend_keeps_a_sparse_volume_sparse(vdi):
+    # qemu-img convert -n writes every zero area of the source unless told
+    # the new target reads as zeros; a sparse extend must stay sparse.
+    vdi.create('vol', 64 * MiB)
+    grown = vdi.extend('vol', 128 * MiB)
+    assert grown.size == 128 * MiB
+    blocks = os.stat(os.path.join(vdi.path, 'vol')).st_blocks * 512
+    assert blocks < MiB, blocks
+
+
 def test_vdi_failed_extend_leaves_no_temp_file(vdi, tmp_path):
     require_tool('qemu-nbd')
     io = FileIO(vdi, tmp_path)

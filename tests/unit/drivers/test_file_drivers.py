@@ -280,7 +280,7 @@ def test_vdi_extend_by_copy(tmp_path, qemu):
     assert create[:5] == ('qemu-img', 'create', '-q', '-f', 'vdi')
     assert create[-1] == str(3 * MiB)
     assert convert == ('qemu-img', 'convert', '-f', 'vdi', '-O', 'vdi',
-                       '-n', path, temp)
+                       '-n', '--target-is-zero', path, temp)
     assert os.stat(path).st_ino != inode
     assert os.stat(path).st_mode & 0o777 == 0o600
     assert sorted(os.listdir(driver.path)) == ['.brick', 'vol']

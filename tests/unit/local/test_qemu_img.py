@@ -224,6 +224,17 @@ def test_convert_argv():
         img.convert('/a', '/b', 'raw', 'vmdk')    # brick writes 3 formats
 
 
+def test_convert_into_a_zero_target_skips_zeros():
+    run, img = qemu()
+    img.convert('/pool/a', '/pool/b', 'vdi', 'vdi', target_exists=True,
+                target_is_zero=True)
+    assert run.argvs() == [('qemu-img', 'convert', '-f', 'vdi', '-O', 'vdi',
+                            '-n', '--target-is-zero', '/pool/a', '/pool/b')]
+    with pytest.raises(exception.InvalidValue, match='target_is_zero'):
+        img.convert('/pool/a', '/pool/c', 'vdi', 'vdi', target_is_zero=True)
+    assert len(run.argvs()) == 1
+
+
 def test_convert_with_progress_streams_percentages():
     run = StreamingFake(stream_output=data('qemu-img-convert-progress.stdout'))
     img = qemu_img.QemuImg(run)
