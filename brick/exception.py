@@ -20,7 +20,9 @@ Callers catch :class:`BrickException` for everything, or one family::
     │   ├── VolumeNotFound
     │   ├── SnapshotNotFound
     │   ├── PoolNotFound
-    │   └── ReservationNotFound
+    │   ├── ReservationNotFound
+    │   ├── FlowNotFound
+    │   └── HandlerNotFound
     ├── Conflict                the request clashes with existing state
     │   ├── VolumeExists
     │   ├── SnapshotExists
@@ -35,7 +37,9 @@ Callers catch :class:`BrickException` for everything, or one family::
         ├── CommandFailed
         ├── CommandTimeout
         ├── ToolNotFound
-        └── MalformedOutput
+        ├── MalformedOutput
+        ├── HostFailed          one host failed a step: try another
+        └── PlacementFailed     every attempt of a placement failed
 
 Each class sets ``msg_fmt``, a %-template filled from the keyword
 arguments, so that a message always names what was wrong and what is
@@ -50,6 +54,7 @@ __all__ = [
     'SnapshotNotFound', 'ToolNotFound', 'VolumeBusy', 'VolumeExists',
     'VolumeNotFound', 'ConcurrentUpdate', 'PoolUnavailable',
     'ReservationExpired', 'ReservationNotFound', 'NoValidHost',
+    'HostFailed', 'PlacementFailed', 'FlowNotFound', 'HandlerNotFound',
 ]
 
 
@@ -191,3 +196,41 @@ class ToolNotFound(BackendError):
 
 class MalformedOutput(BackendError):
     msg_fmt = 'Could not parse the output of %(tool)s: %(reason)s.'
+
+
+# Placement workflow (brick.workflow) ---------------------------------------
+
+class HostFailed(BackendError):
+    """A step of a placement failed on one host; the workflow tries
+    another host.  ``args[1]`` lists the hosts to avoid (``hosts``, or
+    just ``host``): taskflow persists a failure's args, so a resumed flow
+    still knows them."""
+
+    msg_fmt = 'Host %(host)s failed to %(step)s: %(reason)s'
+
+    def __init__(self, message=None, **kwargs):
+        super().__init__(message, **kwargs)
+        hosts = kwargs.get('hosts') or [kwargs.get('host')]
+        self.args = (self.message, list(hosts))
+
+    def __str__(self):
+        return self.message
+
+    def __reduce__(self):
+        # Pickled with its kwargs and hosts, for remote workers.
+        return (type(self), (self.message,),
+                {'kwargs': self.kwargs, 'args': self.args})
+
+
+class PlacementFailed(BackendError):
+    msg_fmt = ('Placement of %(what)s failed after %(attempts)d '
+               'attempt(s): %(reason)s')
+
+
+class FlowNotFound(NotFound):
+    msg_fmt = 'Placement flow %(id)s not found: %(reason)s.'
+
+
+class HandlerNotFound(NotFound):
+    msg_fmt = ('No boot handler named %(name)r is registered; registered: '
+               '%(available)s.')

@@ -1,0 +1,353 @@
+# Licensed under the Apache License, Version 2.0 (the "License"); you may
+# not use this file except in compliance with the License. You may obtain
+# a copy of the License at http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+# WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+"""What compute and volume services import.
+
+A compute service boots instances with local storage::
+
+    api = API(conf, nodes=[NodeAgent('node1', drivers), ...])
+    api.setup()                                 # schema, node reports
+    api.handlers.register('libvirt', boot)      # boot(instance, host, vols)
+    placed = api.boot_instance('vm1', 'libvirt',
+                               flavor={'brick:local_gb': '20'})
+    placed.host, placed.volumes[0].connection_info
+
+A volume service creates volumes where they are needed::
+
+    api.create_volume('vol1', size='10G', local_to_instance='vm1')
+    api.extend_volume('vol1', 20 * units.Gi)
+    api.delete_volume('vol1')
+
+Both run the placement workflow (:mod:`brick.workflow`): select, reserve
+the best ``[brick_workflow]reserve_count``, create, boot, commit, with
+rollback and retries.  Nothing fits: :class:`~brick.exception.NoValidHost`
+with the scheduler's ``explanation``.  Every attempt failed:
+:class:`~brick.exception.PlacementFailed`.  A process that died mid-flow
+finishes its flows with :meth:`API.resume` (or :func:`resume`, which the
+``brick flow resume`` command uses).
+"""
+
+import dataclasses
+import threading
+import uuid
+
+import brick.conf
+from brick import exception
+from brick import names
+from brick.db import engine as engine_mod
+from brick.db import migration
+from brick.node import agent
+from brick.node import directory
+from brick.scheduler import cache as cache_mod
+from brick.scheduler import selector as selector_mod
+from brick.scheduler import store as store_mod
+from brick.workflow import handlers as handlers_mod
+from brick.workflow import persistence
+from brick.workflow import runner as runner_mod
+from brick.workflow import services as services_mod
+from brick.workflow import tasks
+from brick.workflow import volumes as volumes_mod
+
+
+@dataclasses.dataclass(frozen=True)
+class VolumeInfo:
+    """A volume the workflow created."""
+
+    name: str
+    host: str
+    """The host whose node manages it."""
+    pool: str
+    pool_id: int
+    """The pool's id in the inventory."""
+    size: int
+    path: str
+    format: str
+    connection_info: dict
+    """What os-brick's LOCAL connector takes."""
+
+
+@dataclasses.dataclass(frozen=True)
+class Placement:
+    """The outcome of a committed placement."""
+
+    flow_id: str
+    consumer: str
+    host: str
+    """The host the consumer (instance) runs on."""
+    volumes: tuple
+    """:class:`VolumeInfo` objects, in request order."""
+    boot: object = None
+    """What the boot handler returned (None for volume placements)."""
+
+    @classmethod
+    def from_results(cls, found):
+        return cls(found['flow_id'], found['consumer'],
+                   found['candidate']['host'],
+                   tuple(VolumeInfo(**{f.name: vol[f.name] for f in
+                                       dataclasses.fields(VolumeInfo)})
+                         for vol in found['volumes']),
+                   found.get('boot'))
+
+
+def _plain(value):
+    """JSON-able form of a request argument (it is recorded)."""
+    if isinstance(value, set | frozenset | tuple | list):
+        return [_plain(item) for item in sorted(value, key=str)] \
+            if isinstance(value, set | frozenset) else \
+            [_plain(item) for item in value]
+    if dataclasses.is_dataclass(value):
+        return {k: _plain(v) for k, v in dataclasses.asdict(value).items()}
+    return value
+
+
+class API:
+    """brick, embedded: placement for compute and volume services.
+
+    The constructor only stores its arguments; :meth:`setup` touches the
+    database and the nodes.
+
+    :param conf: the caller's ``ConfigOpts``; brick's options are
+        registered on it if they are not.
+    :param nodes: :class:`~brick.node.base.Node` objects, one per host
+        this process reaches (default: none; add with ``nodes.add``).
+    :param db: a :class:`~brick.db.engine.Database`; default from
+        ``[brick_database]``.
+    :param instance_host: optional ``callable(instance) -> host`` for
+        ``local_to_instance`` requests about instances brick did not
+        place.
+    """
+
+    def __init__(self, conf, nodes=(), db=None, instance_host=None):
+        if 'brick_workflow' not in conf:
+            brick.conf.register_opts(conf)
+        self.conf = conf
+        self.nodes = directory.Directory(nodes)
+        self.handlers = handlers_mod.Registry()
+        """Boot handlers by name: fill it before booting or resuming."""
+        self._db = db
+        self._instance_host = instance_host
+        self._runner = None
+        self._lock = threading.Lock()
+
+    @property
+    def db(self):
+        if self._db is None:
+            self._db = engine_mod.Database.from_conf(self.conf)
+        return self._db
+
+    @property
+    def runner(self):
+        """The :class:`~brick.workflow.runner.Runner` (made on first
+        use)."""
+        with self._lock:
+            if self._runner is None:
+                cache = cache_mod.StateCache()
+                selector = selector_mod.Selector.from_conf(
+                    self.conf, cache, source=store_mod.StoreSource(self.db),
+                    locator=store_mod.StoreLocator(self.db, cache,
+                                                   self._instance_host))
+                group = self.conf.brick_workflow
+                self._runner = runner_mod.Runner(
+                    services_mod.Services(self.db, selector, self.nodes,
+                                          self.handlers),
+                    persistence.FlowStore(self.db) if group.persist
+                    else None, keep_finished=group.keep_finished)
+            return self._runner
+
+    def setup(self):
+        """Upgrade the database schemas (brick's and taskflow's flow
+        records), check every node's pools and report their capacity
+        into the inventory.  Run it before the service takes requests,
+        not from concurrent processes at once."""
+        migration.upgrade(self.db)
+        if self.conf.brick_workflow.persist:
+            self.runner.store.upgrade()
+        for node in self.nodes:
+            node.setup()
+            node.report(self.db)
+
+    def close(self):
+        """Release database connections."""
+        if self._db is not None:
+            self._db.dispose()
+
+    # -- compute side ----------------------------------------------------
+
+    def boot_instance(self, instance, handler, flavor=None, hints=None,
+                      volume_names=None, listener=None, **args):
+        """Place and create *instance*'s local volumes, then boot it.
+
+        :param instance: the instance id (a brick name).
+        :param handler: the name of a registered boot handler.
+        :param flavor: the flavor's extra specs (``brick:local_gb``...).
+        :param hints: scheduler hints.
+        :param volume_names: names of the volumes, new ones; default
+            ``<instance>-disk<N>``.  A host where another volume has the
+            name fails the create and is left as it was.
+        :param listener: optional ``callback(Event)`` for progress.
+        :param args: explicit request values (``size``, ``count``,
+            ``driver``, ``locality``...; see
+            :func:`brick.scheduler.request.build`).
+        :returns: the :class:`Placement`, ``boot`` being the handler's
+            result.
+        :raises brick.exception.InvalidInput: a bad argument, or no
+            local storage asked for.
+        :raises brick.exception.HandlerNotFound: *handler* is unknown.
+        :raises brick.exception.NoValidHost: nothing fits.
+        :raises brick.exception.PlacementFailed: every attempt failed.
+        """
+        names.validate(instance, 'instance id')
+        self.handlers.get(handler)
+        return self._place('boot', instance, flavor, hints, args,
+                           volume_names, '%s-disk%%d' % instance, listener,
+                           {'handler': handler, 'instance': instance})
+
+    # -- volume side -----------------------------------------------------
+
+    def create_volume(self, volume, size=None, local_to_instance=None,
+                      near_volume=None, flavor=None, hints=None,
+                      listener=None, **args):
+        """Place and create volume *volume*.
+
+        :param volume: the volume's id, also its name on the node.
+        :param size: int bytes or a string such as ``'10G'``.
+        :param local_to_instance: put it on this instance's host.
+        :param near_volume: put it near this volume.
+        :param args: other request values, as for :meth:`boot_instance`.
+        :returns: the :class:`Placement` (its one volume is
+            ``volumes[0]``).
+        """
+        names.validate(volume, 'volume id')
+        args.update(size=size, local_to_instance=local_to_instance,
+                    near_volume=near_volume)
+        return self._place('volume', volume, flavor, hints, args,
+                           None, volume + '-%d', listener, {})
+
+    def delete_volume(self, volume):
+        """Delete a placed volume and free its space (its node and pool
+        are found from its allocation).
+
+        :raises brick.exception.VolumeNotFound: brick placed no such
+            volume.
+        """
+        return volumes_mod.delete(self.db, self.nodes, volume)
+
+    def extend_volume(self, volume, size):
+        """Grow a placed volume to *size* bytes, claiming the difference.
+
+        :returns: the :class:`~brick.drivers.volume.Volume`.
+        """
+        return volumes_mod.extend(self.db, self.nodes, volume, size)
+
+    def snapshot_volume(self, volume, name):
+        """Snapshot a placed volume on its node.
+
+        :returns: the :class:`~brick.drivers.volume.Snapshot`.
+        """
+        names.validate(name, 'snapshot name')
+        return volumes_mod.snapshot(self.db, self.nodes, volume, name)
+
+    # -- both --------------------------------------------------------------
+
+    def resume(self, flow_id=None, listener=None):
+        """Finish flows a dead process left: flow *flow_id*, or every
+        unfinished flow whose process is gone.  Register the boot
+        handlers first; a flow whose handler is missing rolls back.
+
+        :returns: ``[(flow_id, Placement or the BrickException it ended
+            with)]``.
+        :raises brick.exception.FlowNotFound: *flow_id* is unknown or
+            finished.
+        """
+        runner = self.runner
+        ids = [flow_id] if flow_id is not None else runner.unfinished()
+        done = []
+        for one in ids:
+            try:
+                found = runner.resume(one, listener)
+            except exception.FlowNotFound:
+                if flow_id is not None:
+                    raise
+                continue
+            except exception.BrickException as err:
+                done.append((one, err))
+                continue
+            done.append((one, Placement.from_results(found)))
+        return done
+
+    def _place(self, kind, consumer, flavor, hints, args, volume_names,
+               pattern, listener, extra):
+        for field, value in (('flavor', flavor), ('hints', hints)):
+            if value is not None and not isinstance(value, dict):
+                raise exception.InvalidValue(
+                    field=field, value=value,
+                    allowed='a dict {key: value}, or None')
+        if listener is not None and not callable(listener):
+            raise exception.InvalidValue(
+                field='listener', value=listener,
+                allowed='a callable taking a brick.workflow.listeners.Event'
+                        ', or None')
+        request = {'flavor': dict(flavor or {}), 'hints': dict(hints or {}),
+                   'args': {k: _plain(v) for k, v in args.items()
+                            if v is not None}}
+        spec = tasks.build_spec(request, consumer)
+        if not spec.volumes:
+            raise exception.InvalidValue(
+                field='local storage', value='none',
+                allowed='a size, a count of volumes or a flavor with '
+                        'brick:local_gb')
+        count = len(spec.volumes)
+        if volume_names is None:
+            volume_names = [consumer] if kind == 'volume' and count == 1 \
+                else [pattern % (i + 1) for i in range(count)]
+        volume_names = [names.validate(n, 'volume name')
+                        for n in volume_names]
+        if len(volume_names) != count:
+            raise exception.InvalidValue(
+                field='volume_names', value=volume_names,
+                allowed='%d name(s), one per volume' % count)
+        group = self.conf.brick_workflow
+        inputs = dict(extra, request=request, consumer=consumer,
+                      volume_names=volume_names, flow_id=str(uuid.uuid4()))
+        try:
+            found = self.runner.run(inputs, kind, group.attempts,
+                                    group.reserve_count, listener)
+        except exception.HostFailed as err:
+            raise exception.PlacementFailed(
+                what='%s %s' % ('instance' if kind == 'boot' else 'volume',
+                                consumer),
+                attempts=group.attempts, reason=err) from err
+        return Placement.from_results(found)
+
+
+def resume(conf, flow_id=None, nodes=None, handlers=None, listener=None):
+    """Finish interrupted placement flows (``brick flow resume``).
+
+    :param conf: a ``ConfigOpts`` with brick's options registered and
+        the configuration files read.
+    :param flow_id: one flow, or None for every unfinished flow whose
+        process is gone.
+    :param nodes: the :class:`~brick.node.base.Node` objects; default
+        this host's :class:`~brick.node.agent.NodeAgent` from ``conf``.
+    :param handlers: ``{name: BootHandler or callable}``; a boot flow
+        whose handler is missing rolls back.
+    :param listener: optional ``callback(Event)``.
+    :returns: as :meth:`API.resume`.
+    """
+    if nodes is None:
+        if 'brick_node' not in conf:
+            brick.conf.register_opts(conf)
+        nodes = [agent.NodeAgent.from_conf(conf)]
+    api = API(conf, nodes=nodes)
+    for name, handler in (handlers or {}).items():
+        api.handlers.register(name, handler)
+    try:
+        if conf.brick_workflow.persist:
+            api.runner.store.upgrade()  # no table yet: no flow either
+        return api.resume(flow_id, listener)
+    finally:
+        api.close()

@@ -1,0 +1,62 @@
+# Licensed under the Apache License, Version 2.0 (the "License"); you may
+# not use this file except in compliance with the License. You may obtain
+# a copy of the License at http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+# WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+"""The node boundary: the one interface the workflow calls a host by.
+
+Every argument and result is plain data (names, int bytes,
+:class:`~brick.drivers.volume.Volume` and connection-info dicts), so an
+implementation may run the call on another machine.  Every method is
+idempotent, as the drivers are: the workflow repeats a call after a
+crash.
+"""
+
+import abc
+
+
+class Node(metaclass=abc.ABCMeta):
+    """One host's storage, as the control side sees it."""
+
+    @property
+    @abc.abstractmethod
+    def host(self):
+        """The host's name in the inventory."""
+
+    @abc.abstractmethod
+    def pools(self):
+        """Return the names of the pools this node serves, sorted."""
+
+    @abc.abstractmethod
+    def create_volume(self, pool, name, size):
+        """Create volume *name* of *size* bytes in *pool* (or return it if
+        it exists with this size) and attach it.
+
+        :returns: ``(volume, connection_info)``: the
+            :class:`~brick.drivers.volume.Volume` and what os-brick's
+            LOCAL connector takes.
+        :raises brick.exception.BrickException: the driver's error.
+        """
+
+    @abc.abstractmethod
+    def delete_volume(self, pool, name):
+        """Detach and delete a volume; a missing one is not an error."""
+
+    @abc.abstractmethod
+    def extend_volume(self, pool, name, size):
+        """Grow a volume to *size* bytes; return the
+        :class:`~brick.drivers.volume.Volume`."""
+
+    @abc.abstractmethod
+    def snapshot_volume(self, pool, volume, name):
+        """Take snapshot *name* of *volume*; return the
+        :class:`~brick.drivers.volume.Snapshot`."""
+
+    @abc.abstractmethod
+    def report(self, db):
+        """Write the capacity of every pool into the inventory *db*.
+
+        :returns: ``{pool name: inventory Pool}`` as now stored.
+        """

@@ -1,0 +1,62 @@
+# Licensed under the Apache License, Version 2.0 (the "License"); you may
+# not use this file except in compliance with the License. You may obtain
+# a copy of the License at http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+# WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+"""Finding the :class:`~brick.node.base.Node` of a host."""
+
+from brick import exception
+from brick import names
+from brick.node import base
+
+
+class Directory:
+    """The nodes the control side can reach, by host name.
+
+    In the default, one-process deployment it holds a
+    :class:`~brick.node.agent.NodeAgent` per host; a deployment with
+    remote workers fills it with proxies of the same interface.
+
+    :param nodes: :class:`~brick.node.base.Node` objects.
+    """
+
+    def __init__(self, nodes=()):
+        self._nodes = {}
+        for node in nodes:
+            self.add(node)
+
+    def add(self, node):
+        """Add *node*, replacing any node of the same host.
+
+        :raises brick.exception.InvalidValue: not a Node.
+        """
+        if not isinstance(node, base.Node):
+            raise exception.InvalidValue(
+                field='node', value=node,
+                allowed='a brick.node.base.Node (e.g. a NodeAgent)')
+        self._nodes[node.host] = node
+        return node
+
+    def get(self, host):
+        """Return the node of *host*.
+
+        :raises brick.exception.NotFound: no node for that host.
+        """
+        names.validate(host, 'host name')
+        try:
+            return self._nodes[host]
+        except KeyError:
+            raise exception.NotFound(what='node of host %r (known: %s)' % (
+                host, ', '.join(sorted(self._nodes)) or 'none')) from None
+
+    def hosts(self):
+        """Return the host names, sorted."""
+        return sorted(self._nodes)
+
+    def __iter__(self):
+        return iter([self._nodes[host] for host in self.hosts()])
+
+    def __len__(self):
+        return len(self._nodes)

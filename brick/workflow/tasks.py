@@ -1,0 +1,248 @@
+# Licensed under the Apache License, Version 2.0 (the "License"); you may
+# not use this file except in compliance with the License. You may obtain
+# a copy of the License at http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+# WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+"""The tasks of the placement flow; every side effect has a revert.
+
+Inputs and results are plain JSON-able data, because taskflow records
+them: a resumed flow continues from them in another process.  A
+*candidate* is ``{'host', 'rank', 'score', 'placements': [{'volume',
+'pool_key', 'pool_id', 'pool', 'node', 'size'}]}`` (``node``: the host
+whose node creates the volume); once reserved it also has
+``request_id`` and ``reservations``.
+"""
+
+import logging
+import uuid
+
+from taskflow import task
+from taskflow.types import failure as tf_failure
+
+from brick import exception
+from brick.scheduler import allocations as allocations_mod
+from brick.scheduler import request as request_mod
+from brick.scheduler import reservations
+from brick.workflow import services as services_mod
+
+LOG = logging.getLogger(__name__)
+SERVICES = services_mod.NAME
+
+
+def build_spec(request, consumer, exclude_hosts=()):
+    """The :class:`~brick.scheduler.request.RequestSpec` of a stored
+    request ``{'flavor', 'hints', 'args'}``."""
+    args = dict(request.get('args') or {})
+    excluded = set(args.pop('exclude_hosts', None) or ()) | set(
+        exclude_hosts)
+    return request_mod.build(flavor=request.get('flavor'),
+                             hints=request.get('hints'),
+                             consumer=consumer,
+                             exclude_hosts=frozenset(excluded), **args)
+
+
+def candidate_data(candidate):
+    """A scheduler :class:`~brick.scheduler.candidate.Candidate` as the
+    plain dict the flow records."""
+    placements = []
+    for placement in candidate.placements:
+        scope, _, rest = placement.pool.partition(':')
+        owner, _, pool = rest.rpartition('/')
+        placements.append({
+            'volume': placement.volume, 'pool_key': placement.pool,
+            'pool_id': placement.pool_id, 'pool': pool,
+            'node': owner if scope == 'host' else candidate.host,
+            'size': placement.size})
+    return {'host': candidate.host, 'rank': candidate.rank,
+            'score': round(candidate.score, 6), 'placements': placements}
+
+
+def _failed(result):
+    return isinstance(result, tf_failure.Failure)
+
+
+class SelectCandidatesTask(task.Task):
+    """Rank the hosts that can take the request (no side effect).
+
+    :raises brick.exception.NoValidHost: nothing fits; its
+        ``explanation`` says why.
+    """
+
+    default_provides = 'candidates'
+
+    def execute(self, services, request, consumer, attempt):
+        spec = build_spec(request, consumer, attempt['exclude_hosts'])
+        decision = services.selector.select(spec)
+        LOG.debug('Attempt %d for %s: %d candidate(s), best %s',
+                  attempt['number'], consumer, len(decision.candidates),
+                  decision.best.describe())
+        return [candidate_data(c) for c in decision.candidates]
+
+
+class ReserveTask(task.Task):
+    """Reserve the best *count* candidates, each all-or-nothing.
+
+    A candidate whose pools filled up meanwhile is skipped; when none can
+    be reserved the scheduler's cache is refreshed and the conflict
+    raised, for :class:`~brick.workflow.retries.Reschedule` to try again.
+
+    :param count: how many candidates to reserve (X).
+    """
+
+    default_provides = 'reserved'
+
+    def __init__(self, count, **kwargs):
+        super().__init__(**kwargs)
+        self.count = count
+
+    def execute(self, services, candidates, consumer, volume_names,
+                flow_id, attempt):
+        reserved, last = [], None
+        for candidate in candidates:
+            if len(reserved) >= self.count:
+                break
+            # Derived from the flow, so a resumed flow that reruns this
+            # task gets the same reservations back, not new ones.
+            request_id = str(uuid.uuid5(uuid.UUID(flow_id), '%d/%d' % (
+                attempt['number'], candidate['rank'])))
+            items = [(p['pool_id'], p['size'], volume_names[p['volume']])
+                     for p in candidate['placements']]
+            try:
+                rows = reservations.claim(services.db, consumer, items,
+                                          request_id=request_id)
+            except (exception.InsufficientCapacity,
+                    exception.ConcurrentUpdate) as err:
+                LOG.info('Could not reserve host %s for %s: %s',
+                         candidate['host'], consumer, err)
+                last = err
+                continue
+            services.claimed(candidate)
+            reserved.append(dict(candidate, request_id=request_id,
+                                 reservations=[row.id for row in rows]))
+        if not reserved:
+            services.selector.refresh()
+            raise last or exception.InsufficientCapacity(
+                pool='any candidate', requested=0, available=0)
+        return reserved
+
+    def revert(self, services, result, **kwargs):
+        if _failed(result) or not result:
+            return
+        for candidate in result:
+            release(services, candidate)
+
+
+def release(services, candidate):
+    """Release *candidate*'s reservations (idempotent)."""
+    if reservations.release(services.db,
+                            request_id=candidate['request_id']):
+        services.released(candidate)
+
+
+def volume_data(placement, name, volume, info):
+    return {'name': name, 'host': placement['node'],
+            'pool': placement['pool'], 'pool_id': placement['pool_id'],
+            'size': volume.size, 'path': volume.path,
+            'format': volume.format, 'connection_info': info}
+
+
+class CreateVolumesTask(task.Task):
+    """Create every volume of the candidate on its node, or none: a
+    failure deletes the ones this call made, and the revert releases the
+    candidate's reservation.  Only volumes the task made are ever
+    deleted, never one that was there before under the same name.
+
+    :raises brick.exception.HostFailed: naming this candidate's host and
+        the reserved ones tried before it.
+    """
+
+    default_provides = 'volumes'
+
+    def execute(self, services, candidate, reserved, volume_names):
+        made = []
+        for placement in candidate['placements']:
+            name = volume_names[placement['volume']]
+            try:
+                node = services.nodes.get(placement['node'])
+                volume, info = node.create_volume(
+                    placement['pool'], name, placement['size'])
+            except Exception as err:
+                _delete(services, made)
+                tried = [c['host'] for c in reserved
+                         if c['rank'] <= candidate['rank']]
+                raise exception.HostFailed(
+                    host=candidate['host'], hosts=tried,
+                    step='create volume %s in pool %s' % (
+                        name, placement['pool']),
+                    reason=err) from err
+            made.append(volume_data(placement, name, volume, info))
+        return made
+
+    def revert(self, services, candidate, result, **kwargs):
+        if not _failed(result):
+            _delete(services, result)
+        release(services, candidate)
+
+
+def _delete(services, volumes):
+    """Delete *volumes* (``volume_data`` dicts) on their nodes; an error
+    is logged and the others are still deleted (the volume is then
+    unmanaged space an operator sees in the log)."""
+    for volume in volumes or ():
+        try:
+            services.nodes.get(volume['host']).delete_volume(
+                volume['pool'], volume['name'])
+        except Exception:
+            LOG.exception('Could not delete volume %s of pool %s on %s '
+                          'while rolling back', volume['name'],
+                          volume['pool'], volume['host'])
+
+
+class BootInstanceTask(task.Task):
+    """Run the caller's boot handler, found by name.
+
+    :raises brick.exception.HandlerNotFound: not registered (final).
+    :raises brick.exception.HostFailed: the handler failed.
+    """
+
+    default_provides = 'boot'
+
+    def execute(self, services, candidate, volumes, handler, instance):
+        boot = services.handlers.get(handler)
+        try:
+            return boot.boot(instance, candidate['host'], volumes)
+        except Exception as err:
+            raise exception.HostFailed(
+                host=candidate['host'], step='boot instance %s' % instance,
+                reason=err) from err
+
+    def revert(self, services, candidate, volumes, handler, instance,
+               result, **kwargs):
+        if handler not in services.handlers:
+            return
+        services.handlers.get(handler).revert(instance, candidate['host'],
+                                              volumes)
+
+
+class CommitTask(task.Task):
+    """Turn the chosen reservation into allocations and release the
+    other reserved candidates.  Last: nothing after it can fail."""
+
+    default_provides = 'allocations'
+
+    def execute(self, services, candidate, reserved):
+        allocations = reservations.commit(
+            services.db, request_id=candidate['request_id'])
+        for other in reserved:
+            if other['request_id'] != candidate['request_id']:
+                release(services, other)
+        return [allocation.id for allocation in allocations]
+
+    def revert(self, services, result, **kwargs):
+        """Only if an enclosing flow reverts a committed placement: free
+        the allocations (the volumes go with CreateVolumesTask's revert).
+        """
+        if not _failed(result) and result:
+            allocations_mod.free(services.db, ids=result)

@@ -1,0 +1,86 @@
+# Licensed under the Apache License, Version 2.0 (the "License"); you may
+# not use this file except in compliance with the License. You may obtain
+# a copy of the License at http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+# WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+"""Operations on placed volumes: find their pool and node, grow them
+with a claim, delete them and free their allocations."""
+
+import sqlalchemy as sa
+
+from brick import exception
+from brick import names
+from brick.db import models
+from brick.scheduler import allocations
+from brick.scheduler import inventory
+from brick.scheduler import reservations
+
+
+def locate(db, volume):
+    """Return ``(pool, allocations)`` of placed volume *volume*.
+
+    :raises brick.exception.VolumeNotFound: no allocation names it.
+    """
+    names.validate(volume, 'volume name')
+    table = models.allocations
+    rows = db.run('volume %s' % volume, lambda conn: conn.execute(
+        sa.select(table).where(table.c.volume == volume).order_by(
+            table.c.id)).all(), readonly=True)
+    if not rows:
+        raise exception.VolumeNotFound(name=volume,
+                                       pool='any placed by brick')
+    found = [allocations.from_row(row) for row in rows]
+    return inventory.get_pool(db, found[0].pool_id), found
+
+
+def node_of(nodes, pool):
+    """The node that manages *pool*'s volumes: its host for a host pool,
+    else any node serving a pool of that name."""
+    if pool.scope == 'host':
+        return nodes.get(pool.owner)
+    for node in nodes:
+        if pool.name in node.pools():
+            return node
+    raise exception.NotFound(what='a node serving shared pool %s' % pool.key)
+
+
+def delete(db, nodes, volume):
+    """Delete *volume* on its node, then free its allocations.
+
+    :returns: the bytes freed.
+    """
+    pool, found = locate(db, volume)
+    node_of(nodes, pool).delete_volume(pool.name, volume)
+    return allocations.free(db, ids=[a.id for a in found])
+
+
+def extend(db, nodes, volume, size):
+    """Grow *volume* to *size* bytes: claim the difference in its pool,
+    grow it on the node, commit (or release if the node failed).
+
+    :returns: the grown :class:`~brick.drivers.volume.Volume`.
+    :raises brick.exception.InsufficientCapacity: the pool is full.
+    """
+    pool, found = locate(db, volume)
+    node = node_of(nodes, pool)
+    delta = size - sum(a.size for a in found)
+    if delta <= 0:
+        return node.extend_volume(pool.name, volume, size)
+    claimed = reservations.claim(db, found[0].consumer,
+                                 [(pool.id, delta, volume)])
+    ids = [r.id for r in claimed]
+    try:
+        grown = node.extend_volume(pool.name, volume, size)
+    except Exception:
+        reservations.release(db, ids=ids)
+        raise
+    reservations.commit(db, ids=ids)
+    return grown
+
+
+def snapshot(db, nodes, volume, name):
+    """Take snapshot *name* of *volume* on its node."""
+    pool, _found = locate(db, volume)
+    return node_of(nodes, pool).snapshot_volume(pool.name, volume, name)
