@@ -38,5 +38,7 @@ def register_opts(conf):
     from brick.conf import opts
 
     for group, options in opts.list_opts():
-        if group.name != 'pool:NAME':  # a template; see brick.conf.pool
+        # [pool:NAME] is a template (see brick.conf.pool); compared
+        # without case because oslo-config-generator lower-cases names.
+        if group.name.lower() != 'pool:name':
             register_group(conf, group, options)

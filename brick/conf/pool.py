@@ -17,11 +17,17 @@ the sample configuration and the docs.
 from oslo_config import cfg
 from stevedore import extension
 
-GROUP = cfg.OptGroup(
-    'pool:NAME',
-    title='A storage pool',
-    help='One section per pool named in [brick_node]pools; the options '
-         'after "driver" apply to the drivers named in their help.')
+NAME = 'pool:NAME'
+
+
+def _group():
+    # A new object for every caller: oslo-config-generator lower-cases
+    # the name of the group object it is given, in place.
+    return cfg.OptGroup(
+        NAME,
+        title='A storage pool',
+        help='One section per pool named in [brick_node]pools; the options '
+             'after "driver" apply to the drivers named in their help.')
 
 
 def list_opts():
@@ -32,4 +38,4 @@ def list_opts():
     for ext in sorted(manager, key=lambda ext: ext.name):
         for opt in ext.plugin.OPTS:
             options.setdefault(opt.dest, opt)
-    return {GROUP: list(options.values())}
+    return {_group(): list(options.values())}

@@ -64,3 +64,16 @@ def test_the_config_generator_writes_a_sample(tmp_path):
     text = out.read_text()
     assert '[brick_executor]' in text and '[pool:NAME]' in text
     assert '#command_timeout = 600' in text
+
+
+def test_the_generator_in_process_does_not_change_what_registers(tmp_path):
+    # oslo-config-generator lower-cases the names of the group objects it
+    # is given, in place; [pool:NAME] must stay a template afterwards.
+    from oslo_config import generator
+
+    gconf = cfg.ConfigOpts()
+    generator.register_cli_opts(gconf)
+    gconf(['--namespace', 'brick', '--output-file', str(tmp_path / 's')])
+    generator.generate(gconf)
+    conf = _loaded()
+    assert 'pool:name' not in conf and 'pool:NAME' not in conf
