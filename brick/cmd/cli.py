@@ -14,6 +14,9 @@
     brick volume create --pool qcow2 --size 20G vm1-disk0
     brick volume list -f json
     brick node pool list
+    brick inventory apply -f inventory.yaml
+    brick pool top
+    brick place --size 20G --locality rack --explain
 
 The commands are cliff plugins in the ``brick.cli`` entry-point namespace
 (see ``setup.cfg``).  Configuration is oslo.config: ``--config-file`` and
@@ -31,9 +34,9 @@ the traceback), and the exit code says what kind of error it was:
 1     the host or an external command failed, or an unexpected error
 2     bad command line, name, size, option or configuration; nothing
       was changed
-3     no such volume, snapshot, pool or driver
+3     no such volume, snapshot, pool, host, driver or flow
 4     clashes with what exists: a volume of another size, a busy
-      volume, not enough space
+      volume, not enough space, nothing fits (``brick place``)
 5     the pool's driver does not support the operation
 130   interrupted
 ====  ===============================================================
@@ -173,12 +176,14 @@ class BrickApp(app.App):
 
     def __init__(self, stdin=None, stdout=None, stderr=None, node=None):
         super().__init__(
-            description='Node-local volumes: create, grow, snapshot, clone '
-                        'and delete them, and report pool capacity.',
+            description='Node-local volumes (create, grow, snapshot, '
+                        'clone, import, export), the inventory of hosts '
+                        'and pools, and placement.',
             version=_version(),
             command_manager=commandmanager.CommandManager(NAMESPACE),
             stdin=stdin, stdout=stdout, stderr=stderr)
         self._node = node
+        self._conf = None
         self._interactive_result = None
         self._log_handlers = []
         self._root_level = None
@@ -210,13 +215,21 @@ class BrickApp(app.App):
         return parser
 
     @property
+    def conf(self):
+        """The configuration (:func:`load_conf`), read on first use so
+        that ``brick help`` needs none."""
+        if self._conf is None:
+            self._conf = load_conf(self.options.config_files,
+                                   self.options.config_dirs,
+                                   self.options.data_dir)
+        return self._conf
+
+    @property
     def node(self):
         """The :class:`LocalNode`, built from the configuration on first
-        use so that ``brick help`` needs none."""
+        use."""
         if self._node is None:
-            conf = load_conf(self.options.config_files,
-                             self.options.config_dirs, self.options.data_dir)
-            self._node = LocalNode.from_conf(conf)
+            self._node = LocalNode.from_conf(self.conf)
         return self._node
 
     def configure_logging(self):

@@ -40,9 +40,10 @@ EXIT_CODES = (
                  'or an unexpected error'),
     (EXIT_USAGE, 'bad command line, name, size, option or configuration; '
                  'nothing was changed'),
-    (EXIT_NOT_FOUND, 'no such volume, snapshot, pool or driver'),
+    (EXIT_NOT_FOUND, 'no such volume, snapshot, pool, host, driver or '
+                    'flow'),
     (EXIT_CONFLICT, 'clashes with what exists: a volume of another size, '
-                    'a busy volume, not enough space'),
+                    'a busy volume, not enough space, nothing fits'),
     (EXIT_NOT_SUPPORTED, "the pool's driver does not support the "
                          "operation (see 'brick driver list')"),
     (130, 'interrupted (Ctrl-C)'),
@@ -166,6 +167,44 @@ def parse_size(value, field):
 
 # -- output columns -----------------------------------------------------------
 
+def parse_number(value, field):
+    """Parse a number given on the command line (a ratio, a cost).
+
+    :raises brick.exception.InvalidValue: not a number.
+    """
+    try:
+        return float(value)
+    except ValueError:
+        raise exception.InvalidValue(field=field, value=value,
+                                     allowed='a number such as 1.5') from None
+
+
+def parse_pairs(items, field):
+    """Turn ``KEY=VALUE`` strings into a dict, in the order given.
+
+    :raises brick.exception.InvalidValue: an item without ``=`` or a key
+        given twice.
+    """
+    pairs = {}
+    for item in items or ():
+        key, sep, value = item.partition('=')
+        if not sep or not key:
+            raise exception.InvalidValue(field=field, value=item,
+                                         allowed='KEY=VALUE')
+        if key in pairs:
+            raise exception.InvalidValue(field=field, value=item,
+                                         allowed='each KEY once')
+        pairs[key] = value
+    return pairs
+
+
+def timestamp(value):
+    """A naive UTC datetime as ``2026-01-31T12:00:00Z`` (None stays)."""
+    if value is None:
+        return None
+    return value.strftime('%Y-%m-%dT%H:%M:%SZ')
+
+
 class Size(columns.FormattableColumn):
     """Bytes: ``20 GiB`` in a table, the integer in machine formats."""
 
@@ -176,6 +215,16 @@ class Size(columns.FormattableColumn):
 
     def machine_readable(self):
         return self._value
+
+
+class Sizes(columns.FormattableColumn):
+    """A list of bytes: ``1 GiB, 2 GiB`` in a table, ints in json."""
+
+    def human_readable(self):
+        return ', '.join(units.human(value) for value in self._value)
+
+    def machine_readable(self):
+        return list(self._value)
 
 
 class Items(columns.FormattableColumn):

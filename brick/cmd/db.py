@@ -11,6 +11,9 @@ The database is ``[brick_database]connection`` (default: an SQLite file
 in ``[brick]data_dir``), or ``--connection URL``.
 """
 
+import contextlib
+
+from brick import exception
 from brick.cmd import common
 from brick.db import engine
 from brick.db import migration
@@ -27,14 +30,36 @@ def add_connection_argument(parser):
 
 def database(app, parsed_args):
     """The :class:`~brick.db.engine.Database` a command works on."""
-    from brick.cmd import cli
-
-    conf = cli.load_conf(app.options.config_files, app.options.config_dirs,
-                         app.options.data_dir)
+    conf = app.conf
     if parsed_args.connection:
         conf.set_override('connection', parsed_args.connection,
                           group='brick_database')
     return engine.Database.from_conf(conf)
+
+
+@contextlib.contextmanager
+def inventory(app, parsed_args):
+    """Open the inventory database for a command; dispose of it after.
+
+    An empty embedded SQLite database gets its schema on first use, so
+    that brick works with no configuration at all; any other database
+    must have been brought up to date with ``brick db upgrade``.
+
+    :raises brick.exception.InvalidInput: the schema is not the newest.
+    """
+    db = database(app, parsed_args)
+    try:
+        revision, head = migration.current(db), migration.head()
+        if revision is None and db.backend == 'sqlite':
+            revision = migration.upgrade(db)
+        if revision != head:
+            raise exception.InvalidValue(
+                field='schema revision of %s' % db.safe_url,
+                value=revision or 'empty',
+                allowed="%s; run 'brick db upgrade'" % head)
+        yield db
+    finally:
+        db.dispose()
 
 
 class Upgrade(common.ShowOne):

@@ -19,13 +19,10 @@
 
 from brick.cmd import common
 from brick.cmd import db as db_command
+from brick.cmd import pool as pool_command
 from brick.scheduler import declarative
 from brick.scheduler import inventory
 from brick.scheduler import inventory_file
-
-POOL_COLUMNS = ('id', 'pool', 'driver', 'state', 'place', 'capacity',
-                'used', 'unmanaged', 'free', 'cost', 'role', 'tags',
-                'generation')
 
 
 class Apply(common.Command):
@@ -54,12 +51,9 @@ class Apply(common.Command):
 
     def take_action(self, parsed_args):
         wanted = inventory_file.load(parsed_args.file)
-        db = db_command.database(self.app, parsed_args)
-        try:
+        with db_command.inventory(self.app, parsed_args) as db:
             changes = declarative.apply(db, wanted, parsed_args.dry_run,
                                         parsed_args.prune, parsed_args.force)
-        finally:
-            db.dispose()
         for change in changes:
             self.app.stdout.write('%s\n' % change)
         self.app.stdout.write('%d change%s%s.\n' % (
@@ -79,19 +73,7 @@ class Show(common.Lister):
         return parser
 
     def take_action(self, parsed_args):
-        db = db_command.database(self.app, parsed_args)
-        try:
+        with db_command.inventory(self.app, parsed_args) as db:
             pools = inventory.list_pools(db, host=parsed_args.host)
-        finally:
-            db.dispose()
-        rows = []
-        for pool in pools:
-            place = '/'.join(level for level in (
-                pool.place.region, pool.place.zone, pool.place.rack,
-                pool.place.host) if level)
-            rows.append((pool.id, pool.key, pool.driver, pool.state, place,
-                         common.Size(pool.capacity), common.Size(pool.used),
-                         common.Size(pool.unmanaged), common.Size(pool.free),
-                         pool.cost, pool.role or '', common.Items(pool.tags),
-                         pool.generation))
-        return POOL_COLUMNS, rows
+        return pool_command.COLUMNS, [pool_command.row(pool)
+                                      for pool in pools]

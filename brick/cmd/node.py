@@ -6,13 +6,19 @@
 # distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
 # WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
 
-"""``brick node pool ...``: this node's pools and their capacity.
+"""``brick node pool ...``: this node's pools and their capacity, and
+``brick node report``, which writes that capacity into the inventory.
 
 The figures are the drivers' capacity reports, read from the host now;
 volumes brick did not create count as used (``unmanaged``).
 """
 
+from brick import exception
 from brick.cmd import common
+from brick.cmd import db as db_command
+from brick.cmd import pool as pool_command
+from brick.node import agent
+from brick.scheduler import inventory
 
 LIST_COLUMNS = ('name', 'driver', 'location', 'total', 'free',
                 'provisioned', 'allocation_ratio', 'max_volume', 'volumes',
@@ -83,3 +89,41 @@ class ShowPool(common.ShowOne):
         driver = self.app.node.pool(parsed_args.name)
         return SHOW_COLUMNS, _row(driver, driver.capacity(), 'ok',
                                   SHOW_COLUMNS)
+
+
+class ReportPools(common.Lister):
+    """Write this node's pool capacity into the inventory.
+
+    Each pool of the node whose name the inventory has for this host
+    ([brick_node]host) gets the driver's total, step, largest volume and
+    the space of volumes brick did not create.  A node pool missing from
+    the inventory is reported on stderr (exit 3); the others are still
+    written.
+    """
+
+    def get_parser(self, prog_name):
+        parser = super().get_parser(prog_name)
+        db_command.add_connection_argument(parser)
+        return parser
+
+    def take_action(self, parsed_args):
+        node = self.app.node
+        host = self.app.conf.brick_node.host
+        with db_command.inventory(self.app, parsed_args) as db:
+            known = {pool.name for pool in inventory.list_pools(db, host)}
+            for name in node.names():
+                if name not in known:
+                    # Said here, with the fix, rather than by the agent,
+                    # which only logs it.
+                    err = exception.PoolNotFound(
+                        name=name, reason="host %s has no such pool in the "
+                        "inventory; add it with 'brick pool create %s "
+                        "--host %s --driver %s'" % (
+                            host, name, host, node.pool(name).name))
+                    common.report(self.app, err)
+                    self.defer(err)
+            stored = agent.NodeAgent(host, {
+                name: node.pool(name) for name in node.names()
+                if name in known}).report(db)
+        return pool_command.COLUMNS, [pool_command.row(pool)
+                                      for pool in stored.values()]

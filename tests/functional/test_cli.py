@@ -210,3 +210,75 @@ def test_quickstart_tour(brick):
         assert done.stderr == '', (argv, done.stderr)
     assert volume_files(brick.data) == []
     assert os.access(QUICKSTART, os.X_OK)
+
+
+def test_volume_import_and_export_with_progress(brick, tmp_path):
+    image = tmp_path / 'image.qcow2'
+    subprocess.run(['qemu-img', 'create', '-q', '-f', 'qcow2', str(image),
+                    '48M'], check=True)
+    subprocess.run(['qemu-io', '-c', 'write -P 0x5a 1M 1M', str(image)],
+                   check=True, capture_output=True)
+    done = brick('volume', 'import', 'disk0', str(image), '--progress',
+                 '-f', 'json')
+    assert done.code == 0, done.stderr
+    volume = json.loads(done.stdout)
+    assert (volume['size'], volume['format'], volume['pool']) == (
+        48 * MiB, 'raw', 'raw')
+    # The bar (redrawn after \r, which text mode reads as a newline)
+    # ends at 100%.
+    assert done.stderr.startswith('\nimporting disk0 [')
+    assert done.stderr.endswith('[%s] 100.0%%\n' % ('#' * 30))
+    with open(volume['path'], 'rb') as data:
+        data.seek(MiB)
+        assert data.read(MiB) == b'\x5a' * MiB
+
+    target = tmp_path / 'out.vdi'
+    out = brick('volume', 'export', 'disk0', str(target), '--image-format',
+                'vdi', '-f', 'json')
+    assert out.json() == {'name': 'disk0', 'pool': 'raw',
+                          'target': str(target), 'format': 'vdi',
+                          'size': 48 * MiB}
+    assert qemu_img_info(target)['format'] == 'vdi'
+    compare = subprocess.run(['qemu-img', 'compare', '-f', 'raw', '-F',
+                              'vdi', volume['path'], str(target)],
+                             capture_output=True, text=True, check=False)
+    assert compare.returncode == 0, compare.stdout
+    again = brick('volume', 'export', 'disk0', str(target))
+    assert again.code == 2 and 'export target' in again.stderr
+
+    # Into another pool, probed format, no bar when not asked.
+    vdi = brick('volume', 'import', '--pool', 'vdi', 'disk1', str(target),
+                '-f', 'json')
+    assert vdi.json()['format'] == 'vdi'
+    missing = brick('volume', 'import', 'disk2', str(tmp_path / 'nope'))
+    assert missing.code != 0 and missing.stdout == ''
+    assert brick('volume', 'delete', 'disk0').code == 0
+    assert brick('volume', 'delete', '--pool', 'vdi', 'disk1').code == 0
+    assert volume_files(brick.data) == []
+
+
+@pytest.mark.slow
+def test_inventory_verbs_from_the_real_process(brick):
+    example = ROOT / 'etc' / 'brick' / 'inventory.yaml.example'
+    assert brick('inventory', 'apply', '-f', str(example)).code == 0
+    pool = brick('pool', 'create', 'local', '--host', 'compute-1',
+                 '--driver', 'raw', '--total', '100G', '-f', 'json').json()
+    assert (pool['pool'], pool['free']) == ('host:compute-1/local',
+                                            100 * GiB)
+    found = brick('place', '--size', '10G', '-f', 'json').json()
+    assert [(c['host'], c['pools']) for c in found] == [
+        ('compute-1', ['host:compute-1/local'])]
+    full = brick('place', '--size', '1T', '--explain')
+    assert (full.code, full.stdout) == (4, '')
+    assert 'filter capacity: ' in full.stderr
+    assert full.stderr.splitlines()[-1].startswith('brick: No valid host')
+    top = brick('pool', 'top', '--iterations', '2', '--interval', '0',
+                '-f', 'value', '-c', 'pool')
+    assert top.stdout.splitlines().count('host:compute-1/local') == 2
+    assert brick('host', 'disable', 'compute-1').code == 0
+    assert brick('place', '--size', '10G').code == 4
+    assert brick('flavor', 'validate', 'brick:local_gb=x').code == 2
+    assert brick('reservation', 'reap', '-f', 'json').json() == {
+        'expired': 0, 'purged': 0}
+    assert brick('pool', 'delete', 'host:compute-1/local').code == 0
+    assert brick('host', 'show', 'nosuch').code == 3

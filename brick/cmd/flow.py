@@ -1,0 +1,69 @@
+# Licensed under the Apache License, Version 2.0 (the "License"); you may
+# not use this file except in compliance with the License. You may obtain
+# a copy of the License at http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+# WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+"""``brick flow resume``: finish placement flows a dead process left.
+
+A placement flow (place, reserve, create, boot, commit) is recorded as it
+runs (``[brick_workflow]persist``).  If its process dies, the flow stays
+unfinished, holding reservations and perhaps volumes.  This command
+resumes it on this host's node (``[brick_node]``): a volume flow
+finishes; a boot flow needs the compute service's boot handler, which a
+command line does not have, so it rolls back (its volumes are deleted,
+its space released) and is reported with exit code 3.  Compute services
+resume their own boot flows with :meth:`brick.api.API.resume`.
+"""
+
+import warnings
+
+from brick.cmd import common
+from brick.cmd import db as db_command
+
+COLUMNS = ('flow_id', 'outcome', 'consumer', 'host', 'volumes', 'error')
+
+
+def _api():
+    """:mod:`brick.api`, imported on use: cliff imports every command's
+    module at start, and the workflow's taskflow imports eventlet, whose
+    deprecation warning would land on every command's stderr."""
+    with warnings.catch_warnings():
+        warnings.simplefilter('ignore')
+        from brick import api
+    return api
+
+
+class ResumeFlows(common.Lister):
+    """Resume one flow, or every unfinished flow whose process is gone.
+    """
+
+    def get_parser(self, prog_name):
+        parser = super().get_parser(prog_name)
+        parser.add_argument('flow_id', metavar='FLOW_ID', nargs='?',
+                            help='the flow (default: every unfinished '
+                                 'flow)')
+        db_command.add_connection_argument(parser)
+        return parser
+
+    def take_action(self, parsed_args):
+        # Checks (or, for the embedded SQLite file, creates) the schema
+        # and applies --connection to the configuration.
+        with db_command.inventory(self.app, parsed_args):
+            pass
+        api = _api()
+        results = api.resume(self.app.conf, flow_id=parsed_args.flow_id)
+        rows = []
+        for flow_id, outcome in results:
+            if isinstance(outcome, api.Placement):
+                rows.append((flow_id, 'committed', outcome.consumer,
+                             outcome.host, common.Items(
+                                 [vol.name for vol in outcome.volumes]),
+                             None))
+                continue
+            common.report(self.app, outcome)
+            self.defer(outcome)
+            rows.append((flow_id, 'rolled back', None, None,
+                         common.Items([]), str(outcome)))
+        return COLUMNS, rows
