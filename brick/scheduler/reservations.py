@@ -25,7 +25,9 @@ expired one, or one past its expiry, raises
 :class:`~brick.exception.ReservationExpired`; an unknown id,
 :class:`~brick.exception.ReservationNotFound`.  A claim repeated with
 the ``request_id`` of an earlier identical claim returns the earlier
-reservations.  Finished reservations are kept until :func:`purge`.
+reservations.  :func:`settle` commits some reservations and releases
+others in one transaction (the end of a placement).  Finished
+reservations are kept until :func:`purge`.
 
 :func:`brick.scheduler.allocations.check` recomputes every pool's
 ``used`` from the rows and :func:`~brick.scheduler.allocations.reconcile`
@@ -46,6 +48,19 @@ from brick.scheduler import claims
 
 RESERVATIONS = models.reservations
 ALLOCATIONS = models.allocations
+
+# Built once: building a statement costs more than running it on SQLite.
+_IDS = sa.bindparam('ids', expanding=True)
+_LOCK_BY_IDS = sa.select(RESERVATIONS).where(RESERVATIONS.c.id.in_(
+    _IDS)).order_by(RESERVATIONS.c.id).with_for_update()
+_SET_STATE = RESERVATIONS.update().where(RESERVATIONS.c.id.in_(_IDS)).values(
+    state=sa.bindparam('new_state'), finished_at=sa.bindparam('at'))
+_ALLOCATED = sa.select(ALLOCATIONS.c.reservation_id).where(
+    ALLOCATIONS.c.reservation_id.in_(_IDS))
+_ALLOCATIONS_OF = sa.select(ALLOCATIONS).where(
+    ALLOCATIONS.c.reservation_id.in_(_IDS)).order_by(
+        ALLOCATIONS.c.reservation_id)
+_ALLOCATE = ALLOCATIONS.insert()
 Claim = claims.Claim
 """Re-exported: what :func:`claim` takes."""
 
@@ -166,60 +181,60 @@ def commit(db, ids=None, request_id=None):
     query, wanted = _select(ids, request_id)
 
     def work(conn):
-        now = engine.utcnow()
         rows = conn.execute(query.order_by(
             RESERVATIONS.c.id).with_for_update()).all()
-        found = {row.id for row in rows}
-        missing = sorted(set(wanted or ()) - found)
-        done = {row.reservation_id for row in conn.execute(sa.select(
-            ALLOCATIONS.c.reservation_id).where(
-                ALLOCATIONS.c.reservation_id.in_(missing)))}
-        for rid in missing:
-            if rid not in done:  # committed, then purged, is still fine
-                raise exception.ReservationNotFound(
-                    id=rid, reason='never made, or released and purged')
-        if not rows and not missing:
-            raise exception.ReservationNotFound(
-                id=request_id, reason='no reservation has this request id')
-        todo = []
-        for row in rows:
-            if row.state == 'committed':
-                continue
-            if row.state != 'reserved' or row.expires_at <= now:
-                state = row.state if row.state != 'reserved' else \
-                    'past its expiry at %s' % row.expires_at.isoformat()
-                raise exception.ReservationExpired(id=row.id, state=state)
-            todo.append(row)
-        if todo:
-            conn.execute(RESERVATIONS.update().where(
-                RESERVATIONS.c.id.in_([row.id for row in todo])).values(
-                    state='committed', finished_at=now))
-            conn.execute(ALLOCATIONS.insert(), [
-                {'consumer': row.consumer, 'pool_id': row.pool_id,
-                 'size': row.size, 'volume': row.volume,
-                 'reservation_id': row.id, 'created_at': now}
-                for row in todo])
-        ids_ = sorted(found | set(missing))
-        return [allocations.from_row(row) for row in conn.execute(
-            sa.select(ALLOCATIONS).where(ALLOCATIONS.c.reservation_id.in_(
-                ids_)).order_by(ALLOCATIONS.c.reservation_id))]
+        return _commit(conn, rows, wanted, request_id, engine.utcnow())
     return db.run('commit of %s' % (request_id or ids), work)
+
+
+def _commit(conn, rows, wanted, request_id, now):
+    """Commit the reservations *rows* (locked), of ids *wanted* or of
+    *request_id*; returns their allocations (see :func:`commit`)."""
+    found = {row.id for row in rows}
+    missing = sorted(set(wanted or ()) - found)
+    done = {row.reservation_id for row in conn.execute(
+        _ALLOCATED, {'ids': missing})} if missing else ()
+    for rid in missing:
+        if rid not in done:  # committed, then purged, is still fine
+            raise exception.ReservationNotFound(
+                id=rid, reason='never made, or released and purged')
+    if not rows and not missing:
+        raise exception.ReservationNotFound(
+            id=request_id, reason='no reservation has this request id')
+    todo = []
+    for row in rows:
+        if row.state == 'committed':
+            continue
+        if row.state != 'reserved' or row.expires_at <= now:
+            state = row.state if row.state != 'reserved' else \
+                'past its expiry at %s' % row.expires_at.isoformat()
+            raise exception.ReservationExpired(id=row.id, state=state)
+        todo.append(row)
+    if todo:
+        conn.execute(_SET_STATE, {'ids': [row.id for row in todo],
+                                  'new_state': 'committed', 'at': now})
+        conn.execute(_ALLOCATE, [
+            {'consumer': row.consumer, 'pool_id': row.pool_id,
+             'size': row.size, 'volume': row.volume,
+             'reservation_id': row.id, 'created_at': now}
+            for row in todo])
+    return [allocations.from_row(row) for row in conn.execute(
+        _ALLOCATIONS_OF, {'ids': sorted(found | set(missing))})]
 
 
 def _finish(conn, rows, state, now):
     """Move live reservations *rows* (locked) to *state*, freeing their
-    space; returns how many."""
+    space; returns their ids."""
     live = [row for row in rows if row.state == 'reserved']
     if not live:
-        return 0
-    conn.execute(RESERVATIONS.update().where(
-        RESERVATIONS.c.id.in_([row.id for row in live])).values(
-            state=state, finished_at=now))
+        return []
+    conn.execute(_SET_STATE, {'ids': [row.id for row in live],
+                              'new_state': state, 'at': now})
     per_pool = {}
     for row in live:
         per_pool[row.pool_id] = per_pool.get(row.pool_id, 0) + row.size
     allocations.give_back(conn, per_pool, now)
-    return len(live)
+    return [row.id for row in live]
 
 
 def release(db, ids=None, request_id=None):
@@ -235,8 +250,71 @@ def release(db, ids=None, request_id=None):
     def work(conn):
         rows = conn.execute(query.order_by(
             RESERVATIONS.c.id).with_for_update()).all()
-        return _finish(conn, rows, 'released', engine.utcnow())
+        return len(_finish(conn, rows, 'released', engine.utcnow()))
     return db.run('release of %s' % (request_id or ids), work)
+
+
+@dataclasses.dataclass(frozen=True)
+class Settlement:
+    """What :func:`settle` did."""
+
+    allocations: list
+    """The committed reservations' allocations, ordered by reservation
+    id (as :func:`commit` returns them)."""
+    released: list
+    """The ids of the reservations this call released."""
+
+
+def _id_list(field, ids):
+    if isinstance(ids, str) or not all(
+            isinstance(one, str) and one for one in ids):
+        raise exception.InvalidValue(
+            field=field, value=ids,
+            allowed='a list of reservation ids (non-empty strings)')
+    return list(ids)
+
+
+def settle(db, commit, release=()):
+    """Commit reservations and release others, in one transaction: the
+    end of a placement (its chosen candidate committed, the others it
+    reserved freed), in one round of locks and one commit instead of
+    one per call.
+
+    Each id behaves as in :func:`commit` and :func:`release`, so
+    settling again is harmless; if the commit fails, nothing is
+    released either.
+
+    :param commit: reservation ids to commit (at least one).
+    :param release: reservation ids to release.
+    :returns: a :class:`Settlement`.
+    :raises brick.exception.InvalidValue: not lists of ids, no id to
+        commit, or an id in both lists.
+    :raises brick.exception.ReservationNotFound: an unknown id to commit.
+    :raises brick.exception.ReservationExpired: one to commit was
+        released, expired or is past its expiry.
+    """
+    commit = _id_list('reservation ids to commit', commit)
+    release = _id_list('reservation ids to release', release)
+    if not commit:
+        raise exception.InvalidValue(
+            field='reservation ids to commit', value=commit,
+            allowed='at least one id')
+    both = sorted(set(commit) & set(release))
+    if both:
+        raise exception.InvalidValue(
+            field='reservation ids to commit and release', value=both,
+            allowed='each id in one list only')
+    to_commit = set(commit)
+
+    def work(conn):
+        now = engine.utcnow()
+        rows = conn.execute(_LOCK_BY_IDS, {'ids': commit + release}).all()
+        made = _commit(conn, [row for row in rows if row.id in to_commit],
+                       commit, None, now)
+        freed = _finish(conn, [row for row in rows
+                               if row.id not in to_commit], 'released', now)
+        return Settlement(made, freed)
+    return db.run('settling of %s' % commit, work)
 
 
 def reap(db, now=None, pool_ids=None, batch=500):
@@ -261,7 +339,7 @@ def reap(db, now=None, pool_ids=None, batch=500):
         def work(conn):
             at = now or engine.utcnow()
             rows = conn.execute(query, {'now': at}).all()
-            return len(rows), _finish(conn, rows, 'expired', at)
+            return len(rows), len(_finish(conn, rows, 'expired', at))
         seen, done = db.run('reaping reservations', work)
         total += done
         if seen < batch:

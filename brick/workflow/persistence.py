@@ -91,8 +91,15 @@ class FlowStore:
         with contextlib.closing(self.backend.get_connection()) as conn:
             yield conn
 
-    def create(self, flow_id, factory_kwargs):
-        """Record a new flow; return ``(book, flow_detail)``."""
+    def create(self, flow_id, factory_kwargs, defer=False, quiet=()):
+        """Record a new flow; return ``(book, flow_detail)``.
+
+        :param defer: write the record at the flow's first save point,
+            and its changes at later ones, until :meth:`flush` (see
+            :mod:`brick.workflow.backend`).
+        :param quiet: with *defer*, the names of the flow's tasks that
+            have no side effect (:func:`brick.workflow.flow.quiet_atoms`).
+        """
         book = models.LogBook(BOOK_NAME, uuid=flow_id)
         detail = models.FlowDetail('brick-%s' % factory_kwargs['kind'],
                                    uuid=flow_id)
@@ -101,8 +108,17 @@ class FlowStore:
         detail.meta['owner'] = owner()
         book.add(detail)
         with self.connection() as conn:
-            conn.save_logbook(book)
+            if defer:
+                conn.defer_logbook(book, quiet)
+            else:
+                conn.save_logbook(book)
         return book, detail
+
+    def flush(self, flow_id):
+        """Write what a deferred flow (:meth:`create`) held back, and
+        write its later changes at once."""
+        with self.connection() as conn:
+            conn.flush(flow_id)
 
     def load(self, flow_id):
         """Return ``(book, flow_detail)`` of flow *flow_id*.

@@ -71,6 +71,9 @@ class SelectCandidatesTask(task.Task):
     """
 
     default_provides = 'candidates'
+    side_effects = False
+    """Its start is no save point for the flow's record (see
+    :mod:`brick.workflow.backend`): nothing to undo if it dies."""
 
     def execute(self, services, request, consumer, attempt):
         spec = build_spec(request, consumer, attempt['exclude_hosts'])
@@ -233,12 +236,19 @@ class CommitTask(task.Task):
     default_provides = 'allocations'
 
     def execute(self, services, candidate, reserved):
-        allocations = reservations.commit(
-            services.db, request_id=candidate['request_id'])
-        for other in reserved:
-            if other['request_id'] != candidate['request_id']:
-                release(services, other)
-        return [allocation.id for allocation in allocations]
+        others = [other for other in reserved
+                  if other['request_id'] != candidate['request_id']]
+        # One transaction for both (idempotent by id, like the two
+        # calls it replaces): a rerun after a crash changes nothing.
+        done = reservations.settle(
+            services.db, commit=candidate['reservations'],
+            release=[rid for other in others
+                     for rid in other['reservations']])
+        freed = set(done.released)
+        for other in others:
+            if freed.intersection(other['reservations']):
+                services.released(other)
+        return [allocation.id for allocation in done.allocations]
 
     def revert(self, services, result, **kwargs):
         """Only if an enclosing flow reverts a committed placement: free

@@ -259,3 +259,43 @@ def test_retries_run_out_with_a_concurrent_update_error(database_url, db,
         holder.dispose()
         claimer.dispose()
     assert reservations.list_reservations(db) == []
+
+
+def test_settle_commits_and_releases_in_one_go_idempotently(db, two):
+    a, b = two
+    chosen = reservations.claim(db, 'vm1', [(a, 10), (b, 20)])
+    other = reservations.claim(db, 'vm1', [(a, 30)])
+    keep = [r.id for r in chosen]
+    done = reservations.settle(db, commit=keep, release=[other[0].id])
+    assert sorted((x.pool_id, x.size) for x in done.allocations) == [
+        (a, 10), (b, 20)]
+    assert done.released == [other[0].id]
+    assert (used(db, a), used(db, b)) == (10, 20)
+    # Again (a resumed flow reruns its last task): nothing changes.
+    again = reservations.settle(db, commit=keep, release=[other[0].id])
+    assert again.allocations == done.allocations
+    assert again.released == []
+    assert (used(db, a), used(db, b)) == (10, 20)
+    assert allocations.check(db) == []
+
+
+def test_settle_releases_nothing_when_the_commit_fails(db, two):
+    a, b = two
+    expired = reservations.claim(db, 'vm1', [(a, 10)])
+    other = reservations.claim(db, 'vm1', [(b, 20)])
+    reservations.release(db, [expired[0].id])
+    with pytest.raises(exception.ReservationExpired, match='released'):
+        reservations.settle(db, commit=[expired[0].id],
+                            release=[other[0].id])
+    assert [r.state for r in reservations.list_reservations(
+        db, request_id=other[0].request_id)] == ['reserved']
+    assert (used(db, a), used(db, b)) == (0, 20)
+    with pytest.raises(exception.ReservationNotFound):
+        reservations.settle(db, commit=['no-such-id'])
+
+
+@pytest.mark.parametrize('commit, release', [
+    ('one-id', ()), ([], ()), (['x'], ['x']), (['x'], [7])])
+def test_settle_rejects_bad_id_lists(db, commit, release):
+    with pytest.raises(exception.InvalidValue):
+        reservations.settle(db, commit=commit, release=release)

@@ -12,6 +12,7 @@ import pytest
 from taskflow import exceptions as tf_exceptions
 from taskflow.persistence import models
 
+from brick import exception
 from brick.db import engine
 from brick.workflow import persistence
 
@@ -59,3 +60,71 @@ def test_atoms_round_trip_and_progress_only_changes_are_not_written(store):
     store.destroy(flow_id)
     assert store.unfinished() == []
     store.destroy(flow_id)  # gone already: fine
+
+
+def _counting(store):
+    calls = []
+    real = store.db.engine.begin
+    store.db.engine.begin = lambda: calls.append(1) or real()
+    return calls
+
+
+def test_a_deferred_flow_is_written_at_save_points_only(store):
+    flow_id = '0f3e1c2a-6b1d-4d7e-9a5c-2d8b7e6f1a00'
+    book, detail = store.create(flow_id, {'kind': 'volume', 'attempts': 1,
+                                          'reserve_count': 1}, defer=True)
+    retry = models.RetryDetail('reschedule', 'r1')
+    task = models.TaskDetail('ReserveTask', 't1')
+    detail.add(retry)
+    detail.add(task)
+    calls = _counting(store)
+    try:
+        with store.connection() as conn:
+            conn.update_flow_details(detail)
+            detail.state = 'RUNNING'
+            conn.update_flow_details(detail)
+            retry.state = 'SUCCESS'
+            retry.results = [[{'number': 1}, {}]]
+            conn.update_atom_details(retry)
+            assert calls == []  # no side effect yet: nothing written
+            assert store.unfinished() == []
+            task.state = 'RUNNING'
+            conn.update_atom_details(task)  # save point: all at once
+            assert calls == [1]
+            _book, loaded = store.load(flow_id)
+            assert loaded.state == 'RUNNING'
+            assert (loaded.find('r1').state, loaded.find('t1').state) == (
+                'SUCCESS', 'RUNNING')
+            assert loaded.meta['factory']['kwargs']['kind'] == 'volume'
+            task.state = 'SUCCESS'
+            task.results = ['x']
+            conn.update_atom_details(task)  # held until a flush
+            assert store.load(flow_id)[1].find('t1').state == 'RUNNING'
+    finally:
+        del store.db.engine.begin
+    store.flush(flow_id)
+    loaded = store.load(flow_id)[1].find('t1')
+    assert (loaded.state, loaded.results) == ('SUCCESS', ['x'])
+    with store.connection() as conn:  # no longer deferred: written now
+        task.intention = 'REVERT'
+        conn.update_atom_details(task)
+    assert store.load(flow_id)[1].find('t1').intention == 'REVERT'
+    assert store.unfinished() == [flow_id]
+    store.destroy(flow_id)
+    assert store.unfinished() == []
+
+
+def test_a_deferred_flow_destroyed_before_a_save_point_leaves_nothing(
+        store):
+    flow_id = '5b7a0d7e-2c4f-4b8a-8f0e-1e9d3c6a2b00'
+    _book, detail = store.create(flow_id, {'kind': 'boot', 'attempts': 1,
+                                           'reserve_count': 1}, defer=True)
+    with store.connection() as conn:
+        detail.add(models.TaskDetail('SelectCandidatesTask', 's1'))
+        conn.update_flow_details(detail)
+    store.destroy(flow_id)
+    with pytest.raises(exception.FlowNotFound):
+        store.load(flow_id)
+    store.flush(flow_id)  # not deferred any more: nothing to write
+    with pytest.raises(exception.FlowNotFound):
+        store.load(flow_id)

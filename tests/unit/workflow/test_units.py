@@ -20,6 +20,7 @@ from brick.node import directory
 from brick.workflow import flow
 from brick.workflow import handlers
 from brick.workflow import listeners
+from brick.workflow import runner
 
 
 def test_get_flow_has_the_steps_in_order():
@@ -133,3 +134,21 @@ def test_api_checks_input_before_touching_anything(call, error, text):
     with pytest.raises(error, match=text):
         call(service)
     assert service._db is None  # nothing was opened
+
+
+def test_flows_are_reused_but_never_lent_twice_at_once():
+    flows = runner.Flows()
+    kwargs = {'kind': 'volume', 'attempts': 2, 'reserve_count': 1}
+    with flows.borrow(**kwargs) as (first, compiled):
+        with flows.borrow(**kwargs) as (second, _compiled):
+            assert second is not first
+        assert compiled.compile() is compiled.compile()  # kept
+    with flows.borrow(**kwargs) as (again, _compiled):
+        assert again in (first, second)
+    with pytest.raises(RuntimeError), flows.borrow(**kwargs) as (failed, _):
+        raise RuntimeError('a failed run gives its flow back')
+    with flows.borrow(**kwargs) as (after, _), \
+            flows.borrow(**kwargs) as (more, _):
+        assert {after, more} == {first, second} and failed in (first, second)
+    with flows.borrow(kind='boot', attempts=2, reserve_count=1) as (boot, _):
+        assert boot not in (first, second) and boot.name == 'brick-boot'
