@@ -12,6 +12,7 @@ in ``[brick]data_dir``), or ``--connection URL``.
 """
 
 import contextlib
+import warnings
 
 from brick import exception
 from brick.cmd import common
@@ -62,35 +63,41 @@ def inventory(app, parsed_args):
         db.dispose()
 
 
-class Upgrade(common.ShowOne):
-    """Create or upgrade the inventory schema to this brick's newest.
-
-    Safe to repeat: an up-to-date database is left alone.
-    """
+class _DatabaseCommand(common.ShowOne):
+    """A command about one database: ``--connection`` or the configured."""
 
     def get_parser(self, prog_name):
         parser = super().get_parser(prog_name)
         add_connection_argument(parser)
         return parser
+
+
+class Upgrade(_DatabaseCommand):
+    """Create or upgrade the inventory schema to this brick's newest,
+    and the placement workflow's flow records (taskflow's tables).
+
+    Safe to repeat: an up-to-date database is left alone.  Run it from
+    one process at a time: schema changes do not take turns.
+    """
 
     def take_action(self, parsed_args):
         db = database(self.app, parsed_args)
         try:
             before = migration.current(db)
             after = migration.upgrade(db)
+            with warnings.catch_warnings():
+                # taskflow imports eventlet, which warns on import.
+                warnings.simplefilter('ignore')
+                from brick.workflow import persistence
+            persistence.FlowStore(db).upgrade()
         finally:
             db.dispose()
-        return (('database', 'was', 'now'),
-                (db.safe_url, before or 'empty', after))
+        return (('database', 'was', 'now', 'flow_records'),
+                (db.safe_url, before or 'empty', after, 'up to date'))
 
 
-class Version(common.ShowOne):
+class Version(_DatabaseCommand):
     """Show the schema revision of the database and the newest one."""
-
-    def get_parser(self, prog_name):
-        parser = super().get_parser(prog_name)
-        add_connection_argument(parser)
-        return parser
 
     def take_action(self, parsed_args):
         db = database(self.app, parsed_args)

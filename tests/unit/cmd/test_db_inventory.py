@@ -9,6 +9,7 @@
 
 import json
 import pathlib
+import sqlite3
 
 from tests.unit.cmd import run
 
@@ -24,6 +25,12 @@ def test_db_upgrade_and_version(capsys, tmp_path):
     done = run(capsys, *data, 'db', 'upgrade', '-f', 'json').json()
     assert (done['was'], done['now']) == ('empty', '0001')
     assert str(tmp_path / 'brick.sqlite') in done['database']
+    assert done['flow_records'] == 'up to date'
+    with sqlite3.connect(tmp_path / 'brick.sqlite') as conn:
+        tables = {row[0] for row in conn.execute(
+            "SELECT name FROM sqlite_master WHERE type = 'table'")}
+    assert {'pools', 'reservations', 'logbooks', 'flowdetails',
+            'atomdetails'} <= tables
     assert run(capsys, *data, 'db', 'upgrade', '-f', 'json').json()[
         'was'] == '0001'
     assert run(capsys, *data, 'db', 'version', '-f', 'json').json()[
