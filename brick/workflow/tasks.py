@@ -154,8 +154,12 @@ def volume_data(placement, name, volume, info):
 class CreateVolumesTask(task.Task):
     """Create every volume of the candidate on its node, or none: a
     failure deletes the ones this call made, and the revert releases the
-    candidate's reservation.  Only volumes the task made are ever
-    deleted, never one that was there before under the same name.
+    candidate's reservation.  Drivers create idempotently, so a volume
+    already there with the same name and size is adopted (that is what
+    lets a resumed flow create again) and is deleted like the others on
+    rollback; one of the same name and another size is a conflict, and
+    left alone.  Volume names carry the consumer's id, so only a reused
+    consumer id can meet a volume it did not make.
 
     :raises brick.exception.HostFailed: naming this candidate's host and
         the reserved ones tried before it.
