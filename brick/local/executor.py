@@ -43,7 +43,7 @@ the command, so brick kills the group itself when interrupted.  A group,
 not a new session (``start_new_session``): with the kernel's scheduler
 autogroups each session is scheduled as a group of its own, and on a
 busy host that made short commands measurably slower.  The wait for the
-exit is a pidfd in the select loop (``_communicate``), not
+exit is a pidfd in the select loop (:mod:`brick.local.process`), not
 ``communicate(timeout=...)``'s sleep-and-poll loop, which cost another
 millisecond.  Log lines, password masking and decoding
 (``os.fsdecode``) are processutils' own.
@@ -53,12 +53,9 @@ subclasses this class and replaces only :meth:`Executor._run`.
 """
 
 import collections
-import contextlib
 import dataclasses
 import os
 import re
-import select
-import selectors
 import signal
 import subprocess
 import threading
@@ -70,6 +67,7 @@ from oslo_utils import encodeutils
 from oslo_utils import strutils
 
 from brick import exception
+from brick.local import process as process_mod
 
 LOG = logging.getLogger(__name__)
 
@@ -268,17 +266,18 @@ class Executor:
                                          purpose=_shown(argv)) from err
         with process:  # closes the pipes and reaps the process
             try:
-                out, errors = _communicate(process, process_input, timeout)
+                out, errors = process_mod.communicate(
+                    process, process_input, timeout)
             except subprocess.TimeoutExpired as err:
                 LOG.debug('CMD "%s" reached timeout in %0.3fs', shown,
                           time.monotonic() - start)
-                _kill_group(process)
+                process_mod.kill_group(process)
                 raise exception.CommandTimeout(cmd=_shown(argv),
                                                timeout=timeout) from err
             except BaseException:
                 # Ctrl-C or a signal handler's exception: the command is in
                 # its own process group, the terminal's SIGINT missed it.
-                _kill_group(process)
+                process_mod.kill_group(process)
                 raise
         LOG.debug('CMD "%s" returned: %s in %0.3fs', shown,
                   process.returncode, time.monotonic() - start)
@@ -381,109 +380,6 @@ class Executor:
                 cmd=_shown(argv), exit_code=process.returncode,
                 stderr=stderr.strip() or '(no output)', stdout=stdout)
         return Result(stdout, stderr)
-
-
-def _communicate(process, data, timeout):
-    """:meth:`subprocess.Popen.communicate` without its wait loop.
-
-    Given a timeout, ``communicate`` waits for the exit by polling
-    ``waitpid`` with sleeps from 1 ms upwards, which adds about a
-    millisecond to a command that takes a few.  Here the exit is one more
-    event in the select loop: a pidfd, readable once the process has
-    exited (Linux 5.3).  Without pidfds, ``wait`` polls as before.
-
-    :param timeout: seconds, or None for no limit.
-    :returns: stdout and stderr, bytes.
-    :raises subprocess.TimeoutExpired: a pipe still open or the process
-        still running after *timeout* seconds; it is left running.
-    """
-    deadline = None if timeout is None else time.monotonic() + timeout
-    pipes = _Pipes(process, data)
-    with contextlib.ExitStack() as stack:
-        selector = stack.enter_context(selectors.DefaultSelector())
-        for pipe in pipes.open:
-            selector.register(pipe, selectors.EVENT_WRITE
-                              if pipe is process.stdin
-                              else selectors.EVENT_READ)
-        pidfd = _pidfd_open(process.pid)
-        if pidfd is not None:
-            stack.callback(os.close, pidfd)
-            selector.register(pidfd, selectors.EVENT_READ)
-        running = pidfd is not None
-        while pipes.open or running:
-            remaining = _remaining(deadline)
-            # select(0) would answer a chatty process for ever
-            ready = selector.select(remaining) if remaining != 0 else ()
-            if not ready:
-                raise subprocess.TimeoutExpired(process.args, timeout)
-            for key, _ in ready:
-                if key.fileobj is pidfd:
-                    running = False
-                elif not pipes.transfer(key.fileobj):
-                    continue
-                selector.unregister(key.fileobj)
-                if key.fileobj is process.stdin:
-                    key.fileobj.close()
-    # With a pidfd the process has exited: this wait does not poll.
-    process.wait(None if pidfd is not None else _remaining(deadline))
-    return pipes.stdout(), pipes.stderr()
-
-
-class _Pipes:
-    """A process's stdin, stdout and stderr pipes, for a select loop."""
-
-    def __init__(self, process, data):
-        self.process = process
-        self.pending = memoryview(data or b'')
-        self.output = {process.stdout: [], process.stderr: []}
-        self.open = set(self.output)
-        if process.stdin:
-            self.open.add(process.stdin)
-
-    def transfer(self, pipe):
-        """Move one piece through *pipe*; True once *pipe* is finished."""
-        if pipe is self.process.stdin:
-            try:
-                written = os.write(pipe.fileno(),
-                                   self.pending[:select.PIPE_BUF])
-            except BrokenPipeError:  # it stopped reading: its business
-                written = len(self.pending)
-            self.pending = self.pending[written:]
-            finished = not self.pending
-        else:
-            piece = os.read(pipe.fileno(), 65536)
-            self.output[pipe].append(piece)
-            finished = not piece
-        if finished:
-            self.open.discard(pipe)
-        return finished
-
-    def stdout(self):
-        return b''.join(self.output[self.process.stdout])
-
-    def stderr(self):
-        return b''.join(self.output[self.process.stderr])
-
-
-def _pidfd_open(pid):
-    """A pidfd for *pid*, or None where the kernel or Python has none."""
-    try:
-        return os.pidfd_open(pid)
-    except (AttributeError, OSError):  # before Linux 5.3, or seccomp
-        return None
-
-
-def _remaining(deadline):
-    return None if deadline is None else max(0, deadline - time.monotonic())
-
-
-def _kill_group(process):
-    """SIGKILL the command and everything it started in its group."""
-    try:
-        os.killpg(process.pid, signal.SIGKILL)
-    except ProcessLookupError:
-        pass  # all of it has exited already
-    process.wait()
 
 
 def _shown(argv):
