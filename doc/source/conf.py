@@ -34,6 +34,7 @@ extensions = [
     'oslo_config.sphinxext',
     'oslo_config.sphinxconfiggen',
     'stevedore.sphinxext',
+    'cliff.sphinxext',
     'brick.scheduler.spec_docs',
     'brick_plugins',
 ]
