@@ -38,7 +38,9 @@ class Apply(common.Command):
     def get_parser(self, prog_name):
         parser = super().get_parser(prog_name)
         parser.add_argument('-f', '--file', metavar='FILE', required=True,
-                            help='the inventory file (YAML)')
+                            help="the inventory file (YAML); '-' reads "
+                                 "standard input, e.g. from 'git show "
+                                 "REV:inventory.yaml'")
         parser.add_argument('--dry-run', action='store_true',
                             help='print the changes without making them')
         parser.add_argument('--prune', action='store_true',
@@ -50,7 +52,11 @@ class Apply(common.Command):
         return parser
 
     def take_action(self, parsed_args):
-        wanted = inventory_file.load(parsed_args.file)
+        if parsed_args.file == '-':
+            wanted = inventory_file.parse(self.app.stdin.read(),
+                                          '<standard input>')
+        else:
+            wanted = inventory_file.load(parsed_args.file)
         with db_command.inventory(self.app, parsed_args) as db:
             changes = declarative.apply(db, wanted, parsed_args.dry_run,
                                         parsed_args.prune, parsed_args.force)

@@ -7,6 +7,7 @@
 # WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
 """``brick db ...`` and ``brick inventory ...`` on a real SQLite file."""
 
+import io
 import json
 import pathlib
 import sqlite3
@@ -65,6 +66,22 @@ def test_inventory_apply_dry_run_apply_and_show(capsys, tmp_path):
     table = run(capsys, 'inventory', 'show', '--host', 'compute-1',
                 '--connection', url)
     assert '20 TiB' not in table.stdout and 'nvme' in table.stdout
+
+
+def test_inventory_apply_reads_standard_input(capsys, tmp_path,
+                                              monkeypatch):
+    # As in: git show main:site/inventory.yaml | brick inventory apply -f -
+    url = 'sqlite:///%s' % (tmp_path / 'inv.sqlite')
+    monkeypatch.setattr('sys.stdin', io.StringIO(EXAMPLE.read_text()))
+    applied = run(capsys, 'inventory', 'apply', '-f', '-', '--connection',
+                  url)
+    assert applied.code == 0, applied.stderr
+    assert applied.stdout.endswith('10 changes.\n')
+    monkeypatch.setattr('sys.stdin', io.StringIO('zones: [\n'))
+    broken = run(capsys, 'inventory', 'apply', '-f', '-', '--connection',
+                 url)
+    assert broken.code == 2
+    assert '<standard input> is not valid YAML' in broken.stderr
 
 
 def test_a_bad_file_exits_with_the_error_and_changes_nothing(capsys,
