@@ -94,8 +94,6 @@ class StateCache:
         self._dirty = set()
         self.marker = None
         self.refreshed_at = None
-        self.version = 0
-        """Bumped by every change; explanations note it."""
 
     # -- reading ---------------------------------------------------------
 
@@ -152,7 +150,6 @@ class StateCache:
         pool.pending.append([generation, size, volumes])
         pool.used += size
         pool.volumes += volumes
-        self.version += 1
 
     def release(self, key, size, volumes=1):
         """Undo a claim (a reservation released or a failed create)."""
@@ -164,7 +161,6 @@ class StateCache:
         pool.used = max(0, pool.used - size)
         pool.volumes = max(0, pool.volumes - volumes)
         self._raise_bounds(pool)
-        self.version += 1
 
     # -- refresh ---------------------------------------------------------
 
@@ -224,7 +220,6 @@ class StateCache:
         for index in self._dirty:
             index.buckets()
         self._dirty.clear()
-        self.version += 1
         return stats
 
     def _put_host(self, row):
@@ -235,6 +230,9 @@ class StateCache:
             self._unplace_host(host)
         for field in _HOST_FIELDS:
             setattr(host, field, getattr(row, field))
+        self._place_host(host)
+
+    def _place_host(self, host):
         self.hosts_by_rack.setdefault(host.rack, {})[host.name] = host
         self.hosts_by_zone.setdefault(host.zone, {})[host.name] = host
 
@@ -277,13 +275,7 @@ class StateCache:
         return int(moved)
 
     def _index(self, pool):
-        indexes = [self.everything, _index_of(self.by_driver, pool.driver)]
-        indexes.extend(_index_of(self.by_tag, tag) for tag in pool.tags)
-        if pool.rack is not None:
-            indexes.append(_index_of(self.by_rack, pool.rack))
-        if pool.zone is not None:
-            indexes.append(_index_of(self.by_zone, pool.zone))
-        for index in indexes:
+        for index in self._indexes(pool, create=True):
             index.add(pool)
             self._dirty.add(index)
         if pool.scope == 'host':
@@ -293,16 +285,26 @@ class StateCache:
                 # pool out of use (state down) until it does.
                 host = self.hosts[pool.host] = st.HostState(
                     pool.host, pool.zone, pool.rack, pool.region, 'down')
-                self.hosts_by_rack.setdefault(host.rack, {})[host.name] = host
-                self.hosts_by_zone.setdefault(host.zone, {})[host.name] = host
+                self._place_host(host)
             host.pools.append(pool)
             host.pools.sort(key=lambda p: p.key)
 
-    def _indexes(self, pool):
-        found = [self.everything, self.by_driver.get(pool.driver),
-                 self.by_rack.get(pool.rack), self.by_zone.get(pool.zone)]
-        found.extend(self.by_tag.get(tag) for tag in pool.tags)
-        return [index for index in found if index is not None]
+    def _indexes(self, pool, create=False):
+        """The indexes *pool* is in (by its :meth:`PoolState.index_keys`);
+        with *create*, those it goes into, made if missing."""
+        wanted = [(self.by_driver, pool.driver), (self.by_rack, pool.rack),
+                  (self.by_zone, pool.zone)]
+        wanted.extend((self.by_tag, tag) for tag in pool.tags)
+        found = [self.everything]
+        for indexes, key in wanted:
+            if key is None:
+                continue
+            index = indexes.get(key)
+            if index is None and create:
+                index = indexes[key] = index_mod.Index()
+            if index is not None:
+                found.append(index)
+        return found
 
     def _raise_bounds(self, pool):
         for index in self._indexes(pool):
@@ -315,10 +317,3 @@ class StateCache:
         host = self.hosts.get(pool.host) if pool.scope == 'host' else None
         if host is not None and pool in host.pools:
             host.pools.remove(pool)
-
-
-def _index_of(indexes, key):
-    index = indexes.get(key)
-    if index is None:
-        index = indexes[key] = index_mod.Index()
-    return index

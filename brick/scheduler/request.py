@@ -181,7 +181,13 @@ class RequestSpec:
         object.__setattr__(self, 'exclude_pools', frozenset(
             self.exclude_pools))
         if self.max_volumes_per_host is not None:
-            spec_types.Integer(1).parse(self.max_volumes_per_host)
+            try:
+                _VOLUME_LIMIT.parse(self.max_volumes_per_host)
+            except ValueError as err:
+                raise exception.InvalidValue(
+                    field='max_volumes_per_host',
+                    value=self.max_volumes_per_host,
+                    allowed=_VOLUME_LIMIT.allowed) from err
 
     @property
     def tier(self):
@@ -216,27 +222,14 @@ class RequestSpec:
         return ', '.join(parts)
 
 
+# Every argument but ``size`` is a flavor-wide extra spec or a hint of
+# the same name, typed as the registry types it.
+_ARGS = {key.name: (key.field, key.type)
+         for registry in (extra_specs.EXTRA_SPECS, extra_specs.HINTS)
+         for key in registry.keys if not key.numbered and key.scale == 1}
+_ARGS['size'] = ('size', None)
+_VOLUME_LIMIT = _ARGS['max_volumes_per_host'][1]
 
-_ARGS = {
-    'size': ('size', None),
-    'count': ('count', spec_types.Integer(1, spec_types.MAX_VOLUMES)),
-    'driver': ('drivers', _WORDS),
-    'format': ('format', spec_types.Choice(*extra_specs.FORMATS)),
-    'thin': ('thin', spec_types.Boolean()),
-    'locality': ('locality', spec_types.Choice(*TIERS)),
-    'locality_mode': ('locality_mode',
-                      spec_types.Choice(*extra_specs.MODES)),
-    'locality_max': ('locality_max', spec_types.Choice(*TIERS)),
-    'tags': ('tags', _TAGS),
-    'forbidden_tags': ('forbidden_tags', _TAGS),
-    'max_volumes_per_host': ('max_volumes_per_host', spec_types.Integer(1)),
-    'group_policy': ('group_policy',
-                     spec_types.Choice(*extra_specs.GROUP_POLICIES)),
-    'same_host': ('same_host', _CONSUMERS),
-    'different_host': ('different_host', _CONSUMERS),
-    'local_to_instance': ('local_to_instance', spec_types.CONSUMER),
-    'near_volume': ('near_volume', spec_types.NAME),
-}
 # Taken as given: RequestSpec validates them.
 _PASSED = ('volumes', 'hosts', 'exclude_hosts', 'exclude_pools', 'consumer')
 _REQUEST_FIELDS = ('locality', 'locality_mode', 'locality_max',

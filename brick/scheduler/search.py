@@ -62,7 +62,11 @@ class Search:
         self._tiered = frozenset(
             index for index, f in enumerate(filters)
             if getattr(f, 'tier_dependent', False))
-        self._checks = {}
+        # Which filters apply to each volume depends on the request and
+        # the resolved pairing only: decided once, not per host and tier.
+        self._applying = [
+            [(position, f) for position, f in enumerate(filters)
+             if f.applies(ctx, volume)] for volume in request.volumes]
         self._visited = {}
 
     def stage(self, tier):
@@ -98,8 +102,8 @@ class Search:
     # -- pair sources ------------------------------------------------------
 
     def _base(self, host, volume, index):
-        options = [option for f in self.filters
-                   if f.applies(self.ctx, volume)
+        judges = [f for _position, f in self._applying[index]]
+        options = [option for f in judges
                    for option in f.narrow(self.ctx, host, volume)]
         label, base = min(options, key=lambda o: len(o[1]), default=(
             'every pool', self.ctx.cache.everything))
@@ -117,7 +121,6 @@ class Search:
         # pool); in a large one, what a filter rules out is not read.
         if len(base) <= EXCLUDE_ABOVE:
             return base, base.visit(self.order)
-        judges = [f for f in self.filters if f.applies(self.ctx, volume)]
 
         def ruled_out(pools, what):
             for f in judges:
@@ -196,8 +199,8 @@ class Search:
         """A function ``(host, pool) -> bool`` running the filters that
         apply to *volume*, counting into the explanation."""
         ctx = self.ctx
-        active = [(position, f.check) for position, f in
-                  enumerate(self.filters) if f.applies(ctx, volume)]
+        active = [(position, f.check)
+                  for position, f in self._applying[index]]
         memo, tiered = self._memo, self._tiered
         reject = self.explanation.reject
 

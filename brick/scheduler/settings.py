@@ -16,8 +16,14 @@ import types
 
 from brick.conf import scheduler as scheduler_conf
 
+# Defaults are the options' own, so Settings() and an empty
+# [brick_scheduler] always agree.
+_DEFAULTS = {opt.dest: opt.default for opt in scheduler_conf.OPTS}
+_MULTIPLIER = '_weight_multiplier'
+
 DEFAULT_MULTIPLIERS = types.MappingProxyType({
-    'capacity': 1.0, 'cost': 1.0, 'locality': 10.0, 'best_fit': 1.0})
+    name[:-len(_MULTIPLIER)]: value for name, value in _DEFAULTS.items()
+    if name.endswith(_MULTIPLIER)})
 
 
 @dataclasses.dataclass(frozen=True)
@@ -25,16 +31,16 @@ class Settings:
     """What the selector needs to know; see :mod:`brick.conf.scheduler`
     for what each field means."""
 
-    enabled_filters: tuple = tuple(scheduler_conf.DEFAULT_FILTERS)
-    enabled_weighers: tuple = tuple(scheduler_conf.DEFAULT_WEIGHERS)
+    enabled_filters: tuple = tuple(_DEFAULTS['enabled_filters'])
+    enabled_weighers: tuple = tuple(_DEFAULTS['enabled_weighers'])
     multipliers: types.MappingProxyType = dataclasses.field(
         default_factory=lambda: DEFAULT_MULTIPLIERS)
     """``{weigher name: multiplier}``; a weigher not named gets 1.0."""
-    host_subset_size: int = 1
-    max_results: int = 5
-    max_considered: int = 200
-    max_volumes_per_host: int = 0
-    refresh_interval: float = 10.0
+    host_subset_size: int = _DEFAULTS['host_subset_size']
+    max_results: int = _DEFAULTS['max_results']
+    max_considered: int = _DEFAULTS['max_considered']
+    max_volumes_per_host: int = _DEFAULTS['max_volumes_per_host']
+    refresh_interval: float = _DEFAULTS['refresh_interval']
     seed: int | None = None
     """Seed of the random choice among ``host_subset_size`` best (None:
     from the system); tests set it."""
@@ -71,7 +77,7 @@ class Settings:
         """
         scheduler_conf.register_opts(conf)
         group = conf.brick_scheduler
-        multipliers = {name: getattr(group, '%s_weight_multiplier' % name)
+        multipliers = {name: getattr(group, name + _MULTIPLIER)
                        for name in DEFAULT_MULTIPLIERS}
         values = dict(
             enabled_filters=group.enabled_filters,

@@ -26,11 +26,9 @@ The cache indexes these objects with :mod:`brick.scheduler.index`.
 import dataclasses
 
 from brick import units
+from brick.scheduler import fields
 from brick.scheduler import topology
 
-HOST_STATES = ('up', 'down', 'disabled')
-POOL_STATES = ('enabled', 'disabled')
-SCOPES = ('host', 'rack', 'zone')
 SCOPE_DISTANCE = {'host': topology.SAME_HOST, 'rack': topology.SAME_RACK,
                   'zone': topology.SAME_ZONE}
 """How far a pool of each scope is from a host inside that scope."""
@@ -69,7 +67,8 @@ class HostState:
 class PoolState:
     """A pool as the scheduler sees it.
 
-    ``capacity = int((total - reserved) * allocation_ratio)`` and
+    ``capacity`` is :func:`brick.scheduler.fields.capacity` of total,
+    reserved and allocation ratio (the inventory's own arithmetic) and
     ``free = capacity - used - unmanaged``; ``used`` counts allocations
     and live reservations, including this process's claims that the
     store has not shown yet (:attr:`pending`).
@@ -109,8 +108,8 @@ class PoolState:
 
     def __post_init__(self):
         if self.capacity is None:
-            self.capacity = int((self.total - self.reserved)
-                                * self.allocation_ratio)
+            self.capacity = fields.capacity(self.total, self.reserved,
+                                            self.allocation_ratio)
         self.tags = frozenset(self.tags)
         if not self.key:
             self.key = pool_key(self.name, self.scope, self.owner)

@@ -47,7 +47,9 @@ class BaseFilter(metaclass=abc.ABCMeta):
 
     def applies(self, ctx, volume):
         """False when the request asks nothing this filter checks (no
-        tags, no pairing...): the search then skips it for *volume*."""
+        tags, no pairing...): the search then skips it for *volume*.
+        Asked once per volume and decision, before any tier is
+        searched, so the answer may not depend on ``ctx.tier``."""
         return True
 
     def excludes(self, ctx, volume, pools, shared=True):

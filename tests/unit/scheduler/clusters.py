@@ -25,12 +25,10 @@
 from brick import units
 from brick.scheduler import cache as cache_mod
 from brick.scheduler import state as st
+from brick.scheduler import store
 
 SIZES = ('total', 'reserved', 'used', 'unmanaged', 'min_unit', 'max_unit',
          'step', 'max_volume')
-FORMATS = {'lvm': 'raw', 'lvm-thin': 'raw', 'raw': 'raw', 'qcow2': 'qcow2',
-           'vdi': 'vdi'}
-THIN = {'lvm-thin', 'qcow2', 'vdi', 'raw'}
 
 
 def _expand(entries):
@@ -64,9 +62,10 @@ def pools(spec, host_list):
             if field in entry and entry[field] is not None:
                 entry[field] = units.parse(entry[field], field)
         entry['tags'] = frozenset(entry.get('tags', ()))
-        driver = entry['driver']
-        entry.setdefault('format', FORMATS.get(driver))
-        entry.setdefault('thin', driver in THIN)
+        # Format and thinness as the store derives them from the driver.
+        fmt, thin = store.driver_traits(entry['driver'])
+        entry.setdefault('format', fmt)
+        entry.setdefault('thin', thin)
         if 'host' in entry:
             host = by_name[entry['host']]
             entry.update(scope='host', rack=host.rack, zone=host.zone)

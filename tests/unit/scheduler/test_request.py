@@ -131,6 +131,24 @@ def test_volume_request_checks():
     assert request.VolumeRequest(G, drivers='lvm').drivers == ('lvm',)
 
 
+def test_request_spec_volume_limit_is_checked():
+    with pytest.raises(exception.InvalidValue) as info:
+        request.RequestSpec(max_volumes_per_host=0)
+    assert 'max_volumes_per_host' in str(info.value)
+    assert request.RequestSpec(max_volumes_per_host=3).max_volumes_per_host \
+        == 3
+
+
+def test_arguments_allow_what_the_extra_specs_allow():
+    flavor = {'brick:local_gb': '1', 'brick:max_volumes_per_host': '100001'}
+    with pytest.raises(exception.InvalidValue) as from_flavor:
+        request.build(flavor)
+    with pytest.raises(exception.InvalidValue) as from_argument:
+        request.build(size=G, max_volumes_per_host=100001)
+    assert from_flavor.value.kwargs['allowed'] == \
+        from_argument.value.kwargs['allowed']
+
+
 def test_pairing_fields():
     spec = request.build({'brick:local_gb': '1'}, {
         'local_to_instance': 'vm-1', 'different_host': 'v1,v2',

@@ -102,6 +102,10 @@ def test_settings():
         .cost_order == 0
 
 
+def test_default_settings_are_the_options_defaults(conf):
+    assert settings_mod.Settings.from_conf(conf) == settings_mod.Settings()
+
+
 def test_search_stops_at_max_considered_and_moves_on():
     cache = _cluster(hosts=50)
     selector = selector_mod.Selector(
