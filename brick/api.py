@@ -95,10 +95,10 @@ class Placement:
 
 def _plain(value):
     """JSON-able form of a request argument (it is recorded)."""
-    if isinstance(value, set | frozenset | tuple | list):
-        return [_plain(item) for item in sorted(value, key=str)] \
-            if isinstance(value, set | frozenset) else \
-            [_plain(item) for item in value]
+    if isinstance(value, set | frozenset):
+        value = sorted(value, key=str)
+    if isinstance(value, tuple | list):
+        return [_plain(item) for item in value]
     if dataclasses.is_dataclass(value):
         return {k: _plain(v) for k, v in dataclasses.asdict(value).items()}
     return value

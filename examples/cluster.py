@@ -13,6 +13,7 @@ Run twice on the same ``--data-dir``, it finds what the first run made.
 """
 
 import argparse
+import contextlib
 import os
 import tempfile
 import warnings
@@ -101,19 +102,8 @@ def data_dir(args):
     """A context manager yielding the data directory to use."""
     if args.data_dir:
         os.makedirs(args.data_dir, exist_ok=True)
-        return _Given(os.path.abspath(args.data_dir))
+        return contextlib.nullcontext(os.path.abspath(args.data_dir))
     return tempfile.TemporaryDirectory(prefix='brick-example-')
-
-
-class _Given:
-    def __init__(self, path):
-        self.path = path
-
-    def __enter__(self):
-        return self.path
-
-    def __exit__(self, *exc):
-        return False
 
 
 def main(run, description):

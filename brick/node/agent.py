@@ -106,15 +106,15 @@ class NodeAgent(base.Node):
     def report(self, db):
         """Apply each pool's capacity report to its inventory row; pools
         missing from the inventory are skipped (and logged)."""
+        rows = {row.name: row
+                for row in inventory.list_pools(db, host=self._host)}
         stored = {}
         for pool in self.pools():
-            try:
-                row = inventory.find_pool(db, pool, host=self._host)
-            except exception.NotFound:
+            if pool not in rows:
                 LOG.warning('Pool %s of host %s is not in the inventory; '
                             'its capacity is not reported', pool,
                             self._host)
                 continue
             stored[pool] = pools_mod.apply_report(
-                db, row.id, self.drivers[pool].capacity())
+                db, rows[pool].id, self.drivers[pool].capacity())
         return stored

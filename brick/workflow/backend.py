@@ -108,19 +108,6 @@ class _Connection(impl_sqlalchemy.Connection):
         self._atom_flows = {}
         """``{atom uuid: flow uuid}`` of the deferred flows' atoms."""
 
-    def _atom_update(self, columns):
-        """``UPDATE atomdetails SET <columns> WHERE uuid = :b_uuid``,
-        built once per set of columns."""
-        key = tuple(sorted(columns))
-        found = self._statements.get(key)
-        if found is None:
-            table = self._tables.atomdetails
-            found = sa.update(table).where(
-                table.c.uuid == sa.bindparam('b_uuid')).values(
-                    {name: sa.bindparam(name) for name in key})
-            self._statements[key] = found
-        return found
-
     def _built(self, name, make):
         """The statement *make(tables)*, built once per *name*: building
         one costs more than running it on SQLite."""
@@ -129,14 +116,17 @@ class _Connection(impl_sqlalchemy.Connection):
             found = self._statements[name] = make(self._tables)
         return found
 
-    def _flow_update(self, columns):
-        """``UPDATE flowdetails SET <columns> WHERE uuid = :b_uuid``."""
-        def make(tables):
-            table = tables.flowdetails
-            return sa.update(table).where(
-                table.c.uuid == sa.bindparam('b_uuid')).values(
-                    {name: sa.bindparam(name) for name in columns})
-        return self._built(('flow',) + columns, make)
+    def _update(self, table, columns):
+        """``UPDATE <table> SET <columns> WHERE uuid = :b_uuid``, built
+        once per table and set of columns (any iterable of names)."""
+        key = (table,) + tuple(sorted(columns))
+        found = self._statements.get(key)
+        if found is None:
+            rows = getattr(self._tables, table)
+            found = self._statements[key] = sa.update(rows).where(
+                rows.c.uuid == sa.bindparam('b_uuid')).values(
+                    {name: sa.bindparam(name) for name in key[1:]})
+        return found
 
     def _unchanged(self, values):
         """True if *values* differ from what was last stored for this
@@ -202,7 +192,7 @@ class _Connection(impl_sqlalchemy.Connection):
                         sa.insert(t.logbooks))), held.book)
                 if held.flow is not None and held.flow_stored:
                     flow = _plain(held.flow)
-                    conn.execute(self._flow_update(tuple(sorted(flow))),
+                    conn.execute(self._update('flowdetails', flow),
                                  dict(flow, b_uuid=flow['uuid']))
                 elif held.flow is not None:
                     conn.execute(self._built('insert-flow', lambda t: (
@@ -211,7 +201,7 @@ class _Connection(impl_sqlalchemy.Connection):
                     conn.execute(self._built('insert-atoms', lambda t: (
                         sa.insert(t.atomdetails))), inserts)
                 for columns, rows in updates.items():
-                    conn.execute(self._atom_update(columns), rows)
+                    conn.execute(self._update('atomdetails', columns), rows)
         except sa.exc.SQLAlchemyError:
             tf_exceptions.raise_with_cause(
                 tf_exceptions.StorageFailure,
@@ -254,7 +244,8 @@ class _Connection(impl_sqlalchemy.Connection):
         params = dict(values, b_uuid=values['uuid'])
         try:
             with self._engine.begin() as conn:
-                done = conn.execute(self._atom_update(values), params)
+                done = conn.execute(self._update('atomdetails', values),
+                                    params)
         except sa.exc.SQLAlchemyError:
             tf_exceptions.raise_with_cause(
                 tf_exceptions.StorageFailure,
@@ -300,6 +291,22 @@ class _Connection(impl_sqlalchemy.Connection):
                 'Failed updating flow details with uuid %r'
                 % flow_detail.uuid)
         return flow_detail
+
+    def flow_states(self, book_name):
+        """``[(book uuid, flow state, flow meta)]`` of the flows in the
+        books named *book_name*, oldest book first: one query, where
+        taskflow's API reads each book's flows with one of their own."""
+        books, flows = self._tables.logbooks, self._tables.flowdetails
+        query = sa.select(books.c.uuid, flows.c.state, flows.c.meta).join(
+            flows, flows.c.parent_uuid == books.c.uuid).where(
+                books.c.name == book_name).order_by(books.c.created_at)
+        try:
+            with self._engine.connect() as conn:
+                return [tuple(row) for row in conn.execute(query)]
+        except sa.exc.SQLAlchemyError:
+            tf_exceptions.raise_with_cause(
+                tf_exceptions.StorageFailure,
+                'Failed reading the flows of books %r' % book_name)
 
     def destroy_logbook(self, book_uuid):
         with self._lock:

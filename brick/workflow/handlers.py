@@ -103,6 +103,3 @@ class Registry:
 
     def __contains__(self, name):
         return name in self._handlers
-
-    def names(self):
-        return sorted(self._handlers)

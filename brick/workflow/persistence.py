@@ -147,16 +147,10 @@ class FlowStore:
     def unfinished(self):
         """Ids of the flows not in a :data:`FINISHED` state, whose owner
         process is not alive on this host; oldest first."""
-        found = []
         with self.connection() as conn:
-            books = [book for book in conn.get_logbooks(lazy=True)
-                     if book.name == BOOK_NAME]
-            for book in sorted(books, key=lambda b: b.created_at or 0):
-                detail = conn.get_flow_details(book.uuid, lazy=True)
-                if detail.state not in FINISHED and not owner_alive(
-                        detail.meta):
-                    found.append(book.uuid)
-        return found
+            flows = conn.flow_states(BOOK_NAME)
+        return [flow_id for flow_id, state, meta in flows
+                if state not in FINISHED and not owner_alive(meta)]
 
     def destroy(self, flow_id):
         """Forget flow *flow_id* (no error if it is gone)."""
