@@ -36,9 +36,8 @@ def register_opts(conf):
     :param conf: an :class:`oslo_config.cfg.ConfigOpts` owned by the caller.
     """
     from brick.conf import opts
+    from brick.conf import pool
 
     for group, options in opts.list_opts():
-        # [pool:NAME] is a template (see brick.conf.pool); compared
-        # without case because oslo-config-generator lower-cases names.
-        if group.name.lower() != 'pool:name':
+        if group.name != pool.NAME:  # a template (see brick.conf.pool)
             register_group(conf, group, options)

@@ -283,7 +283,8 @@ class Database:
             with conn.begin():
                 yield conn
 
-    def run(self, what, work, stats=None, readonly=False, autocommit=False):
+    def run(self, what, work, stats=None, readonly=False, autocommit=False,
+            conflict=None):
         """Run ``work(connection)`` in a transaction, retrying conflicts.
 
         Each attempt is a fresh transaction on a fresh checkout; only
@@ -296,11 +297,16 @@ class Database:
         :param stats: an optional :class:`RetryStats` to count into.
         :param readonly: passed to :meth:`begin`.
         :param autocommit: passed to :meth:`begin`.
+        :param conflict: the reason of the
+            :class:`~brick.exception.Conflict` to raise on an
+            ``IntegrityError`` (a row that clashes with one committed
+            meanwhile, e.g. ``"zone 'z1' exists"``).
         :returns: whatever *work* returns.
         :raises brick.exception.ConcurrentUpdate: retries ran out.
-        :raises brick.exception.BackendError: any other database error
-            except an ``IntegrityError``, which is raised as it is for
-            the caller to name the clash.
+        :raises brick.exception.Conflict: an ``IntegrityError``, given
+            *conflict*; without it the ``IntegrityError`` is raised as it
+            is.
+        :raises brick.exception.BackendError: any other database error.
         """
         last = None
         attempts = self.claim_retries + 1
@@ -314,8 +320,10 @@ class Database:
             try:
                 with self.begin(readonly, autocommit) as conn:
                     return work(conn)
-            except sa_exc.IntegrityError:
-                raise
+            except sa_exc.IntegrityError as err:
+                if conflict is None:
+                    raise
+                raise exception.Conflict(reason=conflict) from err
             except sa_exc.DBAPIError as err:
                 if not is_transient(err):
                     raise exception.BackendError(

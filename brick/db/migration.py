@@ -85,5 +85,4 @@ def differences(db):
         context = alembic_migration.MigrationContext.configure(
             conn, opts={'version_table': VERSION_TABLE,
                         'compare_type': True})
-        return [diff for diff in compare_metadata(
-            context, models.Base.metadata)]
+        return list(compare_metadata(context, models.Base.metadata))

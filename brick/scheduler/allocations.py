@@ -59,12 +59,19 @@ def from_row(row):
                       row.volume, row.reservation_id, row.created_at)
 
 
-def give_back(conn, per_pool, now):
-    """Lower ``used`` of each pool by ``per_pool[pool_id]`` bytes, in
-    pool id order (the order claims lock pools in)."""
+def give_back(conn, rows, now):
+    """Lower ``used`` of the pools of *rows* (allocations or reservations)
+    by their sizes, in pool id order (the order claims lock pools in).
+
+    :returns: the number of bytes given back.
+    """
+    per_pool = {}
+    for row in rows:
+        per_pool[row.pool_id] = per_pool.get(row.pool_id, 0) + row.size
     for pool_id in sorted(per_pool):
         conn.execute(_GIVE_BACK, {'pool': pool_id, 'n': per_pool[pool_id],
                                   'now': now})
+    return sum(per_pool.values())
 
 
 def free(db, consumer=None, ids=None):
@@ -89,11 +96,7 @@ def free(db, consumer=None, ids=None):
             return 0
         conn.execute(ALLOCATIONS.delete().where(
             ALLOCATIONS.c.id.in_([row.id for row in rows])))
-        per_pool = {}
-        for row in rows:
-            per_pool[row.pool_id] = per_pool.get(row.pool_id, 0) + row.size
-        give_back(conn, per_pool, engine.utcnow())
-        return sum(per_pool.values())
+        return give_back(conn, rows, engine.utcnow())
     return db.run('allocations of %s' % (consumer or ids), work)
 
 

@@ -67,6 +67,7 @@ here.
 
 import dataclasses
 import datetime
+import functools
 import math
 import uuid
 
@@ -212,24 +213,21 @@ def take(conn, plan, now):
 
 
 _PREPARED = 'brick_claim_1'
-_prepared_sql = []
 
 
+@functools.cache
 def _prepared():
     """``(PREPARE text, EXECUTE text, parameter names, fixed values)`` of
     :data:`TAKE_AND_INSERT`, compiled once."""
-    if not _prepared_sql:
-        from sqlalchemy.dialects import postgresql
+    from sqlalchemy.dialects import postgresql
 
-        compiled = TAKE_AND_INSERT.compile(
-            dialect=postgresql.dialect(paramstyle='numeric_dollar'))
-        order = list(compiled.positiontup)
-        _prepared_sql.append((
-            'PREPARE %s AS %s' % (_PREPARED, str(compiled).replace('%%',
-                                                                   '%')),
+    compiled = TAKE_AND_INSERT.compile(
+        dialect=postgresql.dialect(paramstyle='numeric_dollar'))
+    order = list(compiled.positiontup)
+    return ('PREPARE %s AS %s' % (_PREPARED,
+                                  str(compiled).replace('%%', '%')),
             'EXECUTE %s (%s)' % (_PREPARED, ', '.join(['%s'] * len(order))),
-            order, dict(compiled.params)))
-    return _prepared_sql[0]
+            order, dict(compiled.params))
 
 
 def take_and_insert(conn, plan, row):

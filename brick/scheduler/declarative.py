@@ -43,8 +43,6 @@ from brick.scheduler import pools as pools_module
 from brick.scheduler import topology
 
 SYMBOLS = {'create': '+', 'update': '~', 'disable': '!', 'delete': '-'}
-_SIZE_FIELDS = ('total', 'reserved', 'min_unit', 'max_unit', 'step',
-                'max_volume')
 
 
 @dataclasses.dataclass(frozen=True)
@@ -78,7 +76,7 @@ class Change:
 
 
 def _show(field, value):
-    if field in _SIZE_FIELDS and isinstance(value, int) and value >= 1024:
+    if field in fields.SIZES and isinstance(value, int) and value >= 1024:
         return '%d (%s)' % (value, units.human(value))
     if isinstance(value, tuple):
         return '[%s]' % ', '.join(value)
@@ -168,23 +166,20 @@ def _hosts(conn, wanted):
         new_state = 'disabled' if state == 'disabled' else (
             'up' if host.state == 'disabled' else host.state)
         if new_state != host.state:
-            _set_host_state(conn, name, new_state)
+            inventory.change_host(conn, name, 'to change', state=new_state,
+                                  updated_at=engine.utcnow())
             diff.append(('state', host.state, new_state))
         if diff:
             changes.append(Change('update', 'host', name, tuple(diff)))
     for name in sorted(set(hosts) - set(wanted.hosts)):
         if hosts[name].state != 'disabled':
-            _set_host_state(conn, name, 'disabled')
+            inventory.change_host(conn, name, 'to disable',
+                                  state='disabled',
+                                  updated_at=engine.utcnow())
             changes.append(Change('disable', 'host', name, (
                 ('state', hosts[name].state, 'disabled'),),
                 note='not in the file'))
     return changes
-
-
-def _set_host_state(conn, name, state):
-    conn.execute(models.hosts.update().where(
-        models.hosts.c.name == name).values(state=state,
-                                            updated_at=engine.utcnow()))
 
 
 def _pools(conn, wanted, prune, force):

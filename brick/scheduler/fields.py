@@ -29,6 +29,9 @@ POOL_DEFAULTS = {
 }
 """Every settable pool field and its value when not given."""
 
+SIZES = ('total', 'reserved', 'min_unit', 'max_unit', 'step', 'max_volume')
+"""The pool fields that are sizes in bytes."""
+
 REPORTED = ('total', 'step', 'max_volume', 'unmanaged')
 """Fields a node's capacity report sets (see :mod:`brick.scheduler.pools`)."""
 

@@ -11,10 +11,10 @@ A pool belongs to one owner, named by its scope: a host (``scope
 'host'``, local storage), a rack or a zone (storage every host of that
 rack or zone reaches, e.g. a qcow2 directory on NFS).  Its name is unique
 per owner.  Its capacity is ``int((total - reserved) *
-allocation_ratio)`` (:func:`capacity`); its free space is ``capacity -
-used - unmanaged`` where ``used`` counts brick's allocations and live
-reservations and ``unmanaged`` what the node found that brick did not
-create (:mod:`brick.scheduler.pools`).
+allocation_ratio)`` (:func:`brick.scheduler.fields.capacity`); its free
+space is ``capacity - used - unmanaged`` where ``used`` counts brick's
+allocations and live reservations and ``unmanaged`` what the node found
+that brick did not create (:mod:`brick.scheduler.pools`).
 
 **Refreshing a cache.**  Every change of a pool (inventory, claims,
 releases, reports) bumps ``generation`` and sets ``updated_at``.  A
@@ -47,7 +47,6 @@ import datetime
 import json
 
 import sqlalchemy as sa
-from sqlalchemy import exc as sa_exc
 
 from brick import exception
 from brick import names
@@ -109,21 +108,23 @@ class Pool:
         return '%s:%s/%s' % (self.scope, self.owner, self.name)
 
 
-def capacity(total, reserved, allocation_ratio):
-    """``int((total - reserved) * allocation_ratio)``, never negative.
-
-    Exact for any size: the ratio is applied as the fraction it is.
-    """
-    return fields.capacity(total, reserved, allocation_ratio)
-
-
 # -- reading ------------------------------------------------------------------
 
-def _pool(topo, host_names, host_racks, row):
+# A host's pool comes with its host's name and place: one query, whatever
+# the number of hosts.
+_READ_POOLS = sa.select(
+    models.pools, models.hosts.c.name.label('host_name'),
+    models.hosts.c.zone_id.label('host_zone_id'),
+    models.hosts.c.rack_id.label('host_rack_id')).select_from(
+        models.pools.outerjoin(
+            models.hosts, models.pools.c.host_id == models.hosts.c.id)
+).order_by(models.pools.c.id)
+
+
+def _pool(topo, row):
     if row.scope == 'host':
-        zone_id, rack_id = host_racks[row.host_id]
-        owner = host_names[row.host_id]
-        place = topo.place(zone_id, rack_id, owner)
+        owner = row.host_name
+        place = topo.place(row.host_zone_id, row.host_rack_id, owner)
     elif row.scope == 'rack':
         owner = topo.racks[row.rack_id].name
         place = topo.place(None, row.rack_id)
@@ -143,28 +144,18 @@ def _pool(topo, host_names, host_racks, row):
 
 def read_pools(conn, where=None):
     """Pools matching the SQL condition *where*, in the caller's
-    transaction, ordered by id."""
+    transaction, ordered by id.  *where* may name columns of ``pools``
+    and of ``hosts``, the owner of a host's pool."""
     topo = topology.Map(conn)
-    hosts = models.hosts
-    host_names, host_racks = {}, {}
-    for row in conn.execute(sa.select(hosts.c.id, hosts.c.name,
-                                      hosts.c.zone_id, hosts.c.rack_id)):
-        host_names[row.id] = row.name
-        host_racks[row.id] = (row.zone_id, row.rack_id)
-    query = sa.select(models.pools).order_by(models.pools.c.id)
-    if where is not None:
-        query = query.where(where)
-    return [_pool(topo, host_names, host_racks, row)
-            for row in conn.execute(query)]
+    query = _READ_POOLS if where is None else _READ_POOLS.where(where)
+    return [_pool(topo, row) for row in conn.execute(query)]
 
 
 def list_pools(db, host=None, state=None):
     """All pools, or those of host *host* / in *state*, ordered by id."""
     conditions = []
     if host is not None:
-        conditions.append(models.pools.c.host_id == sa.select(
-            models.hosts.c.id).where(
-                models.hosts.c.name == host).scalar_subquery())
+        conditions.append(models.hosts.c.name == host)
     if state is not None:
         conditions.append(models.pools.c.state == state)
     where = sa.and_(*conditions) if conditions else None
@@ -243,11 +234,7 @@ def changed_pools(db, since=None):
 
 def host_row(conn, name, purpose):
     """Return the row of host *name*; raise NotFound naming *purpose*."""
-    row = conn.execute(sa.select(models.hosts).where(
-        models.hosts.c.name == name)).first()
-    if row is None:
-        raise exception.NotFound(what='host %r (%s)' % (name, purpose))
-    return row
+    return topology.named_row(conn, models.hosts, 'host', name, purpose)
 
 
 def _host_place(conn, name, zone, rack):
@@ -303,9 +290,7 @@ def insert_host(conn, name, zone=None, rack=None, state='up'):
     names.validate(name, 'host name')
     fields.choice(state, 'state of host %s' % name, models.HOST_STATES)
     zone_id, rack_id = _host_place(conn, name, zone, rack)
-    if conn.scalar(sa.select(models.hosts.c.id).where(
-            models.hosts.c.name == name)):
-        raise exception.Conflict(reason='host %r exists' % name)
+    topology.refuse_existing(conn, models.hosts, 'host', name)
     now = engine.utcnow()
     return conn.execute(models.hosts.insert().values(
         name=name, zone_id=zone_id, rack_id=rack_id, state=state,
@@ -318,10 +303,7 @@ def create_host(db, name, zone=None, rack=None, state='up'):
     def work(conn):
         insert_host(conn, name, zone, rack, state)
         return read_hosts(conn, models.hosts.c.name == name)[0]
-    try:
-        return db.run('host %s' % name, work)
-    except sa_exc.IntegrityError as err:
-        raise exception.Conflict(reason='host %r exists' % name) from err
+    return db.run('host %s' % name, work, conflict='host %r exists' % name)
 
 
 def place_host(conn, name, zone=None, rack=None):
@@ -344,13 +326,19 @@ def set_host_state(db, name, state):
     :raises brick.exception.NotFound: no such host.
     """
     fields.choice(state, 'state of host %s' % name, models.HOST_STATES)
+    db.run('host %s' % name, lambda conn: change_host(
+        conn, name, 'to change', state=state, updated_at=engine.utcnow()))
 
-    def work(conn):
-        host_row(conn, name, 'to change')
-        conn.execute(models.hosts.update().where(
-            models.hosts.c.name == name).values(
-                state=state, updated_at=engine.utcnow()))
-    db.run('host %s' % name, work)
+
+def change_host(conn, name, purpose, **values):
+    """Set columns of host *name* in the caller's transaction.
+
+    :raises brick.exception.NotFound: no such host, naming *purpose*.
+    """
+    hosts = models.hosts
+    if conn.execute(hosts.update().where(hosts.c.name == name).values(
+            **values)).rowcount == 0:
+        raise exception.NotFound(what='host %r (%s)' % (name, purpose))
 
 
 def heartbeat(db, name, now=None):
@@ -360,11 +348,7 @@ def heartbeat(db, name, now=None):
     """
     now = now or engine.utcnow()
     hosts = models.hosts
-
-    def work(conn):
-        host_row(conn, name, 'sending a heartbeat')
-        conn.execute(hosts.update().where(hosts.c.name == name).values(
-            heartbeat_at=now, updated_at=now,
-            state=sa.case((hosts.c.state == 'disabled', 'disabled'),
-                          else_='up')))
-    db.run('host %s' % name, work)
+    db.run('host %s' % name, lambda conn: change_host(
+        conn, name, 'sending a heartbeat', heartbeat_at=now, updated_at=now,
+        state=sa.case((hosts.c.state == 'disabled', 'disabled'),
+                      else_='up')))

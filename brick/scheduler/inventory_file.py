@@ -54,7 +54,6 @@ KEYS = {
 }
 REQUIRED = {'zones': ('name',), 'racks': ('name', 'zone'),
             'hosts': ('name',), 'pools': ('name', 'driver')}
-SIZES = ('total', 'reserved', 'min_unit', 'max_unit', 'step', 'max_volume')
 HOST_STATES = ('enabled', 'disabled')
 
 
@@ -230,7 +229,7 @@ def _pools(entries, source, labels, owners):
         for field in fields.POOL_DEFAULTS:
             if entry.get(field) is not None:
                 value = entry[field]
-                if field in SIZES:
+                if field in fields.SIZES:
                     value = units.parse(value, '%s in %s' % (field, label))
                 values[field] = value
         pools[key] = dict(fields.pool(values, label), driver=driver)

@@ -30,7 +30,6 @@ in one); the others run their own, retried on conflicts.
 import json
 
 import sqlalchemy as sa
-from sqlalchemy import exc as sa_exc
 
 from brick import drivers
 from brick import exception
@@ -75,6 +74,16 @@ def _current(row):
     return values
 
 
+def _locked(conn, pool_id):
+    """The row of pool *pool_id*, locked; raise PoolNotFound if none."""
+    row = conn.execute(sa.select(POOLS).where(
+        POOLS.c.id == pool_id).with_for_update()).first()
+    if row is None:
+        raise exception.PoolNotFound(name=pool_id,
+                                     reason='no pool has this id')
+    return row
+
+
 def insert_pool(conn, name, driver, scope, owner, values, known=None):
     """Add a pool in the caller's transaction; return its id.
 
@@ -114,11 +123,7 @@ def change_pool(conn, pool_id, changes, expected_generation=None):
     if unknown:
         raise exception.InvalidValue(field='pool field', value=unknown[0],
                                      allowed=', '.join(_SETTABLE))
-    row = conn.execute(sa.select(POOLS).where(
-        POOLS.c.id == pool_id).with_for_update()).first()
-    if row is None:
-        raise exception.PoolNotFound(name=pool_id,
-                                     reason='no pool has this id')
+    row = _locked(conn, pool_id)
     what = 'pool %s (id %d)' % (row.name, row.id)
     if expected_generation is not None and \
             row.generation != expected_generation:
@@ -189,11 +194,8 @@ def create_pool(db, name, driver, host=None, rack=None, zone=None,
     def work(conn):
         pool_id = insert_pool(conn, name, driver, scope, owner, values)
         return inventory.read_pools(conn, POOLS.c.id == pool_id)[0]
-    try:
-        return db.run('pool %s' % name, work)
-    except sa_exc.IntegrityError as err:
-        raise exception.Conflict(reason='pool %s:%s/%s exists' % (
-            scope, owner, name)) from err
+    return db.run('pool %s' % name, work, conflict='pool %s:%s/%s exists' % (
+        scope, owner, name))
 
 
 def update_pool(db, pool_id, expected_generation=None, **changes):
@@ -239,11 +241,7 @@ def apply_report(db, pool_id, report, now=None):
     now = now or engine.utcnow()
 
     def work(conn):
-        row = conn.execute(sa.select(POOLS).where(
-            POOLS.c.id == pool_id).with_for_update()).first()
-        if row is None:
-            raise exception.PoolNotFound(name=pool_id,
-                                         reason='no pool has this id')
+        row = _locked(conn, pool_id)
         values = dict(reported, reported_at=now, updated_at=now,
                       generation=POOLS.c.generation + 1,
                       capacity=fields.capacity(reported['total'],

@@ -53,6 +53,9 @@ ALLOCATIONS = models.allocations
 _IDS = sa.bindparam('ids', expanding=True)
 _LOCK_BY_IDS = sa.select(RESERVATIONS).where(RESERVATIONS.c.id.in_(
     _IDS)).order_by(RESERVATIONS.c.id).with_for_update()
+_LOCK_BY_REQUEST = sa.select(RESERVATIONS).where(
+    RESERVATIONS.c.request_id == sa.bindparam('request_id')).order_by(
+        RESERVATIONS.c.id).with_for_update()
 _SET_STATE = RESERVATIONS.update().where(RESERVATIONS.c.id.in_(_IDS)).values(
     state=sa.bindparam('new_state'), finished_at=sa.bindparam('at'))
 _ALLOCATED = sa.select(ALLOCATIONS.c.reservation_id).where(
@@ -156,14 +159,15 @@ def _retrying(db, work, plan, checked, stats, autocommit):
         reason='pool usage kept changing between attempts')
 
 
-def _select(ids, request_id, table=RESERVATIONS):
+def _select(ids, request_id):
+    """``(locking query, its parameters, the ids wanted or None)``."""
     if (ids is None) == (request_id is None):
         raise exception.InvalidInput(reason='give reservation ids or a '
                                      'request id, not both or neither')
     if ids is not None:
         ids = [ids] if isinstance(ids, str) else list(ids)
-        return sa.select(table).where(table.c.id.in_(ids)), ids
-    return sa.select(table).where(table.c.request_id == request_id), None
+        return _LOCK_BY_IDS, {'ids': ids}, ids
+    return _LOCK_BY_REQUEST, {'request_id': request_id}, None
 
 
 def commit(db, ids=None, request_id=None):
@@ -178,11 +182,10 @@ def commit(db, ids=None, request_id=None):
     :raises brick.exception.ReservationExpired: one was released,
         expired or is past its expiry; nothing is committed.
     """
-    query, wanted = _select(ids, request_id)
+    query, params, wanted = _select(ids, request_id)
 
     def work(conn):
-        rows = conn.execute(query.order_by(
-            RESERVATIONS.c.id).with_for_update()).all()
+        rows = conn.execute(query, params).all()
         return _commit(conn, rows, wanted, request_id, engine.utcnow())
     return db.run('commit of %s' % (request_id or ids), work)
 
@@ -230,10 +233,7 @@ def _finish(conn, rows, state, now):
         return []
     conn.execute(_SET_STATE, {'ids': [row.id for row in live],
                               'new_state': state, 'at': now})
-    per_pool = {}
-    for row in live:
-        per_pool[row.pool_id] = per_pool.get(row.pool_id, 0) + row.size
-    allocations.give_back(conn, per_pool, now)
+    allocations.give_back(conn, live, now)
     return [row.id for row in live]
 
 
@@ -245,11 +245,10 @@ def release(db, ids=None, request_id=None):
 
     :returns: how many reservations this call released.
     """
-    query, _ = _select(ids, request_id)
+    query, params, _ = _select(ids, request_id)
 
     def work(conn):
-        rows = conn.execute(query.order_by(
-            RESERVATIONS.c.id).with_for_update()).all()
+        rows = conn.execute(query, params).all()
         return len(_finish(conn, rows, 'released', engine.utcnow()))
     return db.run('release of %s' % (request_id or ids), work)
 

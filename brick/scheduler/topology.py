@@ -23,7 +23,6 @@ unique across the whole inventory, so a rack is named without its zone.
 import dataclasses
 
 import sqlalchemy as sa
-from sqlalchemy import exc as sa_exc
 
 from brick import exception
 from brick import names
@@ -108,22 +107,36 @@ def _region(value):
     return None if value is None else names.validate(value, 'region name')
 
 
+def named(conn, table, name):
+    """The row named *name* of *table* (zones, racks or hosts), or None."""
+    return conn.execute(sa.select(table).where(
+        table.c.name == name)).first()
+
+
+def named_row(conn, table, kind, name, purpose):
+    """Return the row of *kind* *name* in *table*; raise NotFound naming
+    *purpose*."""
+    row = named(conn, table, name)
+    if row is None:
+        raise exception.NotFound(what='%s %r (%s)' % (kind, name, purpose))
+    return row
+
+
+def refuse_existing(conn, table, kind, name):
+    """Raise Conflict if *table* has a *kind* named *name*."""
+    if conn.scalar(sa.select(table.c.id).where(
+            table.c.name == name)) is not None:
+        raise exception.Conflict(reason='%s %r exists' % (kind, name))
+
+
 def zone_id(conn, name, purpose):
     """Return the id of zone *name*; raise NotFound naming *purpose*."""
-    found = conn.scalar(sa.select(models.zones.c.id).where(
-        models.zones.c.name == name))
-    if found is None:
-        raise exception.NotFound(what='zone %r (%s)' % (name, purpose))
-    return found
+    return named_row(conn, models.zones, 'zone', name, purpose).id
 
 
 def rack_row(conn, name, purpose):
     """Return the row of rack *name*; raise NotFound naming *purpose*."""
-    row = conn.execute(sa.select(models.racks).where(
-        models.racks.c.name == name)).first()
-    if row is None:
-        raise exception.NotFound(what='rack %r (%s)' % (name, purpose))
-    return row
+    return named_row(conn, models.racks, 'rack', name, purpose)
 
 
 def insert_zone(conn, name, region=None):
@@ -134,9 +147,7 @@ def insert_zone(conn, name, region=None):
     """
     names.validate(name, 'zone name')
     _region(region)
-    if conn.scalar(sa.select(models.zones.c.id).where(
-            models.zones.c.name == name)):
-        raise exception.Conflict(reason='zone %r exists' % name)
+    refuse_existing(conn, models.zones, 'zone', name)
     now = engine.utcnow()
     return conn.execute(models.zones.insert().values(
         name=name, region=region, created_at=now,
@@ -153,9 +164,7 @@ def insert_rack(conn, name, zone):
     names.validate(name, 'rack name')
     names.validate(zone, 'zone name (of rack %s)' % name)
     zid = zone_id(conn, zone, 'the zone of rack %r' % name)
-    if conn.scalar(sa.select(models.racks.c.id).where(
-            models.racks.c.name == name)):
-        raise exception.Conflict(reason='rack %r exists' % name)
+    refuse_existing(conn, models.racks, 'rack', name)
     now = engine.utcnow()
     return conn.execute(models.racks.insert().values(
         name=name, zone_id=zid, created_at=now,
@@ -165,22 +174,18 @@ def insert_rack(conn, name, zone):
 def create_zone(db, name, region=None):
     """Add zone *name* (see :func:`insert_zone`); return the
     :class:`Zone`."""
-    try:
-        new_id = db.run('zone %s' % name,
-                        lambda conn: insert_zone(conn, name, region))
-    except sa_exc.IntegrityError as err:
-        raise exception.Conflict(reason='zone %r exists' % name) from err
+    new_id = db.run('zone %s' % name,
+                    lambda conn: insert_zone(conn, name, region),
+                    conflict='zone %r exists' % name)
     return Zone(new_id, name, region)
 
 
 def create_rack(db, name, zone):
     """Add rack *name* to *zone* (see :func:`insert_rack`); return the
     :class:`Rack`."""
-    try:
-        new_id = db.run('rack %s' % name,
-                        lambda conn: insert_rack(conn, name, zone))
-    except sa_exc.IntegrityError as err:
-        raise exception.Conflict(reason='rack %r exists' % name) from err
+    new_id = db.run('rack %s' % name,
+                    lambda conn: insert_rack(conn, name, zone),
+                    conflict='rack %r exists' % name)
     return Rack(new_id, name, zone)
 
 
@@ -219,8 +224,7 @@ def delete_unused(conn, zone_names=(), rack_names=()):
     """
     deleted = []
     for name in rack_names:
-        rack = conn.execute(sa.select(models.racks).where(
-            models.racks.c.name == name)).first()
+        rack = named(conn, models.racks, name)
         if rack is None or any(conn.scalar(sa.select(sa.func.count()).where(
                 column == rack.id)) for column in (
                 models.hosts.c.rack_id, models.pools.c.rack_id)):
@@ -229,14 +233,14 @@ def delete_unused(conn, zone_names=(), rack_names=()):
             models.racks.c.id == rack.id))
         deleted.append(('rack', name))
     for name in zone_names:
-        zid = conn.scalar(sa.select(models.zones.c.id).where(
-            models.zones.c.name == name))
-        if zid is None or any(conn.scalar(sa.select(sa.func.count()).where(
-                column == zid)) for column in (
+        zone = named(conn, models.zones, name)
+        if zone is None or any(conn.scalar(sa.select(sa.func.count()).where(
+                column == zone.id)) for column in (
                 models.racks.c.zone_id, models.hosts.c.zone_id,
                 models.pools.c.zone_id)):
             continue
-        conn.execute(models.zones.delete().where(models.zones.c.id == zid))
+        conn.execute(models.zones.delete().where(
+            models.zones.c.id == zone.id))
         deleted.append(('zone', name))
     return deleted
 
