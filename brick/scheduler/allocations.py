@@ -100,13 +100,15 @@ def free(db, consumer=None, ids=None):
     return db.run('allocations of %s' % (consumer or ids), work)
 
 
-def list_allocations(db, consumer=None, pool_id=None):
+def list_allocations(db, consumer=None, pool_id=None, volume=None):
     """Allocations matching every given filter, by id."""
     query = sa.select(ALLOCATIONS).order_by(ALLOCATIONS.c.id)
     if consumer is not None:
         query = query.where(ALLOCATIONS.c.consumer == consumer)
     if pool_id is not None:
         query = query.where(ALLOCATIONS.c.pool_id == pool_id)
+    if volume is not None:
+        query = query.where(ALLOCATIONS.c.volume == volume)
     return db.run('allocations', lambda conn: [
         from_row(row) for row in conn.execute(query)], readonly=True)
 

@@ -8,11 +8,9 @@
 """Operations on placed volumes: find their pool and node, grow them
 with a claim, delete them and free their allocations."""
 
-import sqlalchemy as sa
 
 from brick import exception
 from brick import names
-from brick.db import models
 from brick.scheduler import allocations
 from brick.scheduler import inventory
 from brick.scheduler import reservations
@@ -24,14 +22,10 @@ def locate(db, volume):
     :raises brick.exception.VolumeNotFound: no allocation names it.
     """
     names.validate(volume, 'volume name')
-    table = models.allocations
-    rows = db.run('volume %s' % volume, lambda conn: conn.execute(
-        sa.select(table).where(table.c.volume == volume).order_by(
-            table.c.id)).all(), readonly=True)
-    if not rows:
+    found = allocations.list_allocations(db, volume=volume)
+    if not found:
         raise exception.VolumeNotFound(name=volume,
                                        pool='any placed by brick')
-    found = [allocations.from_row(row) for row in rows]
     return inventory.get_pool(db, found[0].pool_id), found
 
 

@@ -299,3 +299,14 @@ def test_settle_releases_nothing_when_the_commit_fails(db, two):
 def test_settle_rejects_bad_id_lists(db, commit, release):
     with pytest.raises(exception.InvalidValue):
         reservations.settle(db, commit=commit, release=release)
+
+
+def test_allocations_are_found_by_volume_name(db, two):
+    a, b = two
+    taken = reservations.claim(db, 'vm1', [(a, 10, 'vm1-disk1'),
+                                           (b, 20, 'vm1-disk2')])
+    reservations.commit(db, [r.id for r in taken])
+    found = allocations.list_allocations(db, volume='vm1-disk2')
+    assert [(x.pool_id, x.size, x.volume) for x in found] == [
+        (b, 20, 'vm1-disk2')]
+    assert allocations.list_allocations(db, volume='ghost') == []
