@@ -14,7 +14,9 @@
 """
 
 import os
+import pathlib
 import shutil
+import sys
 
 import pytest
 
@@ -34,6 +36,15 @@ def require_tool(*tools):
         pytest.skip('needs %s on PATH (tools/setup-host installs it)'
                     % ', '.join(missing))
     return paths[0]
+
+
+def brick_command():
+    """argv of the installed ``brick`` console script, or ``python -m
+    brick.cmd.cli`` when this interpreter has none."""
+    script = pathlib.Path(sys.executable).with_name('brick')
+    if script.exists():
+        return [str(script)]
+    return [sys.executable, '-m', 'brick.cmd.cli']
 
 
 def require_root(reason):

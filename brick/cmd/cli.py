@@ -48,6 +48,7 @@ import logging
 import os
 import sys
 import textwrap
+import warnings
 
 from cliff import app
 from cliff import commandmanager
@@ -62,6 +63,7 @@ from brick.local import executor as executor_module
 
 NAMESPACE = 'brick.cli'
 DEFAULT_POOL = 'raw'
+_EVENTLET_WARNING = r'\s*Eventlet is deprecated'
 
 
 def _version():
@@ -314,7 +316,13 @@ def main(argv=None, **kwargs):
     """
     brick_app = BrickApp(**kwargs)
     try:
-        return brick_app.run(sys.argv[1:] if argv is None else list(argv))
+        with warnings.catch_warnings():
+            # The workflow's taskflow imports eventlet, which brick never
+            # uses and which warns about itself on import (flow resume, db
+            # upgrade); the warning would land on the command's stderr.
+            warnings.filterwarnings('ignore', message=_EVENTLET_WARNING)
+            return brick_app.run(sys.argv[1:] if argv is None
+                                 else list(argv))
     except SystemExit as err:
         # argparse exits 2 on a usage error, help exits with None (0).
         if err.code is None or isinstance(err.code, int):

@@ -97,14 +97,16 @@ class _Reporting:
     """Turns exceptions into a message and an exit code (see EXIT_CODES).
 
     A command that produced partial output (a listing across pools where
-    one pool failed) records the failure with :meth:`defer` and still
+    one pool failed) reports the failure with :meth:`defer` and still
     exits non-zero.
     """
 
     _deferred = None
 
     def defer(self, err):
-        """Remember *err*; the command exits with its code after output."""
+        """Print *err* now (:func:`report`) and go on; the command exits
+        with the code of the first such error after its output."""
+        report(self.app, err)
         if self._deferred is None:
             self._deferred = err
 
@@ -199,7 +201,7 @@ def parse_pairs(items, field):
 
 
 def timestamp(value):
-    """A naive UTC datetime as ``2026-01-31T12:00:00Z`` (None stays)."""
+    """A UTC datetime as ``2026-01-31T12:00:00Z`` (None stays)."""
     if value is None:
         return None
     return value.strftime('%Y-%m-%dT%H:%M:%SZ')

@@ -12,7 +12,6 @@ in ``[brick]data_dir``), or ``--connection URL``.
 """
 
 import contextlib
-import warnings
 
 from brick import exception
 from brick.cmd import common
@@ -85,10 +84,9 @@ class Upgrade(_DatabaseCommand):
         try:
             before = migration.current(db)
             after = migration.upgrade(db)
-            with warnings.catch_warnings():
-                # taskflow imports eventlet, which warns on import.
-                warnings.simplefilter('ignore')
-                from brick.workflow import persistence
+            # Imported here: taskflow is slow to import and no other
+            # command needs it.
+            from brick.workflow import persistence
             persistence.FlowStore(db).upgrade()
         finally:
             db.dispose()

@@ -34,7 +34,6 @@ class ListDrivers(common.Lister):
             except Exception as err:
                 # An entry point whose module does not import: say so and
                 # list the others.
-                common.report(self.app, err)
                 self.defer(err)
                 continue
             rows.append((name, common.Items(sorted(

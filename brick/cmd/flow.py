@@ -17,22 +17,10 @@ its space released) and is reported with exit code 3.  Compute services
 resume their own boot flows with :meth:`brick.api.API.resume`.
 """
 
-import warnings
-
 from brick.cmd import common
 from brick.cmd import db as db_command
 
 COLUMNS = ('flow_id', 'outcome', 'consumer', 'host', 'volumes', 'error')
-
-
-def _api():
-    """:mod:`brick.api`, imported on use: cliff imports every command's
-    module at start, and the workflow's taskflow imports eventlet, whose
-    deprecation warning would land on every command's stderr."""
-    with warnings.catch_warnings():
-        warnings.simplefilter('ignore')
-        from brick import api
-    return api
 
 
 class ResumeFlows(common.Lister):
@@ -52,7 +40,9 @@ class ResumeFlows(common.Lister):
         # and applies --connection to the configuration.
         with db_command.inventory(self.app, parsed_args):
             pass
-        api = _api()
+        # Imported here: the workflow imports taskflow, which no other
+        # command needs.
+        from brick import api
         results = api.resume(self.app.conf, flow_id=parsed_args.flow_id)
         rows = []
         for flow_id, outcome in results:
@@ -62,7 +52,6 @@ class ResumeFlows(common.Lister):
                                  [vol.name for vol in outcome.volumes]),
                              None))
                 continue
-            common.report(self.app, outcome)
             self.defer(outcome)
             rows.append((flow_id, 'rolled back', None, None,
                          common.Items([]), str(outcome)))

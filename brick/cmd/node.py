@@ -68,7 +68,6 @@ class ListPools(common.Lister):
             except Exception as err:
                 # Show every pool; a broken one is marked and the command
                 # exits non-zero with its error on stderr.
-                common.report(self.app, err)
                 self.defer(err)
                 report, status = None, 'unavailable'
             rows.append(_row(driver, report, status, LIST_COLUMNS))
@@ -120,7 +119,6 @@ class ReportPools(common.Lister):
                         "inventory; add it with 'brick pool create %s "
                         "--host %s --driver %s'" % (
                             host, name, host, node.pool(name).name))
-                    common.report(self.app, err)
                     self.defer(err)
             stored = agent.NodeAgent(host, {
                 name: node.pool(name) for name in node.names()

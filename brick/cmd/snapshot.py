@@ -24,10 +24,10 @@ COLUMNS = ('name', 'volume', 'pool', 'size', 'created_at')
 def _row(driver, snapshot):
     created = None
     if snapshot.created_at is not None:
-        created = datetime.datetime.fromtimestamp(
-            snapshot.created_at, datetime.UTC).strftime('%Y-%m-%dT%H:%M:%SZ')
+        created = datetime.datetime.fromtimestamp(snapshot.created_at,
+                                                  datetime.UTC)
     return (snapshot.name, snapshot.volume, driver.pool,
-            common.Size(snapshot.size), created)
+            common.Size(snapshot.size), common.timestamp(created))
 
 
 def _add_volume_and_pool(parser):

@@ -66,7 +66,6 @@ class ListVolumes(common.Lister):
                     raise
                 # One broken pool must not hide the others' volumes; the
                 # command still exits non-zero.
-                common.report(self.app, err)
                 self.defer(err)
                 continue
             rows.extend(common.volume_row(driver, volume) for volume in

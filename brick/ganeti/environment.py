@@ -76,18 +76,15 @@ def parse(action, env):
 
     :param action: one of :data:`ACTIONS`.
     :param env: a mapping such as ``os.environ``.
-    :raises brick.exception.InvalidValue: a missing or bad variable,
+    :raises brick.exception.InvalidInput: a missing or bad variable,
         named with what is allowed.
     """
     if action not in ACTIONS:
         raise exception.InvalidValue(field='ExtStorage action',
                                      value=action,
                                      allowed=', '.join(ACTIONS))
-    name = env.get('VOL_NAME')
-    if not name:
-        raise exception.InvalidValue(field='environment variable VOL_NAME',
-                                     value=name, allowed=names.ALLOWED)
-    names.validate(name, 'VOL_NAME')
+    name = names.validate(env.get('VOL_NAME', ''),
+                          'environment variable VOL_NAME')
     params, access = {}, env.get('EXTP_ACCESS')
     for variable, value in env.items():
         if variable.startswith('EXTP_'):
@@ -108,13 +105,9 @@ def _action_values(action, env):
     if action == 'setinfo':
         values['metadata'] = env.get('VOL_METADATA', '')
     if action == 'snapshot':
-        snapshot = env.get('VOL_SNAPSHOT_NAME')
-        if not snapshot:
-            raise exception.InvalidValue(
-                field='environment variable VOL_SNAPSHOT_NAME',
-                value=snapshot, allowed=names.ALLOWED)
-        values['snapshot_name'] = names.validate(snapshot,
-                                                 'VOL_SNAPSHOT_NAME')
+        values['snapshot_name'] = names.validate(
+            env.get('VOL_SNAPSHOT_NAME', ''),
+            'environment variable VOL_SNAPSHOT_NAME')
         if env.get('VOL_SNAPSHOT_SIZE'):
             values['snapshot_size'] = _mib(env, 'VOL_SNAPSHOT_SIZE')
     if action == 'open':

@@ -42,6 +42,12 @@ from brick.local import loop
 
 RAW_DRIVERS = 'raw, lvm and lvm-thin'
 
+# Ganeti runs attach before every other action.  These actions only read
+# an existing volume, and reading it fails by itself when the pool is
+# missing, so they skip the driver's check (for LVM a vgs, and for
+# lvm-thin an lvs of the thin pool, on every action).
+_UNCHECKED = ('attach', 'open', 'setinfo')
+
 
 def is_block_device(path):
     """True if *path* is a block device."""
@@ -79,7 +85,8 @@ class Provider:
                 raise exception.InvalidValue(
                     field='disk parameter', value=unknown[0],
                     allowed=', '.join(environment.PARAMETERS))
-        self.driver.check()
+        if request.action not in _UNCHECKED:
+            self.driver.check()
         return getattr(self, request.action)(request) or ''
 
     def _check_pool(self):

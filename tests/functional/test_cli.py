@@ -18,23 +18,16 @@ import os
 import pathlib
 import shlex
 import subprocess
-import sys
 
 import pytest
 
+from tests.conftest import brick_command
 from tests.conftest import require_tool
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 QUICKSTART = ROOT / 'tools' / 'quickstart'
 GiB = 1 << 30
 MiB = 1 << 20
-
-
-def _command():
-    script = pathlib.Path(sys.executable).with_name('brick')
-    if script.exists():
-        return [str(script)]
-    return [sys.executable, '-m', 'brick.cmd.cli']
 
 
 @dataclasses.dataclass
@@ -57,7 +50,7 @@ def brick(tmp_path):
     env = dict(os.environ, HOME=str(tmp_path), BRICK_DATA_DIR=str(data))
 
     def brick(*argv):
-        argv = [*_command(), *argv]
+        argv = [*brick_command(), *argv]
         done = subprocess.run(argv, env=env, capture_output=True, text=True,
                               timeout=120, check=False)
         return Done(argv, done.returncode, done.stdout, done.stderr)

@@ -17,14 +17,13 @@ device-mapper, so no LV can be activated here).
 import dataclasses
 import json
 import os
-import pathlib
 import stat
 import subprocess
-import sys
 
 import pytest
 
 from brick.ganeti import environment
+from tests.conftest import brick_command
 from tests.conftest import require_root
 from tests.conftest import require_tool
 
@@ -37,12 +36,6 @@ class Done:
     code: int
     stdout: str
     stderr: str
-
-
-def _brick():
-    script = pathlib.Path(sys.executable).with_name('brick')
-    return [str(script)] if script.exists() else [
-        sys.executable, '-m', 'brick.cmd.cli']
 
 
 def _loops_under(path):
@@ -91,7 +84,7 @@ def ganeti(tmp_path):
     require_tool('losetup', 'blockdev', 'qemu-img')
     data = tmp_path / 'data'
     provider_dir = tmp_path / 'extstorage' / 'brick'
-    done = subprocess.run([*_brick(), '--data-dir', str(data), 'ganeti',
+    done = subprocess.run([*brick_command(), '--data-dir', str(data), 'ganeti',
                            'install', '--dir', str(provider_dir), '-f',
                            'value'], capture_output=True, text=True,
                           check=False, env=dict(os.environ,

@@ -27,13 +27,6 @@ COMMANDS = ['driver list', 'node pool list', 'node pool show',
             'volume snapshot list', 'volume snapshot revert']
 
 
-@pytest.fixture(autouse=True)
-def no_user_config(tmp_path, monkeypatch):
-    # ~/.brick/brick.conf of whoever runs the tests must not leak in.
-    monkeypatch.setenv('HOME', str(tmp_path / 'home'))
-    monkeypatch.delenv('BRICK_DATA_DIR', raising=False)
-
-
 class TestHelp:
 
     def test_help_lists_every_command_and_the_exit_codes(self, capsys):

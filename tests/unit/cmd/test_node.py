@@ -23,8 +23,7 @@ from tests.unit.cmd import run
 
 
 @pytest.fixture
-def brick(capsys, tmp_path, monkeypatch):
-    monkeypatch.setenv('HOME', str(tmp_path / 'home'))
+def brick(capsys, tmp_path):
     return Brick(capsys, tmp_path)
 
 

@@ -59,8 +59,7 @@ class Inventory:
 
 
 @pytest.fixture
-def brick(capsys, tmp_path, monkeypatch):
-    monkeypatch.setenv('HOME', str(tmp_path / 'home'))
+def brick(capsys, tmp_path):
     return Inventory(capsys, tmp_path)
 
 

@@ -45,8 +45,7 @@ class Inventory:
 
 
 @pytest.fixture
-def brick(capsys, tmp_path, monkeypatch):
-    monkeypatch.setenv('HOME', str(tmp_path / 'home'))
+def brick(capsys, tmp_path):
     brick = Inventory(capsys, tmp_path)
     done = brick('inventory', 'apply', '-f', str(EXAMPLE))
     assert done.code == 0, done.stderr
@@ -243,9 +242,7 @@ path = {tmp}/fast
 """
 
 
-def test_node_report_writes_this_nodes_capacity(capsys, tmp_path,
-                                                monkeypatch):
-    monkeypatch.setenv('HOME', str(tmp_path / 'home'))
+def test_node_report_writes_this_nodes_capacity(capsys, tmp_path):
     conf = tmp_path / 'brick.conf'
     conf.write_text(NODE.format(tmp=tmp_path))
 

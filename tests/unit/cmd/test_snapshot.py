@@ -88,9 +88,7 @@ def test_one_bad_name_deletes_nothing(capsys, node):
 @pytest.mark.parametrize('argv', [
     ('create', 'vol1', 'snap1'), ('list', 'vol1'),
     ('delete', 'vol1', 'snap1'), ('revert', 'vol1', 'snap1')])
-def test_raw_pool_does_not_take_snapshots(capsys, tmp_path, monkeypatch,
-                                          argv):
-    monkeypatch.setenv('HOME', str(tmp_path / 'home'))
+def test_raw_pool_does_not_take_snapshots(capsys, tmp_path, argv):
     brick = Brick(capsys, tmp_path)
     brick('volume', 'create', 'vol1', '--size', '1M')
     result = brick('volume', 'snapshot', *argv)

@@ -24,8 +24,7 @@ MiB = units.Mi
 
 
 @pytest.fixture
-def brick(capsys, tmp_path, monkeypatch):
-    monkeypatch.setenv('HOME', str(tmp_path / 'home'))
+def brick(capsys, tmp_path):
     return Brick(capsys, tmp_path)
 
 
@@ -138,9 +137,7 @@ class TestCreate:
 
 class TestNoConfiguration:
 
-    def test_data_dir_alone_gives_the_raw_pool(self, capsys, tmp_path,
-                                               monkeypatch):
-        monkeypatch.setenv('HOME', str(tmp_path / 'home'))
+    def test_data_dir_alone_gives_the_raw_pool(self, capsys, tmp_path):
         result = run(capsys, '--data-dir', str(tmp_path / 'data'),
                      'volume', 'create', 'vol1', '--size', '1M', '-f', 'json')
         assert result.json()['path'] == str(
@@ -150,7 +147,6 @@ class TestNoConfiguration:
 
     def test_brick_data_dir_from_the_environment(self, capsys, tmp_path,
                                                  monkeypatch):
-        monkeypatch.setenv('HOME', str(tmp_path / 'home'))
         monkeypatch.setenv('BRICK_DATA_DIR', str(tmp_path / 'env'))
         result = run(capsys, 'volume', 'create', 'vol1', '--size', '1M',
                      '-f', 'value', '-c', 'path')

@@ -100,6 +100,14 @@ class TestLvmVolumes:
         assert ('lvm', 'lvchange', '--activate', 'y', VG + '/vol-1') in \
             execute.argvs()
 
+    def test_attach_does_not_check_the_pool(self, tmp_path):
+        # Ganeti runs attach before every action: no vgs, one lvs.
+        execute, provider = lvm_provider(tmp_path)
+        provider.run(parse('attach'))
+        commands = [argv[1] for argv in execute.argvs()]
+        assert 'vgs' not in commands
+        assert commands.count('lvs') == 1
+
     def test_detach_deactivates_without_losetup(self, tmp_path):
         execute, provider = lvm_provider(tmp_path)
         assert provider.run(parse('detach')) == ''
