@@ -8,8 +8,8 @@
 """Test doubles that embedders may use too.
 
 :class:`FakeExecutor` subclasses the real
-:class:`~brick.local.executor.Executor` and replaces only the step that
-starts a process, so retries, history and error translation are the real
+:class:`~brick.local.executor.Executor` and replaces only the steps that
+start a process, so retries, history and error translation are the real
 ones::
 
     def lvm(argv, process_input=None):
@@ -23,16 +23,14 @@ ones::
     assert execute.argvs() == [('lvm', 'vgs', ...)]
 """
 
-from brick import exception
+import re
+
 from brick.local import executor
 
 
 def fail(argv, exit_code=1, stderr='', stdout=''):
     """Raise what a real command failing with *exit_code* raises."""
-    raise exception.CommandFailed(cmd=executor._quote(argv),
-                                  exit_code=exit_code,
-                                  stderr=stderr or '(no output)',
-                                  stdout=stdout)
+    raise executor._failed(argv, exit_code, stderr, stdout)
 
 
 class FakeExecutor(executor.Executor):
@@ -54,6 +52,16 @@ class FakeExecutor(executor.Executor):
         if isinstance(out, tuple):
             return executor.Result(*out)
         return executor.Result(out or '', '')
+
+    def _stream(self, argv, on_output, run_as_root, env, timeout):
+        """A streamed command (:meth:`Executor.stream`): the handler's
+        stdout is passed on piece by piece, split where a real one's
+        lines and ``\\r``-ended progress updates end."""
+        result = self._run(argv, run_as_root, (0,), None, env, timeout)
+        for piece in re.split(r'[\r\n]', result.stdout):
+            if piece.strip():
+                on_output(piece.strip())
+        return result
 
     def argvs(self):
         """Every argv run so far, in order, as tuples."""

@@ -56,7 +56,6 @@ import collections
 import dataclasses
 import os
 import re
-import signal
 import subprocess
 import threading
 import time
@@ -253,17 +252,8 @@ class Executor:
         if process_input is not None:
             process_input = encodeutils.to_utf8(process_input)
         start = time.monotonic()
-        try:
-            process = subprocess.Popen(
-                argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                stdin=(subprocess.DEVNULL if process_input is None
-                       else subprocess.PIPE),
-                env=dict(os.environ, **env), close_fds=True,
-                process_group=0)
-        except FileNotFoundError as err:
-            LOG.debug('%r failed. Not Retrying.', shown)
-            raise exception.ToolNotFound(tool=argv[0],
-                                         purpose=_shown(argv)) from err
+        process = _start(argv, env, subprocess.DEVNULL
+                         if process_input is None else subprocess.PIPE)
         with process:  # closes the pipes and reaps the process
             try:
                 out, errors = process_mod.communicate(
@@ -284,11 +274,7 @@ class Executor:
         stdout, stderr = os.fsdecode(out), os.fsdecode(errors)
         if process.returncode not in check_exit_code:
             LOG.debug('%r failed. Not Retrying.', shown)
-            raise exception.CommandFailed(
-                cmd=_shown(argv), exit_code=process.returncode,
-                stderr=strutils.mask_password(stderr).strip()
-                or '(no output)',
-                stdout=strutils.mask_password(stdout))
+            raise _failed(argv, process.returncode, stderr, stdout)
         return Result(stdout, stderr)
 
     def _run_privileged(self, argv, check_exit_code, process_input, env,
@@ -307,10 +293,7 @@ class Executor:
             kwargs.update(run_as_root=True, root_helper=self.root_helper,
                           on_execute=processes.append)
             if self.root_helper:
-                # sudo and rootwrap reset the environment; pass ours on
-                # the command line, as os-brick does.
-                argv = ('env', *('%s=%s' % item for item in env.items()),
-                        *argv)
+                argv = _with_env(env, argv)
         try:
             stdout, stderr = execute(*argv, **kwargs)
         except subprocess.TimeoutExpired as err:
@@ -321,27 +304,18 @@ class Executor:
             raise exception.CommandTimeout(cmd=_shown(argv),
                                            timeout=timeout) from err
         except processutils.ProcessExecutionError as err:
-            raise exception.CommandFailed(
-                cmd=_shown(argv), exit_code=err.exit_code,
-                stderr=(err.stderr or '').strip() or '(no output)',
-                stdout=err.stdout) from err
+            raise _failed(argv, err.exit_code, err.stderr,
+                          err.stdout) from err
         except FileNotFoundError as err:
             raise exception.ToolNotFound(tool=argv[0],
                                          purpose=_shown(argv)) from err
         return Result(stdout, stderr)
 
     def _stream(self, argv, on_output, run_as_root, env, timeout):
-        if run_as_root and self.root_helper:
-            argv = (*self.root_helper.split(), 'env',
-                    *('%s=%s' % item for item in env.items()), *argv)
-        try:
-            process = subprocess.Popen(
-                argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                stderr=subprocess.PIPE, env=dict(os.environ, **env),
-                close_fds=True, process_group=0)
-        except FileNotFoundError as err:
-            raise exception.ToolNotFound(tool=argv[0],
-                                         purpose=_shown(argv)) from err
+        if run_as_root and self.root_helper and os.geteuid() != 0:
+            # as in _run: root needs no helper
+            argv = (*self.root_helper.split(), *_with_env(env, argv))
+        process = _start(argv, env, subprocess.DEVNULL)
         # A silent, hung program never returns from read(): a timer kills
         # it.  stderr is drained by a thread so a chatty one cannot block.
         timed_out = threading.Event()
@@ -350,7 +324,7 @@ class Executor:
             timed_out.set()
             # The whole group: a child of the command would keep the pipe
             # open after the command itself died.
-            os.killpg(process.pid, signal.SIGKILL)
+            process_mod.kill_group(process)
 
         killer = threading.Timer(timeout, kill)
         errors = []
@@ -376,10 +350,41 @@ class Executor:
         stdout = ''.join(out) + piece.decode(errors='replace')
         stderr = b''.join(errors).decode(errors='replace')
         if process.returncode != 0:
-            raise exception.CommandFailed(
-                cmd=_shown(argv), exit_code=process.returncode,
-                stderr=stderr.strip() or '(no output)', stdout=stdout)
+            raise _failed(argv, process.returncode, stderr, stdout)
         return Result(stdout, stderr)
+
+
+def _start(argv, env, stdin):
+    """Start *argv* the one way brick does (see the module docstring):
+    no ``preexec_fn``, so CPython can vfork; in its own process group.
+
+    :raises brick.exception.ToolNotFound: the program does not exist.
+    """
+    try:
+        return subprocess.Popen(
+            argv, stdin=stdin, stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE, env=dict(os.environ, **env),
+            close_fds=True, process_group=0)
+    except FileNotFoundError as err:
+        LOG.debug('%r failed. Not Retrying.', _shown(argv))
+        raise exception.ToolNotFound(tool=argv[0],
+                                     purpose=_shown(argv)) from err
+
+
+def _with_env(env, argv):
+    """``env K=V... argv``: sudo and rootwrap reset the environment, so
+    a root helper's command gets brick's on its command line, as
+    os-brick does."""
+    return ('env', *('%s=%s' % item for item in env.items()), *argv)
+
+
+def _failed(argv, exit_code, stderr, stdout):
+    """The CommandFailed of *argv*, its output's secrets masked."""
+    return exception.CommandFailed(
+        cmd=_shown(argv), exit_code=exit_code,
+        stderr=strutils.mask_password(stderr or '').strip()
+        or '(no output)',
+        stdout=strutils.mask_password(stdout or ''))
 
 
 def _shown(argv):

@@ -14,7 +14,6 @@ import pytest
 
 from brick import exception
 from brick import testing
-from brick.local import executor
 from brick.local import qemu_img
 
 DATA = pathlib.Path(__file__).parent.parent / 'data'
@@ -24,20 +23,6 @@ def data(name):
     # newline='': keep qemu-img's carriage returns as they were printed.
     with open(DATA / name, newline='') as f:
         return f.read()
-
-
-class StreamingFake(testing.FakeExecutor):
-    """A FakeExecutor whose streamed commands replay captured stdout."""
-
-    def __init__(self, handler=None, stream_output=''):
-        super().__init__(handler)
-        self.stream_output = stream_output
-
-    def _stream(self, argv, on_output, run_as_root, env, timeout):
-        for piece in self.stream_output.replace('\r', '\r\n').splitlines():
-            if piece.strip():
-                on_output(piece.strip())
-        return executor.Result(self.stream_output, '')
 
 
 def answering(**outputs):
@@ -236,7 +221,8 @@ def test_convert_into_a_zero_target_skips_zeros():
 
 
 def test_convert_with_progress_streams_percentages():
-    run = StreamingFake(stream_output=data('qemu-img-convert-progress.stdout'))
+    progress = data('qemu-img-convert-progress.stdout')
+    run = testing.FakeExecutor(lambda argv, process_input=None: progress)
     img = qemu_img.QemuImg(run)
     seen = []
     img.convert('/in.raw', '/pool/vol', 'raw', 'qcow2', progress=seen.append)
