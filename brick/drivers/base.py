@@ -32,6 +32,8 @@ every driver:
 """
 
 import abc
+import os
+import stat
 
 from oslo_config import cfg
 
@@ -56,6 +58,20 @@ than ``off`` only 1.0 makes sense.
 """)
 """Shared by every driver that provisions thinly, so the sample
 configuration and the docs describe ``allocation_ratio`` once."""
+
+
+def check_allocation_ratio(pool, value):
+    """Return *value*, an ``allocation_ratio``, as a float.
+
+    :param pool: the pool's name, for the message.
+    :raises brick.exception.InvalidValue: not a number of at least 1.0.
+    """
+    if (isinstance(value, bool) or not isinstance(value, int | float)
+            or not value >= 1.0):  # "not >=" also refuses NaN
+        raise exception.InvalidValue(
+            field='[pool:%s]allocation_ratio' % pool, value=value,
+            allowed='a number of at least 1.0')
+    return float(value)
 
 
 class VolumeDriver(metaclass=abc.ABCMeta):
@@ -289,9 +305,19 @@ class VolumeDriver(metaclass=abc.ABCMeta):
     def export_image(self, name, target, target_format='raw',
                      progress=None):
         """Write the content of volume *name* to the image file *target*.
+
+        :param target: a path that does not exist yet, or a block device
+            (written in place); never an existing file.
+        :raises brick.exception.InvalidValue: *target* is neither.
         """
         self._require(Capability.COPY_IMAGE, 'image export')
         names.validate(name, 'volume name')
+        if not isinstance(target, str) or (
+                os.path.exists(target)
+                and not stat.S_ISBLK(os.stat(target).st_mode)):
+            raise exception.InvalidValue(
+                field='export target', value=target,
+                allowed='a path that does not exist yet, or a block device')
         self._export_image(name, target, target_format, progress)
 
     def _unsupported(self, *args, **kwargs):

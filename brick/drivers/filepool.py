@@ -40,7 +40,6 @@ Keeping the sum of promises under that is the scheduler's job, from
 import contextlib
 import os
 import secrets
-import stat
 
 from oslo_config import cfg
 from oslo_log import log as logging
@@ -116,18 +115,13 @@ class FilePoolDriver(base.VolumeDriver):
             raise exception.InvalidValue(
                 field='path of pool %s' % self.pool, value=path,
                 allowed='an absolute directory path')
-        if (isinstance(allocation_ratio, bool)
-                or not isinstance(allocation_ratio, int | float)
-                or not allocation_ratio >= 1.0):
-            raise exception.InvalidValue(
-                field='allocation_ratio of pool %s' % self.pool,
-                value=allocation_ratio, allowed='a number >= 1.0')
         if preallocation not in self.PREALLOCATION:
             raise exception.InvalidValue(
                 field='preallocation of driver %s' % self.name,
                 value=preallocation, allowed=', '.join(self.PREALLOCATION))
         self.path = os.path.normpath(path)
-        self.allocation_ratio = float(allocation_ratio)
+        self.allocation_ratio = base.check_allocation_ratio(
+            self.pool, allocation_ratio)
         self.preallocation = preallocation
         self.thin = preallocation in self.THIN_MODES
         self.capabilities = self._capabilities()
@@ -448,13 +442,10 @@ class FilePoolDriver(base.VolumeDriver):
     @os_errors
     def _export_image(self, name, target, target_format, progress):
         volume = self._get(name)
-        exists = os.path.exists(target)
-        if exists and not stat.S_ISBLK(os.stat(target).st_mode):
-            raise exception.InvalidValue(
-                field='export target', value=target,
-                allowed='a path that does not exist yet, or a block device')
+        # export_image() has checked that an existing target is a device.
         self.qemu_img.convert(volume.path, target, volume.format,
-                              target_format, target_exists=exists,
+                              target_format,
+                              target_exists=os.path.exists(target),
                               progress=progress)
 
     def _temp_path(self, name):

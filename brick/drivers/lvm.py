@@ -29,7 +29,6 @@ volumes (thin pools, their metadata and spare), so ``total - provisioned
 
 import contextlib
 import os
-import stat
 
 from oslo_config import cfg
 
@@ -117,6 +116,7 @@ once; use it only when the disks are encrypted or single-tenant.
         self.volume_group = volume_group
         self.volume_clear = volume_clear
         self.lvm = lvm.LVM(executor, config=lvm_config, devices=devices)
+        self.qemu_img = qemu_img.QemuImg(executor)
         self._step = None
 
     # -- helpers shared with lvm-thin -----------------------------------------
@@ -251,32 +251,31 @@ once; use it only when the disks are encrypted or single-tenant.
 
         def copy():
             with self._active(source, src):
-                self._convert(None, 'raw', 'raw', '-n', self.path(source),
-                              self.path(name))
+                self.qemu_img.convert(self.path(source), self.path(name),
+                                      'raw', 'raw', target_exists=True,
+                                      run_as_root=True)
         return self._copy_into_new(name, src.size, copy)
 
     def _import_image(self, name, source, source_format=None,
                       progress=None):
         # Refuses sources naming backing or data files (they would copy
         # any host file into the volume); never lets qemu-img probe later.
-        info = qemu_img.QemuImg(self.executor).inspect_untrusted(
-            source, source_format)
+        info = self.qemu_img.inspect_untrusted(source, source_format)
         size = units.round_up(info.virtual_size, self.step())
-        return self._copy_into_new(name, size, lambda: self._convert(
-            progress, info.format, 'raw', '-n', source, self.path(name)))
+        return self._copy_into_new(name, size, lambda: self.qemu_img.convert(
+            source, self.path(name), info.format, 'raw', target_exists=True,
+            progress=progress, run_as_root=True))
 
     def _export_image(self, name, target, target_format='raw',
                       progress=None):
-        exists = os.path.exists(target)
-        if exists and not stat.S_ISBLK(os.stat(target).st_mode):
-            raise exception.InvalidValue(
-                field='export target', value=target,
-                allowed='a path that does not exist yet, or a block device')
         lv = self._read(name)
         with self._active(name, lv):
-            self._convert(progress, 'raw', target_format,
-                          *(('-n',) if exists else ()), self.path(name),
-                          target)
+            # export_image() has checked that an existing target is a
+            # device.
+            self.qemu_img.convert(self.path(name), target, 'raw',
+                                  target_format,
+                                  target_exists=os.path.exists(target),
+                                  progress=progress, run_as_root=True)
 
     def _copy_into_new(self, name, size, copy):
         """Create volume *name* (it must not exist), run *copy* while it
@@ -308,22 +307,6 @@ once; use it only when the disks are encrypted or single-tenant.
         """Context: *name* is active inside and as before afterwards
         (*lv* is what was read of it, None for a new volume)."""
         return _Activated(self, name, lv)
-
-    def _convert(self, progress, source_format, target_format, *args):
-        """``qemu-img convert`` as root (LV devices belong to root), with
-        both formats named: qemu-img never probes."""
-        argv = ('qemu-img', 'convert', '-f', source_format, '-O',
-                target_format, *args)
-        if progress is None:
-            self.executor(*argv, run_as_root=True)
-            return
-
-        def report(text):
-            percent = qemu_img.parse_progress(text)
-            if percent is not None:
-                progress(percent)
-        self.executor.stream(*argv[:6], '-p', *args, on_output=report,
-                             run_as_root=True)
 
 
 class _Activated:

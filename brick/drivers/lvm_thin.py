@@ -101,13 +101,9 @@ lvm.conf, yourself.
                 allowed='the name of an existing thin pool in volume '
                         'group %s' % volume_group)
         names.validate(thin_pool, '[pool:%s]thin_pool' % self.pool)
-        if isinstance(allocation_ratio, bool) or not isinstance(
-                allocation_ratio, (int, float)) or allocation_ratio < 1.0:
-            raise exception.InvalidValue(
-                field='[pool:%s]allocation_ratio' % self.pool,
-                value=allocation_ratio, allowed='a number of at least 1.0')
         self.thin_pool = thin_pool
-        self.allocation_ratio = float(allocation_ratio)
+        self.allocation_ratio = base.check_allocation_ratio(
+            self.pool, allocation_ratio)
 
     # -- what is ours ---------------------------------------------------------
 
@@ -213,10 +209,6 @@ lvm.conf, yourself.
             'lv_tags={%s} && pool_lv="%s" && lv_name=~"^%s[A-Za-z0-9]"' % (
                 SNAPSHOT_TAG, self.thin_pool,
                 lvm.select_regex(name + SEPARATOR)))
-
-    def _list(self):
-        return [self._volume(lv) for lv in self.lvm.lvs(self.volume_group)
-                if self._is_volume(lv)]
 
     def _capacity(self):
         pool, thins = self._pool_and_thins()

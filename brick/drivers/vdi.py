@@ -93,42 +93,26 @@ class VdiDriver(filepool.FilePoolDriver):
         try:
             self.qemu_img.create(temp, 'vdi', size, **self._create_options())
             self._allocate(temp)
-            self._copy_into_new(volume.path, temp)
-            fd = os.open(temp, os.O_RDONLY | os.O_NOFOLLOW | os.O_CLOEXEC)
-            try:
-                os.fsync(fd)
-            finally:
-                os.close(fd)
+            # A vdi made a moment ago reads as zeros (a static one's data
+            # area is a hole, or fallocated): --target-is-zero keeps the
+            # zero areas of a sparse volume holes.  Without it a sparse
+            # 512 MiB volume came out fully allocated, after seconds of
+            # writing zeros.
+            self.qemu_img.convert(volume.path, temp, 'vdi', 'vdi',
+                                  target_exists=True, target_is_zero=True)
+            _fsync(temp, os.O_NOFOLLOW)
             os.replace(temp, volume.path)
         except BaseException:
             with contextlib.suppress(FileNotFoundError):
                 os.unlink(temp)
             raise
-        _fsync_dir(self.path)
+        _fsync(self.path, os.O_DIRECTORY)  # makes the rename durable
         self._remember(volume.name, size)
 
-    def _copy_into_new(self, src, dst):
-        """``qemu-img convert -n --target-is-zero`` *src* into *dst*.
 
-        *dst* is a vdi made a moment ago, so it reads as zeros (a static
-        one's data area is a hole, or fallocated).  Without the flag,
-        qemu-img cannot assume that of a target it did not create (``-n``)
-        and writes every zero area of *src* out in full: a sparse 512 MiB
-        volume came out of extend with 512 MiB allocated, after seconds
-        of writing zeros.  With it, zero areas stay holes, as they do when
-        qemu-img creates the target.  :meth:`QemuImg.convert
-        <brick.local.qemu_img.QemuImg.convert>` has no such option, hence
-        the direct call (qemu-img 5.0 or later).
-        """
-        qemu = self.qemu_img
-        qemu.executor(qemu.binary, 'convert', '-f', 'vdi', '-O', 'vdi', '-n',
-                      '--target-is-zero', os.path.abspath(src),
-                      os.path.abspath(dst))
-
-
-def _fsync_dir(path):
-    """Make the rename durable: it is recorded in the directory."""
-    fd = os.open(path, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
+def _fsync(path, flags):
+    """fsync the file or (with ``os.O_DIRECTORY``) directory *path*."""
+    fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC | flags)
     try:
         os.fsync(fd)
     finally:

@@ -332,7 +332,7 @@ class QemuImg:
 
     def convert(self, src, dst, src_fmt, dst_fmt, target_exists=False,
                 target_is_zero=False, progress=None, options=None,
-                timeout=None):
+                timeout=None, run_as_root=False):
         """Copy the content of *src* into *dst*, converting the format.
 
         Zeroed areas are not written (qemu-img's default ``-S 4k``), so
@@ -349,6 +349,7 @@ class QemuImg:
         :param progress: called with a float percentage as it goes.
         :param options: ``-o`` options for a created target, a dict.
         :param timeout: seconds; large images take long.
+        :param run_as_root: run it as root (block devices of root's).
         :raises brick.exception.CommandFailed: qemu-img failed.
         """
         argv = [self.binary, 'convert',
@@ -367,7 +368,8 @@ class QemuImg:
         if opts:
             argv += ['-o', opts]
         if progress is None:
-            self.executor(*argv, _path(src), _path(dst), timeout=timeout)
+            self.executor(*argv, _path(src), _path(dst), timeout=timeout,
+                          run_as_root=run_as_root)
             return
 
         def on_output(text):
@@ -375,7 +377,8 @@ class QemuImg:
             if percent is not None:
                 progress(percent)
         self.executor.stream(*argv, '-p', _path(src), _path(dst),
-                             on_output=on_output, timeout=timeout)
+                             on_output=on_output, timeout=timeout,
+                             run_as_root=run_as_root)
 
     # Internal snapshots (qcow2).  ``qemu-img snapshot`` has no -f; the
     # format is pinned with --image-opts instead.

@@ -39,9 +39,10 @@ def stderr_of(call):
 
 def report(prims, command, *targets):
     fields = lvm.VG_FIELDS if command == 'vgs' else lvm.LV_FIELDS
+    # brick's own report options, so the files are what brick would read
     return prims.executor(*prims.argv(
-        command, '--reportformat', 'json', '--units', 'b', '--nosuffix',
-        '-o', ','.join(fields), *targets), run_as_root=True).stdout
+        command, *lvm._REPORT, '-o', ','.join(fields), *targets),
+        run_as_root=True).stdout
 
 
 def metadata(vg, out):

@@ -499,6 +499,21 @@ def test_import_converts_into_a_new_active_volume(tmp_path):
                                   VG + '/vol-1')
 
 
+def test_import_with_progress_streams_qemu_imgs_percentages(tmp_path):
+    image = tmp_path / 'in.raw'
+    image.write_bytes(b'')
+    with open(DATA.parents[1] / 'data' / 'qemu-img-convert-progress.stdout',
+              newline='') as f:
+        progress = f.read()
+    execute, driver = thick(**{'qemu-img': [qemu_info(MiB, 'raw'),
+                                            progress]})
+    seen = []
+    driver.import_image('vol-1', str(image), 'raw', progress=seen.append)
+    assert ('qemu-img', 'convert', '-f', 'raw', '-O', 'raw', '-n', '-p',
+            str(image), '/dev/%s/vol-1' % VG) in execute.argvs()
+    assert seen[0] == 0.0 and seen[-1] == 100.0 and seen == sorted(seen)
+
+
 def test_import_refuses_images_naming_other_files(tmp_path):
     image = tmp_path / 'evil.qcow2'
     image.write_bytes(b'')
