@@ -24,7 +24,7 @@ from brick.db import engine
 from brick.db import migration
 from brick.db import models
 from brick.scheduler import cache as cache_mod
-from brick.scheduler import store
+from brick.scheduler import source as source_mod
 
 _BATCH = 5000
 
@@ -93,7 +93,7 @@ def measure(hosts, pools):
             start = time.perf_counter()
             fill(db, hosts, pools)
             filled = time.perf_counter() - start
-            cache, source = cache_mod.StateCache(), store.StoreSource(db)
+            cache, source = cache_mod.StateCache(), source_mod.StoreSource(db)
             full = cache.refresh(source).seconds
             changed = max(1, len(pools) // 100)
             with db.begin() as conn:

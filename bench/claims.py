@@ -48,11 +48,11 @@ sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(
 from brick import exception  # noqa: E402
 from brick.db import engine  # noqa: E402
 from brick.db import migration  # noqa: E402
-from brick.scheduler import allocations  # noqa: E402
-from brick.scheduler import inventory  # noqa: E402
-from brick.scheduler import pools  # noqa: E402
-from brick.scheduler import reservations  # noqa: E402
-from brick.scheduler import topology  # noqa: E402
+from brick.inventory import allocations  # noqa: E402
+from brick.inventory import hosts  # noqa: E402
+from brick.inventory import pools  # noqa: E402
+from brick.inventory import reservations  # noqa: E402
+from brick.inventory import topology  # noqa: E402
 from tests.functional.db import servers  # noqa: E402
 
 FORK = multiprocessing.get_context('fork')
@@ -146,7 +146,7 @@ def _fresh(url):
                       'racks', 'zones'):
             conn.exec_driver_sql('DELETE FROM %s' % table)
     topology.create_zone(db, 'z')
-    inventory.create_host(db, 'h', zone='z')
+    hosts.create_host(db, 'h', zone='z')
     spread = [pools.create_pool(db, 's%d' % i, 'raw', host='h',
                                 total=1 << 50).id
               for i in range(SPREAD_POOLS)]
@@ -157,7 +157,7 @@ def _fresh(url):
 
 def _over_commit(db, hot_claims):
     problems = []
-    for pool in inventory.list_pools(db):
+    for pool in pools.list_pools(db):
         if pool.used > pool.capacity:
             problems.append('%s +%d B' % (pool.name,
                                           pool.used - pool.capacity))

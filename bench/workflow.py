@@ -45,9 +45,9 @@ from brick.db import engine  # noqa: E402
 from brick.db import migration  # noqa: E402
 from brick.drivers import base  # noqa: E402
 from brick.drivers import volume as volume_mod  # noqa: E402
+from brick.inventory import declarative  # noqa: E402
+from brick.inventory import file as inventory_file  # noqa: E402
 from brick.node import agent  # noqa: E402
-from brick.scheduler import declarative  # noqa: E402
-from brick.scheduler import inventory_file  # noqa: E402
 
 HOSTS = ('host1', 'host2', 'host3')
 SIZE = 64 * units.Mi

@@ -44,7 +44,7 @@ from brick.node import agent
 from brick.node import directory
 from brick.scheduler import cache as cache_mod
 from brick.scheduler import selector as selector_mod
-from brick.scheduler import store as store_mod
+from brick.scheduler import source as store_mod
 from brick.workflow import handlers as handlers_mod
 from brick.workflow import persistence
 from brick.workflow import runner as runner_mod

@@ -28,9 +28,9 @@ from brick import api  # noqa: E402
 from brick import drivers  # noqa: E402
 from brick.db import engine  # noqa: E402
 from brick.db import migration  # noqa: E402
+from brick.inventory import declarative  # noqa: E402
+from brick.inventory import file as inventory_file  # noqa: E402
 from brick.node import agent  # noqa: E402
-from brick.scheduler import declarative  # noqa: E402
-from brick.scheduler import inventory_file  # noqa: E402
 
 SITE = """
 zones:

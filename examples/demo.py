@@ -23,7 +23,7 @@ import cluster  # noqa: E402
 import compute_service  # noqa: E402
 import volume_service  # noqa: E402
 
-from brick.scheduler import allocations  # noqa: E402
+from brick.inventory import allocations  # noqa: E402
 
 
 def main():

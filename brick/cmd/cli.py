@@ -43,7 +43,6 @@ the traceback), and the exit code says what kind of error it was:
 """
 
 import argparse
-import importlib.metadata
 import logging
 import os
 import sys
@@ -52,30 +51,19 @@ import warnings
 
 from cliff import app
 from cliff import commandmanager
-from oslo_config import cfg
 
 import brick.conf
 import brick.conf.opts
-from brick import drivers
-from brick import exception
-from brick.cmd import common
-from brick.local import executor as executor_module
+from brick import exit_codes
+from brick.node import agent
 
 NAMESPACE = 'brick.cli'
-DEFAULT_POOL = 'raw'
 _EVENTLET_WARNING = r'\s*Eventlet is deprecated'
-
-
-def _version():
-    try:
-        return importlib.metadata.version('brick')
-    except importlib.metadata.PackageNotFoundError:
-        return 'unknown'
 
 
 def _epilog():
     lines = ['exit codes:']
-    for code, meaning in common.EXIT_CODES:
+    for code, meaning in exit_codes.MEANINGS:
         lines.extend(textwrap.wrap(meaning, width=70,
                                    initial_indent='  %-4d  ' % code,
                                    subsequent_indent=' ' * 8))
@@ -84,92 +72,11 @@ def _epilog():
     return '\n'.join(lines)
 
 
-def load_conf(config_files=None, config_dirs=None, data_dir=None):
-    """Read brick's configuration into a fresh ``ConfigOpts``.
-
-    :param config_files: paths given with ``--config-file``; None reads
-        oslo.config's default locations for project ``brick``.
-    :param config_dirs: paths given with ``--config-dir``.
-    :param data_dir: overrides ``[brick]data_dir`` when not None.
-    :returns: the :class:`oslo_config.cfg.ConfigOpts`.
-    :raises oslo_config.cfg.Error: a file is missing or malformed.
-    """
-    conf = cfg.ConfigOpts()
-    brick.conf.register_opts(conf)
-    args = []
-    for path in config_files or ():
-        args += ['--config-file', path]
-    for path in config_dirs or ():
-        args += ['--config-dir', path]
-    conf(args, project='brick', prog='brick', version=_version())
-    if data_dir:
-        conf.set_override('data_dir', data_dir, group='brick')
-    return conf
-
-
-class LocalNode:
-    """The pools of this node as the commands see them.
-
-    Each pool is checked (:meth:`~brick.drivers.base.VolumeDriver.check`)
-    once, before its first use, so a command touches only the pools it
-    uses.
-
-    :param pools: ``{pool name: driver}``, e.g. from
-        :func:`brick.drivers.node_pools`.
-    :param executor: the executor the drivers share.
-    """
-
-    def __init__(self, pools, executor=None):
-        self._pools = dict(pools)
-        self.executor = executor
-        self._checked = set()
-
-    @classmethod
-    def from_conf(cls, conf, executor=None):
-        """Build the node's pools from *conf* (``[brick_node]pools``)."""
-        executor = executor or executor_module.Executor.from_conf(conf)
-        return cls(drivers.node_pools(conf, executor), executor)
-
-    def names(self):
-        """The node's pool names, in configuration order."""
-        return list(self._pools)
-
-    def default_pool(self):
-        """``raw`` if the node has it, else its only pool.
-
-        :raises brick.exception.InvalidValue: several pools, none ``raw``.
-        """
-        if DEFAULT_POOL in self._pools or not self._pools:
-            return DEFAULT_POOL
-        if len(self._pools) == 1:
-            return next(iter(self._pools))
-        raise exception.InvalidValue(
-            field='pool', value='(none given)',
-            allowed='--pool with one of %s' % ', '.join(self._pools))
-
-    def pool(self, name=None, check=True):
-        """Return the driver of pool *name* (default: :meth:`default_pool`).
-
-        :raises brick.exception.PoolNotFound: the node has no such pool.
-        :raises brick.exception.BrickException: from the driver's check.
-        """
-        name = self.default_pool() if name is None else name
-        driver = self._pools.get(name)
-        if driver is None:
-            raise exception.PoolNotFound(
-                name=name, reason='this node has the pools %s' % (
-                    ', '.join(self._pools) or 'none'))
-        if check and name not in self._checked:
-            driver.check()
-            self._checked.add(name)
-        return driver
-
-
 class BrickApp(app.App):
     """The cliff application behind ``brick``.
 
-    :param node: a :class:`LocalNode` to use instead of one built from the
-        configuration (for embedding and tests).
+    :param node: a :class:`~brick.node.agent.NodeAgent` to use instead of
+        one built from the configuration (for embedding and tests).
     """
 
     NAME = 'brick'
@@ -181,7 +88,7 @@ class BrickApp(app.App):
             description='Node-local volumes (create, grow, snapshot, '
                         'clone, import, export), the inventory of hosts '
                         'and pools, and placement.',
-            version=_version(),
+            version=brick.conf.version(),
             command_manager=commandmanager.CommandManager(NAMESPACE),
             stdin=stdin, stdout=stdout, stderr=stderr)
         self._node = node
@@ -218,20 +125,20 @@ class BrickApp(app.App):
 
     @property
     def conf(self):
-        """The configuration (:func:`load_conf`), read on first use so
+        """The configuration (:func:`brick.conf.load`), read on first use so
         that ``brick help`` needs none."""
         if self._conf is None:
-            self._conf = load_conf(self.options.config_files,
+            self._conf = brick.conf.load(self.options.config_files,
                                    self.options.config_dirs,
                                    self.options.data_dir)
         return self._conf
 
     @property
     def node(self):
-        """The :class:`LocalNode`, built from the configuration on first
-        use."""
+        """This host's :class:`~brick.node.agent.NodeAgent`, built from
+        the configuration on first use."""
         if self._node is None:
-            self._node = LocalNode.from_conf(self.conf)
+            self._node = agent.NodeAgent.from_conf(self.conf)
         return self._node
 
     def configure_logging(self):
@@ -283,17 +190,17 @@ class BrickApp(app.App):
         if not self.stdin.isatty():
             self.stderr.write("brick: no command given; see "
                               "'brick --help'.\n")
-            self._interactive_result = common.EXIT_USAGE
+            self._interactive_result = exit_codes.USAGE
             return
         super().interact()
-        self._interactive_result = common.EXIT_OK
+        self._interactive_result = exit_codes.OK
 
     def run_subcommand(self, argv):
         # cliff prints "not a command" on stdout; scripts read stdout.
         if argv[0].startswith('-'):
             self.stderr.write("brick: unknown option '%s'; options go before "
                               "the command, see 'brick --help'.\n" % argv[0])
-            return common.EXIT_USAGE
+            return exit_codes.USAGE
         try:
             self.command_manager.find_command(argv)
         except ValueError:
@@ -304,7 +211,7 @@ class BrickApp(app.App):
                 self.stderr.write('Did you mean one of these?\n')
                 for match in matches:
                     self.stderr.write('  %s\n' % match)
-            return common.EXIT_USAGE
+            return exit_codes.USAGE
         return super().run_subcommand(argv)
 
 
@@ -328,7 +235,7 @@ def main(argv=None, **kwargs):
         if err.code is None or isinstance(err.code, int):
             return err.code or 0
         brick_app.stderr.write('%s\n' % err.code)
-        return common.EXIT_ERROR
+        return exit_codes.ERROR
     finally:
         brick_app.close()
 

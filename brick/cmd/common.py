@@ -6,7 +6,7 @@
 # distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
 # WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
 
-"""What every ``brick`` command shares: exit codes, error reporting,
+"""What every ``brick`` command shares: error reporting,
 output columns and the ``--pool`` and ``--size`` arguments.
 
 Output follows one rule: the table format is for people and prints sizes
@@ -24,51 +24,8 @@ from cliff import show
 from oslo_config import cfg
 
 from brick import exception
+from brick import exit_codes
 from brick import units
-
-EXIT_OK = 0
-EXIT_ERROR = 1
-EXIT_USAGE = 2
-EXIT_NOT_FOUND = 3
-EXIT_CONFLICT = 4
-EXIT_NOT_SUPPORTED = 5
-
-EXIT_CODES = (
-    (EXIT_OK, 'success; repeating a create or delete that is already '
-              'done also succeeds'),
-    (EXIT_ERROR, 'the host or an external command failed (BackendError), '
-                 'or an unexpected error'),
-    (EXIT_USAGE, 'bad command line, name, size, option or configuration; '
-                 'nothing was changed'),
-    (EXIT_NOT_FOUND, 'no such volume, snapshot, pool, host, driver or '
-                    'flow'),
-    (EXIT_CONFLICT, 'clashes with what exists: a volume of another size, '
-                    'a busy volume, not enough space, nothing fits'),
-    (EXIT_NOT_SUPPORTED, "the pool's driver does not support the "
-                         "operation (see 'brick driver list')"),
-    (130, 'interrupted (Ctrl-C)'),
-)
-"""(code, meaning) for ``brick --help`` and the docs."""
-
-
-def exit_code(err):
-    """Return the exit code a script sees for the error *err*.
-
-    NotFound is tested before InvalidInput because DriverNotFound is both,
-    and "no such thing" is the more useful answer.
-
-    :param err: any exception.
-    :returns: one of the ``EXIT_*`` codes.
-    """
-    if isinstance(err, exception.NotFound):
-        return EXIT_NOT_FOUND
-    if isinstance(err, (exception.InvalidInput, cfg.Error)):
-        return EXIT_USAGE
-    if isinstance(err, exception.Conflict):
-        return EXIT_CONFLICT
-    if isinstance(err, exception.NotSupported):
-        return EXIT_NOT_SUPPORTED
-    return EXIT_ERROR
 
 
 def report(app, err):
@@ -79,7 +36,7 @@ def report(app, err):
 
     :param app: the running :class:`cliff.app.App`.
     :param err: the exception a command raised.
-    :returns: the exit code for *err* (see :func:`exit_code`).
+    :returns: the exit code for *err* (see :func:`brick.exit_codes.of`).
     """
     debug = getattr(app.options, 'debug', False)
     if debug:
@@ -90,11 +47,12 @@ def report(app, err):
         app.stderr.write('brick: unexpected error: %s: %s%s\n' % (
             type(err).__name__, err,
             '' if debug else ' (run with --debug for the traceback)'))
-    return exit_code(err)
+    return exit_codes.of(err)
 
 
 class _Reporting:
-    """Turns exceptions into a message and an exit code (see EXIT_CODES).
+    """Turns exceptions into a message and an exit code
+    (:mod:`brick.exit_codes`).
 
     A command that produced partial output (a listing across pools where
     one pool failed) reports the failure with :meth:`defer` and still
@@ -118,7 +76,7 @@ class _Reporting:
         except Exception as err:
             return report(self.app, err)
         if self._deferred is not None:
-            return exit_code(self._deferred)
+            return exit_codes.of(self._deferred)
         return result
 
 

@@ -14,7 +14,8 @@ makes it ``up`` again.
 
 from brick.cmd import common
 from brick.cmd import db as db_command
-from brick.scheduler import inventory
+from brick.inventory import hosts as hosts_mod
+from brick.inventory import pools
 
 COLUMNS = ('name', 'state', 'region', 'zone', 'rack', 'pools',
            'heartbeat_at')
@@ -23,7 +24,7 @@ SHOW_COLUMNS = COLUMNS + ('updated_at',)
 
 def _rows(db, hosts, columns):
     keys = {}
-    for pool in inventory.list_pools(db):
+    for pool in pools.list_pools(db):
         if pool.scope == 'host':
             keys.setdefault(pool.owner, []).append(pool.key)
     rows = []
@@ -59,7 +60,7 @@ class CreateHost(common.ShowOne):
 
     def take_action(self, parsed_args):
         with db_command.inventory(self.app, parsed_args) as db:
-            host = inventory.create_host(
+            host = hosts_mod.create_host(
                 db, parsed_args.name, zone=parsed_args.zone,
                 rack=parsed_args.rack,
                 state='disabled' if parsed_args.disabled else 'up')
@@ -76,7 +77,7 @@ class ListHosts(common.Lister):
 
     def take_action(self, parsed_args):
         with db_command.inventory(self.app, parsed_args) as db:
-            return COLUMNS, _rows(db, inventory.list_hosts(db), COLUMNS)
+            return COLUMNS, _rows(db, hosts_mod.list_hosts(db), COLUMNS)
 
 
 class ShowHost(common.ShowOne):
@@ -93,8 +94,8 @@ class ShowHost(common.ShowOne):
     def take_action(self, parsed_args):
         with db_command.inventory(self.app, parsed_args) as db:
             if self.state is not None:
-                inventory.set_host_state(db, parsed_args.name, self.state)
-            host = inventory.get_host(db, parsed_args.name)
+                hosts_mod.set_host_state(db, parsed_args.name, self.state)
+            host = hosts_mod.get_host(db, parsed_args.name)
             return SHOW_COLUMNS, _rows(db, [host], SHOW_COLUMNS)[0]
 
 

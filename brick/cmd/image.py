@@ -95,7 +95,7 @@ class ImportVolume(common.ShowOne):
         return parser
 
     def take_action(self, parsed_args):
-        driver = self.app.node.pool(parsed_args.pool)
+        driver = self.app.node.driver(parsed_args.pool)
         bar = _progress(self.app, parsed_args,
                         'importing %s' % parsed_args.name)
         volume = _run(bar, lambda progress: driver.import_image(
@@ -122,7 +122,7 @@ class ExportVolume(common.ShowOne):
         return parser
 
     def take_action(self, parsed_args):
-        driver = self.app.node.pool(parsed_args.pool)
+        driver = self.app.node.driver(parsed_args.pool)
         volume = driver.get(parsed_args.name)
         target = os.path.abspath(parsed_args.target)
         bar = _progress(self.app, parsed_args,

@@ -9,7 +9,7 @@
 
 ``apply`` makes the database match a YAML inventory file (see
 ``etc/brick/inventory.yaml.example`` and
-:mod:`brick.scheduler.declarative`) and prints one line per change::
+:mod:`brick.inventory.declarative`) and prints one line per change::
 
     + pool host:compute-1/nvme: driver=lvm-thin, ...
     ~ pool host:compute-1/nvme: reserved 0 -> 10737418240 (10 GiB)
@@ -20,9 +20,9 @@
 from brick.cmd import common
 from brick.cmd import db as db_command
 from brick.cmd import pool as pool_command
-from brick.scheduler import declarative
-from brick.scheduler import inventory
-from brick.scheduler import inventory_file
+from brick.inventory import declarative
+from brick.inventory import file as inventory_file
+from brick.inventory import pools as pools_mod
 
 
 class Apply(common.Command):
@@ -80,6 +80,6 @@ class Show(common.Lister):
 
     def take_action(self, parsed_args):
         with db_command.inventory(self.app, parsed_args) as db:
-            pools = inventory.list_pools(db, host=parsed_args.host)
+            pools = pools_mod.list_pools(db, host=parsed_args.host)
         return pool_command.COLUMNS, [pool_command.row(pool)
                                       for pool in pools]

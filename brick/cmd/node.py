@@ -17,8 +17,8 @@ from brick import exception
 from brick.cmd import common
 from brick.cmd import db as db_command
 from brick.cmd import pool as pool_command
+from brick.inventory import pools
 from brick.node import agent
-from brick.scheduler import inventory
 
 LIST_COLUMNS = ('name', 'driver', 'location', 'total', 'free',
                 'provisioned', 'allocation_ratio', 'max_volume', 'volumes',
@@ -62,9 +62,9 @@ class ListPools(common.Lister):
         node = self.app.node
         rows = []
         for name in node.names():
-            driver = node.pool(name, check=False)
+            driver = node.driver(name, check=False)
             try:
-                report, status = node.pool(name).capacity(), 'ok'
+                report, status = node.driver(name).capacity(), 'ok'
             except Exception as err:
                 # Show every pool; a broken one is marked and the command
                 # exits non-zero with its error on stderr.
@@ -85,7 +85,7 @@ class ShowPool(common.ShowOne):
         return parser
 
     def take_action(self, parsed_args):
-        driver = self.app.node.pool(parsed_args.name)
+        driver = self.app.node.driver(parsed_args.name)
         return SHOW_COLUMNS, _row(driver, driver.capacity(), 'ok',
                                   SHOW_COLUMNS)
 
@@ -109,7 +109,7 @@ class ReportPools(common.Lister):
         node = self.app.node
         host = self.app.conf.brick_node.host
         with db_command.inventory(self.app, parsed_args) as db:
-            known = {pool.name for pool in inventory.list_pools(db, host)}
+            known = {pool.name for pool in pools.list_pools(db, host)}
             for name in node.names():
                 if name not in known:
                     # Said here, with the fix, rather than by the agent,
@@ -118,10 +118,10 @@ class ReportPools(common.Lister):
                         name=name, reason="host %s has no such pool in the "
                         "inventory; add it with 'brick pool create %s "
                         "--host %s --driver %s'" % (
-                            host, name, host, node.pool(name).name))
+                            host, name, host, node.driver(name).name))
                     self.defer(err)
             stored = agent.NodeAgent(host, {
-                name: node.pool(name) for name in node.names()
+                name: node.driver(name) for name in node.names()
                 if name in known}).report(db)
         return pool_command.COLUMNS, [pool_command.row(pool)
                                       for pool in stored.values()]

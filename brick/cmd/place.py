@@ -26,7 +26,7 @@ from brick.cmd import db as db_command
 from brick.scheduler import cache as cache_mod
 from brick.scheduler import request
 from brick.scheduler import selector as selector_mod
-from brick.scheduler import store
+from brick.scheduler import source as source_mod
 
 COLUMNS = ('rank', 'host', 'pools', 'sizes', 'distance', 'score',
            'breakdown')
@@ -123,10 +123,10 @@ class Place(common.Lister):
             consumer=parsed_args.consumer, **args)
         with db_command.inventory(self.app, parsed_args) as db:
             cache = cache_mod.StateCache()
-            cache.refresh(store.StoreSource(db))
+            cache.refresh(source_mod.StoreSource(db))
             selector = selector_mod.Selector.from_conf(
                 self.app.conf, cache,
-                locator=store.StoreLocator(db, cache))
+                locator=source_mod.StoreLocator(db, cache))
             try:
                 decision = selector.select(spec)
             except Exception as err:

@@ -23,9 +23,8 @@ from brick import exception
 from brick import units
 from brick.cmd import common
 from brick.cmd import db as db_command
-from brick.scheduler import inventory
-from brick.scheduler import pools
-from brick.scheduler import store
+from brick.inventory import allocations
+from brick.inventory import pools
 
 COLUMNS = ('id', 'pool', 'driver', 'state', 'place', 'capacity', 'used',
            'unmanaged', 'free', 'cost', 'role', 'tags', 'generation')
@@ -55,7 +54,7 @@ def place(pool):
 
 def row(pool, columns=COLUMNS, **extra):
     """The row of *columns* for an inventory
-    :class:`~brick.scheduler.inventory.Pool`."""
+    :class:`~brick.inventory.pools.Pool`."""
     values = dict(extra, id=pool.id, pool=pool.key, name=pool.name,
                   scope=pool.scope, owner=pool.owner, driver=pool.driver,
                   state=pool.state, place=place(pool),
@@ -86,7 +85,7 @@ def add_pool_argument(parser):
 
 
 def find(db, parsed_args):
-    """The :class:`~brick.scheduler.inventory.Pool` the arguments name.
+    """The :class:`~brick.inventory.pools.Pool` the arguments name.
 
     :raises brick.exception.NotFound: no such pool or owner.
     :raises brick.exception.InvalidValue: POOL is none of the forms.
@@ -96,13 +95,13 @@ def find(db, parsed_args):
               for scope in ('host', 'rack', 'zone')
               if getattr(parsed_args, scope)}
     if given.isdigit() and not owners:
-        return inventory.get_pool(db, int(given))
+        return pools.get_pool(db, int(given))
     match = _KEY.fullmatch(given)
     if match and not owners:
         scope, owner, name = match.groups()
-        return inventory.find_pool(db, name, **{scope: owner})
+        return pools.find_pool(db, name, **{scope: owner})
     if owners and not match:
-        return inventory.find_pool(db, given, **owners)
+        return pools.find_pool(db, given, **owners)
     raise exception.InvalidValue(
         field='pool', value=given,
         allowed='an id, a key such as host:compute-1/nvme, or a name with '
@@ -209,7 +208,7 @@ class ListPools(common.Lister):
 
     def take_action(self, parsed_args):
         with db_command.inventory(self.app, parsed_args) as db:
-            found = inventory.list_pools(db, host=parsed_args.host,
+            found = pools.list_pools(db, host=parsed_args.host,
                                          state=parsed_args.state)
         return COLUMNS, [row(pool) for pool in found]
 
@@ -339,8 +338,8 @@ class TopPools(common.Lister):
     @staticmethod
     def _view(db, host):
         def read(conn):
-            found = inventory.read_pools(conn)
-            return found, store.volume_counts(conn)
+            found = pools.read_pools(conn)
+            return found, allocations.volume_counts(conn)
         found, counts = db.run('pool top', read, readonly=True)
         if host is not None:
             found = [pool for pool in found if pool.place.host == host]

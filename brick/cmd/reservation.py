@@ -9,7 +9,7 @@
 
 A reservation is space claimed for a volume being created; it is
 committed into an allocation, released, or expires
-(:mod:`brick.scheduler.reservations`).  ``reap`` frees expired ones now
+(:mod:`brick.inventory.reservations`).  ``reap`` frees expired ones now
 rather than at the next claim that needs the room.
 """
 
@@ -17,8 +17,8 @@ from brick import exception
 from brick.cmd import common
 from brick.cmd import db as db_command
 from brick.db import models
-from brick.scheduler import inventory
-from brick.scheduler import reservations
+from brick.inventory import pools
+from brick.inventory import reservations
 
 COLUMNS = ('id', 'request_id', 'consumer', 'pool_id', 'pool', 'size',
            'volume', 'state', 'expires_at', 'created_at')
@@ -52,7 +52,7 @@ class ListReservations(common.Lister):
                 db, consumer=parsed_args.consumer,
                 request_id=parsed_args.request_id,
                 pool_id=parsed_args.pool_id, state=parsed_args.state)
-            keys = {pool.id: pool.key for pool in inventory.list_pools(db)}
+            keys = {pool.id: pool.key for pool in pools.list_pools(db)}
         return COLUMNS, [
             (r.id, r.request_id, r.consumer, r.pool_id, keys.get(r.pool_id),
              common.Size(r.size), r.volume, r.state,

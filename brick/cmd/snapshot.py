@@ -45,7 +45,7 @@ class CreateSnapshot(common.ShowOne):
         return parser
 
     def take_action(self, parsed_args):
-        driver = self.app.node.pool(parsed_args.pool)
+        driver = self.app.node.driver(parsed_args.pool)
         snapshot = driver.create_snapshot(parsed_args.volume,
                                           parsed_args.name)
         return COLUMNS, _row(driver, snapshot)
@@ -60,7 +60,7 @@ class ListSnapshots(common.Lister):
         return parser
 
     def take_action(self, parsed_args):
-        driver = self.app.node.pool(parsed_args.pool)
+        driver = self.app.node.driver(parsed_args.pool)
         snapshots = driver.list_snapshots(parsed_args.volume)
         return COLUMNS, [_row(driver, snapshot) for snapshot in snapshots]
 
@@ -79,7 +79,7 @@ class DeleteSnapshot(common.Command):
         # Check every name before deleting any: bad input changes nothing.
         for name in parsed_args.names:
             names.validate(name, 'snapshot name')
-        driver = self.app.node.pool(parsed_args.pool)
+        driver = self.app.node.driver(parsed_args.pool)
         for name in parsed_args.names:
             driver.delete_snapshot(parsed_args.volume, name)
 
@@ -94,5 +94,5 @@ class RevertSnapshot(common.Command):
         return parser
 
     def take_action(self, parsed_args):
-        driver = self.app.node.pool(parsed_args.pool)
+        driver = self.app.node.driver(parsed_args.pool)
         driver.revert_snapshot(parsed_args.volume, parsed_args.name)

@@ -30,7 +30,7 @@ class CreateVolume(common.ShowOne):
 
     def take_action(self, parsed_args):
         size = common.parse_size(parsed_args.size, 'volume size')
-        driver = self.app.node.pool(parsed_args.pool)
+        driver = self.app.node.driver(parsed_args.pool)
         volume = driver.create(parsed_args.name, size)
         return common.VOLUME_COLUMNS, common.volume_row(driver, volume)
 
@@ -59,7 +59,7 @@ class ListVolumes(common.Lister):
         rows = []
         for pool in pools:
             try:
-                driver = node.pool(pool)
+                driver = node.driver(pool)
                 volumes = driver.list()
             except Exception as err:
                 if parsed_args.pool:
@@ -88,7 +88,7 @@ class ShowVolume(common.ShowOne):
         return parser
 
     def take_action(self, parsed_args):
-        driver = self.app.node.pool(parsed_args.pool)
+        driver = self.app.node.driver(parsed_args.pool)
         volume = driver.get(parsed_args.name)
         return common.VOLUME_COLUMNS, common.volume_row(driver, volume)
 
@@ -107,7 +107,7 @@ class DeleteVolume(common.Command):
         # Check every name before deleting any: bad input changes nothing.
         for name in parsed_args.names:
             names.validate(name, 'volume name')
-        driver = self.app.node.pool(parsed_args.pool)
+        driver = self.app.node.driver(parsed_args.pool)
         for name in parsed_args.names:
             driver.delete(name)
 
@@ -124,7 +124,7 @@ class ExtendVolume(common.ShowOne):
 
     def take_action(self, parsed_args):
         size = common.parse_size(parsed_args.size, 'new volume size')
-        driver = self.app.node.pool(parsed_args.pool)
+        driver = self.app.node.driver(parsed_args.pool)
         volume = driver.extend(parsed_args.name, size)
         return common.VOLUME_COLUMNS, common.volume_row(driver, volume)
 
@@ -146,7 +146,7 @@ class CloneVolume(common.ShowOne):
         return parser
 
     def take_action(self, parsed_args):
-        driver = self.app.node.pool(parsed_args.pool)
+        driver = self.app.node.driver(parsed_args.pool)
         volume = driver.clone(parsed_args.source, parsed_args.name,
                               overlay=parsed_args.overlay)
         return common.VOLUME_COLUMNS, common.volume_row(driver, volume)
@@ -167,7 +167,7 @@ class AttachVolume(common.ShowOne):
         return parser
 
     def take_action(self, parsed_args):
-        driver = self.app.node.pool(parsed_args.pool)
+        driver = self.app.node.driver(parsed_args.pool)
         info = driver.attach(parsed_args.name)
         columns = tuple(info)
         return columns, tuple(common.Mapping(value) if isinstance(value, dict)
@@ -184,4 +184,4 @@ class DetachVolume(common.Command):
         return parser
 
     def take_action(self, parsed_args):
-        self.app.node.pool(parsed_args.pool).detach(parsed_args.name)
+        self.app.node.driver(parsed_args.pool).detach(parsed_args.name)

@@ -13,6 +13,8 @@ own command line) creates a :class:`oslo_config.cfg.ConfigOpts`, calls
 :func:`register_opts` on it, and hands it to the objects that need it.
 """
 
+import importlib.metadata
+
 from oslo_config import cfg
 
 
@@ -41,3 +43,37 @@ def register_opts(conf):
     for group, options in opts.list_opts():
         if group.name != pool.NAME:  # a template (see brick.conf.pool)
             register_group(conf, group, options)
+
+
+def version():
+    """brick's installed version, or ``'unknown'``."""
+    try:
+        return importlib.metadata.version('brick')
+    except importlib.metadata.PackageNotFoundError:
+        return 'unknown'
+
+
+def load(config_files=None, config_dirs=None, data_dir=None, prog='brick'):
+    """Read brick's configuration into a fresh ``ConfigOpts``, as the
+    ``brick`` command, the services and the Ganeti provider do.
+
+    :param config_files: paths given with ``--config-file``; None reads
+        oslo.config's default locations for project ``brick``
+        (``~/.brick/brick.conf``, ``/etc/brick/brick.conf``...).
+    :param config_dirs: paths given with ``--config-dir``.
+    :param data_dir: overrides ``[brick]data_dir`` when not None.
+    :param prog: the program name oslo.config reports in errors.
+    :returns: the :class:`oslo_config.cfg.ConfigOpts`.
+    :raises oslo_config.cfg.Error: a file is missing or malformed.
+    """
+    conf = cfg.ConfigOpts()
+    register_opts(conf)
+    args = []
+    for path in config_files or ():
+        args += ['--config-file', path]
+    for path in config_dirs or ():
+        args += ['--config-dir', path]
+    conf(args, project='brick', prog=prog, version=version())
+    if data_dir:
+        conf.set_override('data_dir', data_dir, group='brick')
+    return conf

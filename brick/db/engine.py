@@ -27,7 +27,7 @@ Per backend:
 * **PostgreSQL**: READ COMMITTED, the server default, which brick
   relies on and does not set (setting it makes psycopg2 send a SET each
   time autocommit is switched).  A single-volume claim is one prepared
-  statement in autocommit (:mod:`brick.scheduler.claims`).  A conditional
+  statement in autocommit (:mod:`brick.inventory.claims`).  A conditional
   ``UPDATE ... WHERE used + n <= capacity`` waits for a concurrent writer
   of the same row and then re-evaluates its WHERE clause on the new row
   version, so the capacity check always sees committed usage.

@@ -20,13 +20,13 @@
 ``pools.used`` is the sum of the pool's allocations and of its
 reservations in state ``reserved`` (expired or not, until reaped); it is
 kept by the same transactions that change those rows, so that a claim is
-one conditional UPDATE (see :mod:`brick.scheduler.reservations`).
+one conditional UPDATE (see :mod:`brick.inventory.reservations`).
 ``pools.capacity`` is ``int((total - reserved) * allocation_ratio)``,
 stored so the claim compares integers only; ``unmanaged`` is what the
 node found in the pool that brick did not create.
 
 Every change of a pool bumps ``generation`` and sets ``updated_at``, for
-a scheduler's incremental cache refresh (:mod:`brick.scheduler.inventory`;
+a scheduler's incremental cache refresh (:mod:`brick.inventory`;
 why ``updated_at`` has no index is said there).
 
 The Alembic migrations in :mod:`brick.db.migrations` create exactly
@@ -130,7 +130,7 @@ class Pool(Base):
         # No index on used, generation or updated_at: claims change them,
         # and on PostgreSQL an UPDATE that changes no indexed column is a
         # HOT update (no new index entries, dead versions pruned in
-        # place).  See brick.scheduler.inventory for the refresh query.
+        # place).  See brick.inventory for the refresh query.
     )
 
     id = sa.Column(sa.Integer, primary_key=True)

@@ -24,7 +24,7 @@ What Ganeti needs (``shared/research/ganeti-extstorage.md``):
 * ``setinfo`` keeps ``VOL_METADATA`` in ``[brick]data_dir/ganeti/
   metadata/<volume>``; ``open`` and ``close`` check the volume exists.
 
-Exit codes are brick's (:data:`brick.cmd.common.EXIT_CODES`); Ganeti
+Exit codes are brick's (:data:`brick.exit_codes.MEANINGS`); Ganeti
 takes anything but 0 as failure and shows the last lines of stderr.
 """
 
@@ -34,11 +34,13 @@ import os
 import stat
 import sys
 
+import brick.conf
 from brick import exception
-from brick.cmd import common
+from brick import exit_codes
 from brick.ganeti import environment
 from brick.local import filesystem
 from brick.local import loop
+from brick.node import agent
 
 RAW_DRIVERS = 'raw, lvm and lvm-thin'
 
@@ -202,13 +204,11 @@ def _parser():
 def build(args, request):
     """The :class:`Provider` for *request* from the command line *args*
     (configuration files, data dir, default pool)."""
-    from brick.cmd import cli
-
-    conf = cli.load_conf(args.config_file, args.config_dir, args.data_dir)
-    node = cli.LocalNode.from_conf(conf)
+    conf = brick.conf.load(args.config_file, args.config_dir, args.data_dir)
+    node = agent.NodeAgent.from_conf(conf)
     pool = request.params.get('pool') or args.pool
     # Checked by Provider.run, after refusing a pool of the wrong kind.
-    driver = node.pool(pool, check=False)
+    driver = node.driver(pool, check=False)
     return Provider(driver, loop.LoopDevices(node.executor),
                     os.path.join(conf.brick.data_dir, 'ganeti'))
 
@@ -231,6 +231,6 @@ def main(argv=None, env=None, stdout=None, stderr=None):
             args.action, env.get('VOL_NAME', '-'),
             err if isinstance(err, exception.BrickException)
             else '%s: %s' % (type(err).__name__, err)))
-        return common.exit_code(err)
+        return exit_codes.of(err)
     stdout.write(out)
     return 0

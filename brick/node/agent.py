@@ -11,9 +11,9 @@ import logging
 
 from brick import exception
 from brick import names
+from brick.inventory import pools as pools_mod
+from brick.inventory import reports
 from brick.node import base
-from brick.scheduler import inventory
-from brick.scheduler import pools as pools_mod
 
 LOG = logging.getLogger(__name__)
 
@@ -21,16 +21,26 @@ LOG = logging.getLogger(__name__)
 class NodeAgent(base.Node):
     """Owns the drivers of one host and runs node tasks through them.
 
-    The constructor only stores its arguments; :meth:`setup` checks the
-    pools (creating a file pool's directory).
+    The same object serves the workflow (through the
+    :class:`~brick.node.base.Node` methods), the ``brick`` command and the
+    Ganeti provider (through :meth:`driver`).  The constructor only stores
+    its arguments; each pool is checked
+    (:meth:`~brick.drivers.base.VolumeDriver.check`, which for a file pool
+    creates its directory) once, before its first use, or all at once by
+    :meth:`setup`.
 
     :param host: the host's name in the inventory.
     :param drivers: ``{pool name: VolumeDriver}``, e.g. from
-        :func:`brick.drivers.node_pools`.
+        :func:`brick.drivers.node_pools`, in configuration order.
+    :param executor: the :class:`~brick.local.executor.Executor` the
+        drivers share, for callers that run commands of their own (loop
+        devices); None if there is none.
     :raises brick.exception.InvalidName: a bad host or pool name.
     """
 
-    def __init__(self, host, drivers):
+    DEFAULT_POOL = 'raw'
+
+    def __init__(self, host, drivers, executor=None):
         self._host = names.validate(host, 'host name')
         if not isinstance(drivers, dict):
             raise exception.InvalidValue(
@@ -39,16 +49,23 @@ class NodeAgent(base.Node):
         for pool in drivers:
             names.validate(pool, 'pool name')
         self.drivers = dict(drivers)
+        self.executor = executor
+        self._checked = set()
 
     @classmethod
     def from_conf(cls, conf, executor=None):
         """The node of this host: ``[brick_node]host`` and its pools.
 
         :param conf: a ``ConfigOpts`` with brick's options registered.
+        :param executor: the executor the drivers share; default one from
+            ``[brick_executor]``.
         """
         from brick import drivers
+        from brick.local import executor as executor_mod
 
-        return cls(conf.brick_node.host, drivers.node_pools(conf, executor))
+        executor = executor or executor_mod.Executor.from_conf(conf)
+        return cls(conf.brick_node.host, drivers.node_pools(conf, executor),
+                   executor)
 
     @property
     def host(self):
@@ -60,22 +77,46 @@ class NodeAgent(base.Node):
     def pools(self):
         return sorted(self.drivers)
 
-    def driver(self, pool):
-        """Return the driver of *pool*.
+    def names(self):
+        """The pool names in configuration order (:meth:`pools` sorts)."""
+        return list(self.drivers)
+
+    def default_pool(self):
+        """``raw`` if the node has it, else its only pool.
+
+        :raises brick.exception.InvalidValue: several pools, none ``raw``.
+        """
+        if self.DEFAULT_POOL in self.drivers or not self.drivers:
+            return self.DEFAULT_POOL
+        if len(self.drivers) == 1:
+            return next(iter(self.drivers))
+        raise exception.InvalidValue(
+            field='pool', value='(none given)',
+            allowed='--pool with one of %s' % ', '.join(self.drivers))
+
+    def driver(self, pool=None, check=True):
+        """Return the driver of *pool* (default: :meth:`default_pool`),
+        checked once before its first use unless *check* is False.
 
         :raises brick.exception.PoolNotFound: this node has no such pool.
+        :raises brick.exception.BrickException: from the driver's check.
         """
+        pool = self.default_pool() if pool is None else pool
         try:
-            return self.drivers[pool]
+            driver = self.drivers[pool]
         except (KeyError, TypeError):
             raise exception.PoolNotFound(
-                name=pool, reason='host %s has pools %s' % (
-                    self._host, ', '.join(self.pools()) or 'none')) from None
+                name=pool, reason='host %s has the pools %s' % (
+                    self._host, ', '.join(self.names()) or 'none')) from None
+        if check and pool not in self._checked:
+            driver.check()
+            self._checked.add(pool)
+        return driver
 
     def setup(self):
         """Check every pool (see ``VolumeDriver.check``)."""
-        for pool in self.pools():
-            self.drivers[pool].check()
+        for pool in self.names():
+            self.driver(pool)
 
     def create_volume(self, pool, name, size):
         driver = self.driver(pool)
@@ -107,7 +148,7 @@ class NodeAgent(base.Node):
         """Apply each pool's capacity report to its inventory row; pools
         missing from the inventory are skipped (and logged)."""
         rows = {row.name: row
-                for row in inventory.list_pools(db, host=self._host)}
+                for row in pools_mod.list_pools(db, host=self._host)}
         stored = {}
         for pool in self.pools():
             if pool not in rows:
@@ -115,6 +156,6 @@ class NodeAgent(base.Node):
                             'its capacity is not reported', pool,
                             self._host)
                 continue
-            stored[pool] = pools_mod.apply_report(
+            stored[pool] = reports.apply_report(
                 db, rows[pool].id, self.drivers[pool].capacity())
         return stored

@@ -5,24 +5,28 @@
 # Unless required by applicable law or agreed to in writing, software
 # distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
 # WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
-"""The control side: what exists where, and who holds how much of it.
+"""The decision: where a request's volumes go, and why.
 
-The inventory and its accounting (on :mod:`brick.db`):
+Pure and in memory; it never runs a command and never writes SQL.
 
-* :mod:`~brick.scheduler.topology`: zones and racks, places, distance.
-* :mod:`~brick.scheduler.inventory`: hosts and pools as read, and the
-  incremental refresh query a cache uses.
-* :mod:`~brick.scheduler.pools`: creating and changing pools, and
-  applying a node's capacity report.
-* :mod:`~brick.scheduler.fields`: the checks of every pool field.
-* :mod:`~brick.scheduler.reservations`: atomic claims, commit, release,
-  expiry.
-* :mod:`~brick.scheduler.allocations`: committed space, freeing it, and
-  the check of every pool's usage counter.
-* :mod:`~brick.scheduler.inventory_file` and
-  :mod:`~brick.scheduler.declarative`: the YAML inventory file, applied
-  idempotently.
+* What is asked: :mod:`~brick.scheduler.request` (the
+  :class:`~brick.scheduler.request.RequestSpec`), built from flavor extra
+  specs (:mod:`~brick.scheduler.extra_specs`, typed by
+  :mod:`~brick.scheduler.spec_types`, documented by
+  :mod:`~brick.scheduler.spec_docs`), arguments and hints.
+* What is known: :mod:`~brick.scheduler.state` (hosts and pools in
+  memory), kept by :mod:`~brick.scheduler.cache` with the indexes of
+  :mod:`~brick.scheduler.index`, refreshed from the inventory
+  (:mod:`brick.inventory`) by :mod:`~brick.scheduler.source`.
+* How it decides: :mod:`~brick.scheduler.context` resolves the request's
+  pairing, :mod:`~brick.scheduler.search` finds the pairs that pass the
+  :mod:`~brick.scheduler.filters`, :mod:`~brick.scheduler.selector`
+  ranks them with the :mod:`~brick.scheduler.weighers` into
+  :mod:`~brick.scheduler.candidate` objects, with an
+  :mod:`~brick.scheduler.explanation`; :mod:`~brick.scheduler.settings`
+  holds the knobs.
 
-These functions take a :class:`brick.db.engine.Database` first, run their
-own transaction(s) and return frozen dataclasses; sizes are int bytes.
+Reserving the chosen space is the inventory's
+(:mod:`brick.inventory.reservations`); the workflow
+(:mod:`brick.workflow`) joins the two.
 """

@@ -8,7 +8,7 @@
 """The scheduler's in-memory view of hosts and pools, with its indexes.
 
 :class:`StateCache` is filled and kept fresh from a *source*: anything
-with ``changes(marker) -> Changes`` (:mod:`brick.scheduler.store` reads
+with ``changes(marker) -> Changes`` (:mod:`brick.scheduler.source` reads
 the inventory database; tests and benchmarks build :class:`Changes`
 directly).  A refresh asks only for rows changed since the marker of the
 previous one, and applies them in place: an object a filter holds stays

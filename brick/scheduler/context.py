@@ -20,7 +20,7 @@ into hosts and failure domains, once:
 
 A :class:`Locator` answers "where is X": the compute service knows its
 instances, the inventory knows which pools hold a volume or a consumer's
-allocations (:class:`brick.scheduler.store.StoreLocator`).
+allocations (:class:`brick.scheduler.source.StoreLocator`).
 """
 
 import dataclasses

@@ -31,9 +31,9 @@ import types
 from brick import exception
 from brick import names
 from brick import units
+from brick.inventory import topology
 from brick.scheduler import extra_specs
 from brick.scheduler import spec_types
-from brick.scheduler import topology
 
 TIERS = {'host': topology.SAME_HOST, 'rack': topology.SAME_RACK,
          'zone': topology.SAME_ZONE, 'any': topology.FAR}

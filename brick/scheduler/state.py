@@ -8,7 +8,7 @@
 """What the scheduler knows about hosts and pools, in memory.
 
 :class:`HostState` and :class:`PoolState` are the scheduler's copies of
-the inventory rows (:mod:`brick.scheduler.inventory`), kept by a
+the inventory rows (:mod:`brick.inventory`), kept by a
 :class:`~brick.scheduler.cache.StateCache` and read by filters and
 weighers.  Sizes are int bytes.
 
@@ -26,8 +26,8 @@ The cache indexes these objects with :mod:`brick.scheduler.index`.
 import dataclasses
 
 from brick import units
-from brick.scheduler import fields
-from brick.scheduler import topology
+from brick.inventory import fields
+from brick.inventory import topology
 
 SCOPE_DISTANCE = {'host': topology.SAME_HOST, 'rack': topology.SAME_RACK,
                   'zone': topology.SAME_ZONE}
@@ -35,7 +35,7 @@ SCOPE_DISTANCE = {'host': topology.SAME_HOST, 'rack': topology.SAME_RACK,
 
 
 def pool_key(name, scope, owner):
-    """The key of a pool, as :attr:`brick.scheduler.inventory.Pool.key`
+    """The key of a pool, as :attr:`brick.inventory.pools.Pool.key`
     spells it: ``host:h1/lvm``, ``rack:r1/nfs``, ``zone:z1/nfs`` (pool
     names are unique per owner only)."""
     return '%s:%s/%s' % (scope, owner, name)
@@ -67,7 +67,7 @@ class HostState:
 class PoolState:
     """A pool as the scheduler sees it.
 
-    ``capacity`` is :func:`brick.scheduler.fields.capacity` of total,
+    ``capacity`` is :func:`brick.inventory.fields.capacity` of total,
     reserved and allocation ratio (the inventory's own arithmetic) and
     ``free = capacity - used - unmanaged``; ``used`` counts allocations
     and live reservations, including this process's claims that the
@@ -161,7 +161,7 @@ def charge(pool, size):
 
 def distance(host, pool):
     """How far *pool* is from *host* (0 same host ... 3 farther than a
-    zone): :func:`brick.scheduler.topology.distance` of their places,
+    zone): :func:`brick.inventory.topology.distance` of their places,
     without building them (this runs for every candidate)."""
     if pool.scope == 'host' and pool.host == host.name:
         return topology.SAME_HOST

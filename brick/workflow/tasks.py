@@ -22,9 +22,9 @@ from taskflow import task
 from taskflow.types import failure as tf_failure
 
 from brick import exception
-from brick.scheduler import allocations as allocations_mod
+from brick.inventory import allocations as allocations_mod
+from brick.inventory import reservations
 from brick.scheduler import request as request_mod
-from brick.scheduler import reservations
 from brick.workflow import services as services_mod
 
 LOG = logging.getLogger(__name__)

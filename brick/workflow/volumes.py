@@ -11,9 +11,9 @@ with a claim, delete them and free their allocations."""
 
 from brick import exception
 from brick import names
-from brick.scheduler import allocations
-from brick.scheduler import inventory
-from brick.scheduler import reservations
+from brick.inventory import allocations
+from brick.inventory import pools
+from brick.inventory import reservations
 
 
 def locate(db, volume):
@@ -26,7 +26,7 @@ def locate(db, volume):
     if not found:
         raise exception.VolumeNotFound(name=volume,
                                        pool='any placed by brick')
-    return inventory.get_pool(db, found[0].pool_id), found
+    return pools.get_pool(db, found[0].pool_id), found
 
 
 def node_of(nodes, pool):

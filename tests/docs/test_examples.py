@@ -303,11 +303,11 @@ def test_python_example_runs(example, tmp_path):
 
 @pytest.mark.parametrize('example', _examples('.conf'), ids=_rel)
 def test_configuration_example_loads(example, tmp_path):
+    import brick.conf
     from brick import drivers
-    from brick.cmd import cli
     from brick.local import executor
 
-    conf = cli.load_conf([str(example)], data_dir=str(tmp_path))
+    conf = brick.conf.load([str(example)], data_dir=str(tmp_path))
     pools = drivers.node_pools(conf, executor.Executor())
     assert pools, 'the example configures no pool'
     assert list(pools) == list(conf.brick_node.pools or pools)

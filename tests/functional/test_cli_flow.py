@@ -46,11 +46,11 @@ pools: [{name: raw, driver: raw, host: h1}]
 CHILD = """\
 import sys
 from brick import api, units
-from brick.cmd import cli
+import brick.conf
 from brick.node import agent
 from tests.functional.workflow import fakes
 
-conf = cli.load_conf([sys.argv[1]])
+conf = brick.conf.load([sys.argv[1]])
 service = api.API(conf, nodes=[agent.NodeAgent.from_conf(conf)])
 service.handlers.register('hv', fakes.Crash())
 service.setup()

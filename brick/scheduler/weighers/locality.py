@@ -13,8 +13,8 @@ is what makes the closest tier win among the candidates of several tiers;
 its default multiplier (10) outweighs the others together.
 """
 
+from brick.inventory import topology
 from brick.scheduler import state
-from brick.scheduler import topology
 from brick.scheduler.weighers import base
 
 

@@ -18,15 +18,15 @@ from brick import drivers
 from brick import units
 from brick.db import engine
 from brick.db import migration
+from brick.inventory import declarative
+from brick.inventory import file as inventory_file
+from brick.inventory import pools
+from brick.inventory import reports
+from brick.inventory import reservations
 from brick.scheduler import cache
-from brick.scheduler import declarative
-from brick.scheduler import inventory
-from brick.scheduler import inventory_file
-from brick.scheduler import pools
 from brick.scheduler import request
-from brick.scheduler import reservations
 from brick.scheduler import selector
-from brick.scheduler import store
+from brick.scheduler import source as source_mod
 
 INVENTORY = """
 zones: [{name: zone-a}]
@@ -50,13 +50,13 @@ with tempfile.TemporaryDirectory() as tmp:
     for host in ('compute-1', 'compute-2'):
         driver = drivers.load('raw', path='%s/%s' % (tmp, host))
         driver.check()
-        pool = inventory.find_pool(db, 'local', host=host)
-        pools.apply_report(db, pool.id, driver.capacity())
+        pool = pools.find_pool(db, 'local', host=host)
+        reports.apply_report(db, pool.id, driver.capacity())
         node[pool.key] = driver
 
     # 3. A decision for a flavor asking for 10 GiB on SSD.
     state = cache.StateCache()
-    chooser = selector.Selector(state, source=store.StoreSource(db))
+    chooser = selector.Selector(state, source=source_mod.StoreSource(db))
     spec = request.build(flavor={'brick:local_gb': '10',
                                  'brick:tags': 'ssd'})
     decision = chooser.select(spec)
@@ -72,7 +72,7 @@ with tempfile.TemporaryDirectory() as tmp:
     reservations.commit(db, request_id=held[0].request_id)
     print('created %s (%s) at %s' % (volume.name, units.human(volume.size),
                                      volume.path))
-    for pool in inventory.list_pools(db):
+    for pool in pools.list_pools(db):
         print('%s: %s used of %s' % (pool.key, units.human(pool.used),
                                      units.human(pool.capacity)))
     db.dispose()

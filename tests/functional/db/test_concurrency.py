@@ -23,11 +23,11 @@ import traceback
 from brick import exception
 from brick.db import engine
 from brick.db import migration
-from brick.scheduler import allocations
-from brick.scheduler import inventory
-from brick.scheduler import pools
-from brick.scheduler import reservations
-from brick.scheduler import topology
+from brick.inventory import allocations
+from brick.inventory import hosts
+from brick.inventory import pools
+from brick.inventory import reservations
+from brick.inventory import topology
 
 FORK = multiprocessing.get_context('fork')
 UNIT = 1 << 20
@@ -37,7 +37,7 @@ TIMEOUT = 240
 
 def _site(db, count, capacity):
     topology.create_zone(db, 'z1')
-    inventory.create_host(db, 'h1', zone='z1')
+    hosts.create_host(db, 'h1', zone='z1')
     ids = [pools.create_pool(db, 'p%d' % index, 'raw', host='h1',
                              total=capacity).id for index in range(count)]
     db.dispose()  # nothing pooled may cross the fork
@@ -115,7 +115,7 @@ def test_eight_processes_fill_pools_exactly(db, database_url):
             r.size for r in reservations.list_reservations(db,
                                                            consumer=name))
     assert rows == {}  # and nothing the workers did not see
-    for pool in inventory.list_pools(db):
+    for pool in pools.list_pools(db):
         # A worker stops on a pool only when one unit no longer fits:
         # full to the byte, never beyond.
         assert pool.used == per_pool[pool.id] == pool.capacity == capacity
@@ -159,7 +159,7 @@ def test_multi_volume_claims_are_all_or_nothing_under_load(db,
             assert request not in by_request  # no partial request
     assert by_request == {}
     assert sum(len(done) for done, _ in outcome.values()) > 0
-    for pool in inventory.list_pools(db):
+    for pool in pools.list_pools(db):
         assert pool.used == per_pool[pool.id] <= pool.capacity
     assert allocations.check(db) == []
 
@@ -199,7 +199,7 @@ def test_hundred_writers_on_one_pool_never_over_commit(database_url):
                                       for _ in range(outcome.qsize()))
         assert set(results) <= {'claimed', 'full'}, results
         assert results == {'claimed': 100, 'full': 200}
-        pool = inventory.get_pool(db, pool_id)
+        pool = pools.get_pool(db, pool_id)
         assert pool.used == pool.capacity == 1000 * UNIT
         assert sum(r.size for r in reservations.list_reservations(db)) == \
             1000 * UNIT

@@ -15,12 +15,13 @@ import yaml
 from brick import exception
 from brick import units
 from brick.drivers import volume
-from brick.scheduler import allocations
-from brick.scheduler import declarative
-from brick.scheduler import inventory
-from brick.scheduler import inventory_file
-from brick.scheduler import pools
-from brick.scheduler import reservations
+from brick.inventory import allocations
+from brick.inventory import declarative
+from brick.inventory import file as inventory_file
+from brick.inventory import hosts
+from brick.inventory import pools
+from brick.inventory import reports
+from brick.inventory import reservations
 from tests.functional.db import conftest
 
 EXAMPLE = pathlib.Path(__file__).parents[3] / 'etc' / 'brick' / \
@@ -49,16 +50,16 @@ def test_dry_run_then_apply_then_nothing_to_do(db):
     assert _lines(applied) == _lines(planned)
     assert declarative.apply(db, wanted) == []
     assert declarative.apply(db, wanted, dry_run=True) == []
-    nvme = inventory.find_pool(db, 'nvme', host='compute-1')
+    nvme = pools.find_pool(db, 'nvme', host='compute-1')
     assert (nvme.driver, nvme.reserved, nvme.allocation_ratio, nvme.tags) \
         == ('lvm-thin', 20 * units.Gi, 4.0, ('local', 'ssd'))
-    assert inventory.get_host(db, 'compute-3').state == 'disabled'
+    assert hosts.get_host(db, 'compute-3').state == 'disabled'
 
 
 def test_a_changed_file_updates_disables_and_moves(db, tmp_path):
     declarative.apply(db, inventory_file.load(str(EXAMPLE)))
-    hdd = inventory.find_pool(db, 'hdd', host='compute-2')
-    pools.apply_report(db, hdd.id, volume.CapacityReport(
+    hdd = pools.find_pool(db, 'hdd', host='compute-2')
+    reports.apply_report(db, hdd.id, volume.CapacityReport(
         total=units.Ti, free=units.Ti, provisioned=0, allocation_ratio=1.0,
         max_volume=units.Ti, step=4 * units.Mi))
     held = reservations.claim(db, 'vm', [(hdd.id, units.Gi)])
@@ -83,7 +84,7 @@ def test_a_changed_file_updates_disables_and_moves(db, tmp_path):
         '! pool host:compute-2/hdd: state enabled -> disabled (not in the '
         'file; holds 0 allocations, 1 reservations)']
     assert _lines(declarative.apply(db, wanted)) == _lines(planned)
-    hdd = inventory.get_pool(db, hdd.id)
+    hdd = pools.get_pool(db, hdd.id)
     assert hdd.state == 'disabled' and hdd.used == units.Gi
     assert hdd.place.zone == 'zone-b'
     assert declarative.apply(db, wanted) == []
@@ -96,7 +97,7 @@ def test_a_changed_file_updates_disables_and_moves(db, tmp_path):
 
 def test_prune_force_deletes_a_pool_with_allocations(db, tmp_path):
     declarative.apply(db, inventory_file.load(str(EXAMPLE)))
-    nfs = inventory.find_pool(db, 'nfs-images', rack='rack-a1')
+    nfs = pools.find_pool(db, 'nfs-images', rack='rack-a1')
     taken = reservations.claim(db, 'vm', [(nfs.id, units.Gi)])
     reservations.commit(db, [taken[0].id])
 
@@ -112,20 +113,20 @@ def test_prune_force_deletes_a_pool_with_allocations(db, tmp_path):
         '- pool rack:rack-a1/nfs-images (holds 1 allocations, 0 '
         'reservations)']
     assert allocations.list_allocations(db) == []
-    assert [pool.name for pool in inventory.list_pools(db)] == ['nvme',
+    assert [pool.name for pool in pools.list_pools(db)] == ['nvme',
                                                                 'hdd']
 
 
 def test_reported_fields_belong_to_the_node(db):
     wanted = inventory_file.load(str(EXAMPLE))
     declarative.apply(db, wanted)
-    nfs = inventory.find_pool(db, 'nfs-images', rack='rack-a1')
+    nfs = pools.find_pool(db, 'nfs-images', rack='rack-a1')
     assert nfs.total == 20 * units.Ti
-    pools.apply_report(db, nfs.id, volume.CapacityReport(
+    reports.apply_report(db, nfs.id, volume.CapacityReport(
         total=10 * units.Ti, free=10 * units.Ti, provisioned=0,
         allocation_ratio=1.0, max_volume=10 * units.Ti, step=512))
     assert declarative.apply(db, wanted) == []
-    assert inventory.get_pool(db, nfs.id).total == 10 * units.Ti
+    assert pools.get_pool(db, nfs.id).total == 10 * units.Ti
 
 
 BAD_FILES = [

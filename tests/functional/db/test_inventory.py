@@ -14,10 +14,11 @@ import pytest
 from brick import exception
 from brick import units
 from brick.drivers import volume
-from brick.scheduler import inventory
-from brick.scheduler import pools
-from brick.scheduler import reservations
-from brick.scheduler import topology
+from brick.inventory import hosts as hosts_mod
+from brick.inventory import pools
+from brick.inventory import reports
+from brick.inventory import reservations
+from brick.inventory import topology
 from tests.functional.db import conftest
 
 
@@ -28,14 +29,14 @@ def site(db):
     topology.create_zone(db, 'z2', region='east')
     topology.create_rack(db, 'r1', 'z1')
     topology.create_rack(db, 'r2', 'z2')
-    inventory.create_host(db, 'h1', rack='r1')
-    inventory.create_host(db, 'h2', rack='r1')
-    inventory.create_host(db, 'h3', zone='z2')
+    hosts_mod.create_host(db, 'h1', rack='r1')
+    hosts_mod.create_host(db, 'h2', rack='r1')
+    hosts_mod.create_host(db, 'h3', zone='z2')
     return db
 
 
 def test_hosts_know_their_place_and_distance(site):
-    hosts = {host.name: host for host in inventory.list_hosts(site)}
+    hosts = {host.name: host for host in hosts_mod.list_hosts(site)}
     assert hosts['h1'].place == topology.Place('east', 'z1', 'r1', 'h1')
     assert hosts['h3'].place == topology.Place('east', 'z2', None, 'h3')
     assert topology.distance(hosts['h1'].place, hosts['h1'].place) == 0
@@ -57,13 +58,13 @@ def test_pools_of_every_scope(site):
     assert local.capacity == local.free == 100 * units.Gi
     assert shared.place == topology.Place('east', 'z1', 'r1', None)
     assert zonal.place == topology.Place('east', 'z2', None, None)
-    h2 = inventory.get_host(site, 'h2').place
+    h2 = hosts_mod.get_host(site, 'h2').place
     assert topology.distance(h2, shared.place) == topology.SAME_RACK
     assert topology.distance(h2, local.place) == topology.SAME_RACK
-    assert inventory.find_pool(site, 'fast', zone='z2') == zonal
-    assert [pool.name for pool in inventory.list_pools(site, host='h1')] \
+    assert pools.find_pool(site, 'fast', zone='z2') == zonal
+    assert [pool.name for pool in pools.list_pools(site, host='h1')] \
         == ['fast']
-    assert len(inventory.list_pools(site)) == 3
+    assert len(pools.list_pools(site)) == 3
 
 
 def test_update_bumps_generation_and_recomputes_capacity(site):
@@ -86,7 +87,7 @@ def test_capacity_report_sets_node_fields_and_counts_unmanaged(site):
         total=1000, free=700, provisioned=300, allocation_ratio=3.0,
         max_volume=700, step=4, volumes=3, unmanaged=200,
         unmanaged_volumes=2)
-    pool = pools.apply_report(site, pool.id, report)
+    pool = reports.apply_report(site, pool.id, report)
     assert (pool.total, pool.step, pool.max_volume, pool.unmanaged) == (
         1000, 4, 700, 200)
     # The ratio is the operator's: the report's 3.0 is not applied.
@@ -97,7 +98,7 @@ def test_capacity_report_sets_node_fields_and_counts_unmanaged(site):
     with pytest.raises(exception.InsufficientCapacity):
         reservations.claim(site, 'vm', [(pool.id, 92)])
     # The node found more out-of-band volumes: less room, never negative.
-    pool = pools.apply_report(site, pool.id, volume.CapacityReport(
+    pool = reports.apply_report(site, pool.id, volume.CapacityReport(
         total=1000, free=0, provisioned=1000, allocation_ratio=1.0,
         max_volume=0, step=4, unmanaged=900))
     assert pool.free == 0 and pool.used == 700
@@ -106,13 +107,13 @@ def test_capacity_report_sets_node_fields_and_counts_unmanaged(site):
 def test_changed_pools_is_an_incremental_refresh(site):
     first = pools.create_pool(site, 'a', 'raw', host='h1', total=100)
     pools.create_pool(site, 'b', 'raw', host='h2', total=100)
-    everything, mark = inventory.changed_pools(site)
+    everything, mark = pools.changed_pools(site)
     assert len(everything) == 2
     # Every change moves updated_at past the watermark.
     reservations.claim(site, 'vm', [(first.id, 10)])
     later = pools.create_pool(site, 'c', 'raw', host='h3', total=1)
-    changed, mark2 = inventory.changed_pools(
-        site, mark + inventory.REFRESH_MARGIN + datetime.timedelta(
+    changed, mark2 = pools.changed_pools(
+        site, mark + hosts_mod.REFRESH_MARGIN + datetime.timedelta(
             microseconds=1))
     assert {pool.name for pool in changed} == {'a', 'c'}
     assert mark2 == later.updated_at
@@ -120,15 +121,15 @@ def test_changed_pools_is_an_incremental_refresh(site):
 
 
 def test_host_state_and_heartbeat(site):
-    inventory.set_host_state(site, 'h1', 'disabled')
-    inventory.heartbeat(site, 'h1')
-    host = inventory.get_host(site, 'h1')
+    hosts_mod.set_host_state(site, 'h1', 'disabled')
+    hosts_mod.heartbeat(site, 'h1')
+    host = hosts_mod.get_host(site, 'h1')
     assert host.state == 'disabled' and host.heartbeat_at is not None
-    inventory.set_host_state(site, 'h2', 'down')
-    inventory.heartbeat(site, 'h2')
-    assert inventory.get_host(site, 'h2').state == 'up'
+    hosts_mod.set_host_state(site, 'h2', 'down')
+    hosts_mod.heartbeat(site, 'h2')
+    assert hosts_mod.get_host(site, 'h2').state == 'up'
     with pytest.raises(exception.NotFound):
-        inventory.heartbeat(site, 'nope')
+        hosts_mod.heartbeat(site, 'nope')
 
 
 def test_delete_pool_refuses_while_it_holds_allocations(site):
@@ -140,7 +141,7 @@ def test_delete_pool_refuses_while_it_holds_allocations(site):
         pools.delete_pool(site, pool.id)
     assert conftest.snapshot(site) == before
     pools.delete_pool(site, pool.id, force=True)
-    assert inventory.list_pools(site) == []
+    assert pools.list_pools(site) == []
     pools.delete_pool(site, pool.id)  # already gone: fine
 
 
@@ -192,15 +193,15 @@ def test_bad_topology_input_is_refused_and_changes_nothing(site):
     with pytest.raises(exception.NotFound, match="zone 'z9'"):
         topology.create_rack(site, 'r9', 'z9')
     with pytest.raises(exception.Conflict):
-        inventory.create_host(site, 'h1', rack='r1')
+        hosts_mod.create_host(site, 'h1', rack='r1')
     with pytest.raises(exception.NotFound, match="rack 'r9'"):
-        inventory.create_host(site, 'h9', rack='r9')
+        hosts_mod.create_host(site, 'h9', rack='r9')
     with pytest.raises(exception.InvalidValue, match='zone of host'):
-        inventory.create_host(site, 'h9', rack='r1', zone='z2')
+        hosts_mod.create_host(site, 'h9', rack='r1', zone='z2')
     with pytest.raises(exception.InvalidValue, match='state of host'):
-        inventory.create_host(site, 'h9', state='sleeping')
+        hosts_mod.create_host(site, 'h9', state='sleeping')
     with pytest.raises(exception.InvalidSize):
-        pools.apply_report(site, 1, volume.CapacityReport(
+        reports.apply_report(site, 1, volume.CapacityReport(
             total=-1, free=0, provisioned=0, allocation_ratio=1.0,
             max_volume=0, step=1))
     assert conftest.snapshot(site) == before

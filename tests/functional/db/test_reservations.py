@@ -16,11 +16,11 @@ import pytest
 from brick import exception
 from brick.db import engine
 from brick.db import models
-from brick.scheduler import allocations
-from brick.scheduler import inventory
-from brick.scheduler import pools
-from brick.scheduler import reservations
-from brick.scheduler import topology
+from brick.inventory import allocations
+from brick.inventory import hosts
+from brick.inventory import pools
+from brick.inventory import reservations
+from brick.inventory import topology
 from tests.functional.db import conftest
 
 Claim = reservations.Claim
@@ -30,14 +30,14 @@ Claim = reservations.Claim
 def two(db):
     """Two enabled pools of 100 bytes on one host; returns their ids."""
     topology.create_zone(db, 'z1')
-    inventory.create_host(db, 'h1', zone='z1')
+    hosts.create_host(db, 'h1', zone='z1')
     a = pools.create_pool(db, 'a', 'raw', host='h1', total=100)
     b = pools.create_pool(db, 'b', 'raw', host='h1', total=100)
     return a.id, b.id
 
 
 def used(db, pool_id):
-    return inventory.get_pool(db, pool_id).used
+    return pools.get_pool(db, pool_id).used
 
 
 def test_claim_takes_space_until_the_pool_is_full(db, two):
@@ -52,7 +52,7 @@ def test_claim_takes_space_until_the_pool_is_full(db, two):
                                    'available': 40}
     reservations.claim(db, 'vm2', [(a, 40)])
     assert used(db, a) == 100
-    assert inventory.get_pool(db, a).generation == 2
+    assert pools.get_pool(db, a).generation == 2
     assert allocations.check(db) == []
 
 

@@ -15,11 +15,11 @@ from oslo_config import cfg
 import brick.conf
 from brick import api
 from brick import drivers
+from brick.inventory import allocations
+from brick.inventory import declarative
+from brick.inventory import file as inventory_file
+from brick.inventory import reservations
 from brick.node import agent
-from brick.scheduler import allocations
-from brick.scheduler import declarative
-from brick.scheduler import inventory_file
-from brick.scheduler import reservations
 
 HOSTS = {'host1': 'rack1', 'host2': 'rack1', 'host3': 'rack2'}
 POOLS = ('raw', 'qcow2')

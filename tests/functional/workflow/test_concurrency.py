@@ -12,8 +12,8 @@ import concurrent.futures
 
 from brick import exception
 from brick import units
-from brick.scheduler import allocations
-from brick.scheduler import inventory
+from brick.inventory import allocations
+from brick.inventory import pools
 from tests.functional.workflow import fakes
 from tests.functional.workflow import site as site_mod
 
@@ -59,7 +59,7 @@ def test_parallel_boots_never_overcommit(site):
     assert len(placed) == fits
     for one in placed:
         site.assert_committed(one)
-    for pool in inventory.list_pools(site.db):
+    for pool in pools.list_pools(site.db):
         held = sum(a.size for a in site.allocations() if a.pool_id == pool.id)
         assert held <= pool.capacity
     files = site.files()

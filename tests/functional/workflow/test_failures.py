@@ -16,8 +16,8 @@ import pytest
 from brick import drivers
 from brick import exception
 from brick import units
-from brick.scheduler import inventory
-from brick.scheduler import reservations
+from brick.inventory import pools
+from brick.inventory import reservations
 from tests import conftest as suite
 from tests.functional.workflow import fakes
 
@@ -75,7 +75,7 @@ def test_reserve_conflict_goes_to_the_next_candidate(site):
                                   hosts=['host3'])
     service.delete_volume(probe.volumes[0].name)  # host3 now ranks last
     for host in ('host1', 'host2'):
-        fill(site.db, inventory.find_pool(site.db, 'raw', host=host))
+        fill(site.db, pools.find_pool(site.db, 'raw', host=host))
     placed = service.boot_instance('vm1', 'hv', size=SIZE, driver='raw')
     assert placed.host == 'host3'
     site.assert_committed(placed, others=['other'])

@@ -22,6 +22,7 @@ from brick import units
 from brick.cmd import cli
 from brick.drivers import base
 from brick.drivers import volume as volume_module
+from brick.node import agent
 
 Capability = volume_module.Capability
 
@@ -162,12 +163,13 @@ class MemoryDriver(base.VolumeDriver):
 
 
 def memory_node(**pools):
-    """A :class:`~brick.cmd.cli.LocalNode` of MemoryDriver pools.
+    """A :class:`~brick.node.agent.NodeAgent` of MemoryDriver pools.
 
     :param pools: pool name to MemoryDriver keyword arguments.
     """
-    return cli.LocalNode({name: MemoryDriver(pool=name, **kwargs)
-                          for name, kwargs in pools.items()})
+    return agent.NodeAgent('memory', {
+        name: MemoryDriver(pool=name, **kwargs)
+        for name, kwargs in pools.items()})
 
 
 RAW_POOLS = """\

@@ -14,9 +14,11 @@ import sys
 import pytest
 from oslo_config import cfg
 
+import brick.conf
 from brick import exception
+from brick import exit_codes
 from brick.cmd import cli
-from brick.cmd import common
+from brick.node import agent
 from tests.unit.cmd import memory_node
 from tests.unit.cmd import run
 
@@ -35,7 +37,7 @@ class TestHelp:
         for name in COMMANDS:
             assert '  %s ' % name in result.stdout
         assert 'exit codes:' in result.stdout
-        for code, _ in common.EXIT_CODES:
+        for code, _ in exit_codes.MEANINGS:
             assert '\n  %-4d  ' % code in result.stdout
         for option in ('--config-file', '--config-dir', '--data-dir',
                        '--debug', '--verbose', '--quiet'):
@@ -53,7 +55,7 @@ class TestHelp:
         assert result.stdout.startswith('brick ')
 
     def test_module_docstring_documents_every_exit_code(self):
-        for code, _ in common.EXIT_CODES:
+        for code, _ in exit_codes.MEANINGS:
             assert '\n%-4d  ' % code in cli.__doc__
 
 
@@ -61,37 +63,37 @@ class TestUsageErrors:
 
     def test_unknown_command(self, capsys):
         result = run(capsys, 'volume', 'frobnicate')
-        assert result.code == common.EXIT_USAGE
+        assert result.code == exit_codes.USAGE
         assert result.stdout == ''
         assert "'volume frobnicate' is not a brick command" in result.stderr
         assert 'volume create' in result.stderr  # the suggestions
 
     def test_no_command_without_a_terminal(self, capsys):
         result = run(capsys)
-        assert result.code == common.EXIT_USAGE
+        assert result.code == exit_codes.USAGE
         assert "brick: no command given; see 'brick --help'." in \
             result.stderr
 
     def test_unknown_global_option(self, capsys):
         result = run(capsys, '--pool', 'raw', 'volume', 'list')
-        assert result.code == common.EXIT_USAGE
+        assert result.code == exit_codes.USAGE
         assert "unknown option '--pool'" in result.stderr
 
     def test_missing_argument(self, capsys):
         result = run(capsys, 'volume', 'create', 'vol1')
-        assert result.code == common.EXIT_USAGE
+        assert result.code == exit_codes.USAGE
         assert result.stdout == ''
         assert 'required: --size' in result.stderr
 
     def test_unknown_command_option(self, capsys):
         result = run(capsys, 'volume', 'list', '--colour')
-        assert result.code == common.EXIT_USAGE
+        assert result.code == exit_codes.USAGE
         assert 'unrecognized arguments: --colour' in result.stderr
 
     def test_unknown_output_format(self, capsys):
         result = run(capsys, 'volume', 'list', '-f', 'xml',
                      node=memory_node(raw={}))
-        assert result.code == common.EXIT_USAGE
+        assert result.code == exit_codes.USAGE
         assert "invalid choice: 'xml'" in result.stderr
 
 
@@ -99,30 +101,30 @@ class TestErrors:
 
     @pytest.mark.parametrize('error, code', [
         (exception.InvalidName(field='volume name', value='a/b', reason='x',
-                               allowed='y'), common.EXIT_USAGE),
+                               allowed='y'), exit_codes.USAGE),
         (exception.InvalidSize(field='size', value=0, reason='x',
-                               allowed='y'), common.EXIT_USAGE),
+                               allowed='y'), exit_codes.USAGE),
         (exception.InvalidValue(field='pool', value=1, allowed='y'),
-         common.EXIT_USAGE),
-        (exception.VolumeNotFound(name='v', pool='p'), common.EXIT_NOT_FOUND),
+         exit_codes.USAGE),
+        (exception.VolumeNotFound(name='v', pool='p'), exit_codes.NOT_FOUND),
         (exception.SnapshotNotFound(name='s', volume='v'),
-         common.EXIT_NOT_FOUND),
-        (exception.PoolNotFound(name='p', reason='x'), common.EXIT_NOT_FOUND),
+         exit_codes.NOT_FOUND),
+        (exception.PoolNotFound(name='p', reason='x'), exit_codes.NOT_FOUND),
         (exception.DriverNotFound(name='d', available='raw'),
-         common.EXIT_NOT_FOUND),
+         exit_codes.NOT_FOUND),
         (exception.VolumeExists(name='v', pool='p', existing=1, requested=2),
-         common.EXIT_CONFLICT),
-        (exception.VolumeBusy(name='v', reason='open'), common.EXIT_CONFLICT),
+         exit_codes.CONFLICT),
+        (exception.VolumeBusy(name='v', reason='open'), exit_codes.CONFLICT),
         (exception.InsufficientCapacity(pool='p', requested=2, available=1),
-         common.EXIT_CONFLICT),
+         exit_codes.CONFLICT),
         (exception.NotSupported(driver='raw', operation='snapshots',
                                 capabilities='none'),
-         common.EXIT_NOT_SUPPORTED),
+         exit_codes.NOT_SUPPORTED),
         (exception.CommandFailed(cmd='lvs', exit_code=5, stderr='boom'),
-         common.EXIT_ERROR),
+         exit_codes.ERROR),
         (exception.ToolNotFound(tool='qemu-img', purpose='x'),
-         common.EXIT_ERROR),
-        (RuntimeError('a bug'), common.EXIT_ERROR),
+         exit_codes.ERROR),
+        (RuntimeError('a bug'), exit_codes.ERROR),
     ])
     def test_each_error_family_has_its_exit_code(self, capsys, error, code):
         result = run(capsys, 'volume', 'show', 'vol1',
@@ -137,7 +139,7 @@ class TestErrors:
     def test_unexpected_error_says_how_to_see_the_traceback(self, capsys):
         result = run(capsys, 'volume', 'list',
                      node=memory_node(raw={'failure': RuntimeError('bug')}))
-        assert result.code == common.EXIT_ERROR
+        assert result.code == exit_codes.ERROR
         assert 'unexpected error: RuntimeError: bug' in result.stderr
         assert '--debug' in result.stderr
 
@@ -146,7 +148,7 @@ class TestErrors:
                                           stderr='boom')
         result = run(capsys, '--debug', 'volume', 'show', 'vol1',
                      node=memory_node(raw={'failure': failure}))
-        assert result.code == common.EXIT_ERROR
+        assert result.code == exit_codes.ERROR
         assert 'Traceback (most recent call last)' in result.stderr
         assert result.stderr.rstrip().endswith('brick: %s' % failure)
 
@@ -161,25 +163,25 @@ class TestErrors:
 class TestConfiguration:
 
     def test_no_configuration_gives_the_three_file_pools(self, tmp_path):
-        conf = cli.load_conf(data_dir=str(tmp_path))
+        conf = brick.conf.load(data_dir=str(tmp_path))
         assert conf.brick_node.pools == []
-        node = cli.LocalNode.from_conf(conf)
+        node = agent.NodeAgent.from_conf(conf)
         assert node.names() == ['raw', 'qcow2', 'vdi']
         assert node.default_pool() == 'raw'
 
     def test_data_dir_option_overrides_the_configuration(self, tmp_path):
         config = tmp_path / 'brick.conf'
         config.write_text('[brick]\ndata_dir = /nonexistent/brick\n')
-        conf = cli.load_conf([str(config)], data_dir=str(tmp_path / 'd'))
+        conf = brick.conf.load([str(config)], data_dir=str(tmp_path / 'd'))
         assert conf.brick.data_dir == str(tmp_path / 'd')
-        assert cli.load_conf([str(config)]).brick.data_dir == \
+        assert brick.conf.load([str(config)]).brick.data_dir == \
             '/nonexistent/brick'
 
     def test_config_dir_is_read(self, tmp_path):
         (tmp_path / 'conf.d').mkdir()
         (tmp_path / 'conf.d' / '10-node.conf').write_text(
             '[brick_node]\npools = fast\n[pool:fast]\ndriver = raw\n')
-        conf = cli.load_conf(config_dirs=[str(tmp_path / 'conf.d')])
+        conf = brick.conf.load(config_dirs=[str(tmp_path / 'conf.d')])
         assert conf.brick_node.pools == ['fast']
 
     def test_brick_data_dir_environment_variable(self, capsys, tmp_path,
@@ -192,7 +194,7 @@ class TestConfiguration:
     def test_missing_config_file_is_a_usage_error(self, capsys, tmp_path):
         missing = tmp_path / 'missing.conf'
         result = run(capsys, '--config-file', str(missing), 'volume', 'list')
-        assert result.code == common.EXIT_USAGE
+        assert result.code == exit_codes.USAGE
         assert str(missing) in result.stderr
         assert 'Traceback' not in result.stderr
 
@@ -200,7 +202,7 @@ class TestConfiguration:
         config = tmp_path / 'brick.conf'
         config.write_text('[brick\ndata_dir = x\n')
         result = run(capsys, '--config-file', str(config), 'volume', 'list')
-        assert result.code == common.EXIT_USAGE
+        assert result.code == exit_codes.USAGE
         assert str(config) in result.stderr
 
     def test_unknown_driver_in_the_configuration(self, capsys, tmp_path):
@@ -208,14 +210,14 @@ class TestConfiguration:
         config.write_text('[brick_node]\npools = fast\n'
                           '[pool:fast]\ndriver = nosuch\n')
         result = run(capsys, '--config-file', str(config), 'volume', 'list')
-        assert result.code == common.EXIT_NOT_FOUND
+        assert result.code == exit_codes.NOT_FOUND
         assert "Unknown volume driver 'nosuch'" in result.stderr
 
     def test_configured_pool_without_a_driver(self, capsys, tmp_path):
         config = tmp_path / 'brick.conf'
         config.write_text('[brick_node]\npools = fast\n')
         result = run(capsys, '--config-file', str(config), 'volume', 'list')
-        assert result.code == common.EXIT_NOT_FOUND
+        assert result.code == exit_codes.NOT_FOUND
         assert "Pool 'fast' not found" in result.stderr
 
     def test_bad_option_value_is_a_usage_error(self, capsys, tmp_path):
@@ -223,12 +225,12 @@ class TestConfiguration:
         config.write_text('[brick_executor]\ncommand_timeout = 0\n')
         result = run(capsys, '--config-file', str(config), '--data-dir',
                      str(tmp_path), 'volume', 'list')
-        assert result.code == common.EXIT_USAGE
+        assert result.code == exit_codes.USAGE
         assert 'command_timeout' in result.stderr
 
     def test_load_conf_uses_a_fresh_config_object(self, tmp_path):
-        first = cli.load_conf(data_dir=str(tmp_path / 'a'))
-        second = cli.load_conf(data_dir=str(tmp_path / 'b'))
+        first = brick.conf.load(data_dir=str(tmp_path / 'a'))
+        second = brick.conf.load(data_dir=str(tmp_path / 'b'))
         assert first is not second
         assert first.brick.data_dir != second.brick.data_dir
         assert 'brick' not in cfg.CONF  # nothing leaks into the global
@@ -249,16 +251,16 @@ class TestDefaultPool:
     def test_several_pools_without_raw_need_pool(self, capsys):
         result = run(capsys, 'volume', 'show', 'v1',
                      node=memory_node(fast={}, slow={}))
-        assert result.code == common.EXIT_USAGE
+        assert result.code == exit_codes.USAGE
         assert '--pool with one of fast, slow' in result.stderr
 
     def test_each_pool_is_checked_once_before_use(self, capsys):
         node = memory_node(raw={})
-        driver = node.pool('raw', check=False)
+        driver = node.driver('raw', check=False)
         assert driver.checks == 0
         run(capsys, 'volume', 'list', node=node)
         assert driver.checks == 1
-        node.pool('raw')
+        node.driver('raw')
         assert driver.checks == 1
 
 

@@ -35,8 +35,8 @@ class CopyingDriver(MemoryDriver):
 
 
 def node(**drivers):
-    from brick.cmd import cli
-    return cli.LocalNode(drivers)
+    from brick.node import agent
+    return agent.NodeAgent('memory', drivers)
 
 
 def test_progress_bar_draws_changes_only():

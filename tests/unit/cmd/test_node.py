@@ -14,8 +14,8 @@ import pytest
 
 from brick import drivers
 from brick import exception
+from brick import exit_codes
 from brick import units
-from brick.cmd import common
 from brick.cmd import node as node_cmd
 from tests.unit.cmd import Brick
 from tests.unit.cmd import memory_node
@@ -56,7 +56,7 @@ class TestPoolList:
     def test_a_broken_pool_is_marked(self, brick):
         (brick.tmp_path / 'fast').write_text('not a directory')
         result = brick('node', 'pool', 'list', '-f', 'json')
-        assert result.code == common.EXIT_NOT_FOUND
+        assert result.code == exit_codes.NOT_FOUND
         rows = {r['name']: r for r in json.loads(result.stdout)}
         assert rows['raw']['status'] == 'ok'
         assert rows['fast']['status'] == 'unavailable'
@@ -68,7 +68,7 @@ class TestPoolList:
                                           stderr='no VG')
         node = memory_node(raw={}, lvm={'failure': failure})
         result = run(capsys, 'node', 'pool', 'list', '-f', 'json', node=node)
-        assert result.code == common.EXIT_ERROR
+        assert result.code == exit_codes.ERROR
         assert [r['status'] for r in json.loads(result.stdout)] == [
             'ok', 'unavailable']
 
@@ -89,12 +89,12 @@ class TestPoolShow:
 
     def test_unknown(self, brick):
         result = brick('node', 'pool', 'show', 'nosuch')
-        assert result.code == common.EXIT_NOT_FOUND
+        assert result.code == exit_codes.NOT_FOUND
         assert "Pool 'nosuch' not found" in result.stderr
 
 
 def test_location():
-    assert node_cmd.location(memory_node(raw={}).pool('raw')) is None
+    assert node_cmd.location(memory_node(raw={}).driver('raw')) is None
 
     class Thin:
         volume_group = 'vg0'

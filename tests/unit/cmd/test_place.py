@@ -14,7 +14,7 @@ import pytest
 
 from brick import units
 from brick.db import engine
-from brick.scheduler import reservations
+from brick.inventory import reservations
 from tests.unit.cmd import run
 
 GiB = units.Gi

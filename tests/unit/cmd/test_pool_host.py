@@ -16,7 +16,7 @@ import pytest
 
 from brick import units
 from brick.cmd import pool as pool_command
-from brick.scheduler import reservations
+from brick.inventory import reservations
 from tests.unit.cmd import run
 
 EXAMPLE = pathlib.Path(__file__).parents[3] / 'etc' / 'brick' / \

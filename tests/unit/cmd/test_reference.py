@@ -14,7 +14,7 @@ import os
 import pathlib
 import re
 
-from brick.cmd import common
+from brick import exit_codes
 from brick.ganeti import environment
 from tests.unit.cmd import run
 
@@ -34,7 +34,7 @@ def test_the_exit_codes_are_those_of_the_code():
     text = PAGE.read_text()
     documented = [int(code) for code in re.findall(
         r'^(\d+) {2,}\S', text, re.MULTILINE)]
-    assert documented == [code for code, _ in common.EXIT_CODES]
+    assert documented == [code for code, _ in exit_codes.MEANINGS]
 
 
 def test_ganeti_install_remembers_the_options(capsys, tmp_path,

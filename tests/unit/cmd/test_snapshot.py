@@ -13,7 +13,7 @@ here; tests/functional/test_cli.py runs them on real qcow2 files.
 
 import pytest
 
-from brick.cmd import common
+from brick import exit_codes
 from tests.unit.cmd import Brick
 from tests.unit.cmd import memory_node
 from tests.unit.cmd import run
@@ -60,29 +60,29 @@ def test_revert(capsys, node):
 
 def test_revert_missing_snapshot(capsys, node):
     result = snapshot(capsys, node, 'revert', 'vol1', 'snap1')
-    assert result.code == common.EXIT_NOT_FOUND
+    assert result.code == exit_codes.NOT_FOUND
     assert "Snapshot 'snap1' of volume 'vol1' not found." in result.stderr
 
 
 def test_missing_volume(capsys, node):
     result = snapshot(capsys, node, 'create', 'vol2', 'snap1')
-    assert result.code == common.EXIT_NOT_FOUND
+    assert result.code == exit_codes.NOT_FOUND
     assert result.stderr == "brick: Volume 'vol2' not found in pool raw.\n"
 
 
 @pytest.mark.parametrize('verb', ['create', 'delete', 'revert'])
 def test_bad_snapshot_name(capsys, node, verb):
     result = snapshot(capsys, node, verb, 'vol1', 'a/b')
-    assert result.code == common.EXIT_USAGE
+    assert result.code == exit_codes.USAGE
     assert "Invalid snapshot name 'a/b'" in result.stderr
-    assert node.pool('raw').snapshots == {}
+    assert node.driver('raw').snapshots == {}
 
 
 def test_one_bad_name_deletes_nothing(capsys, node):
     snapshot(capsys, node, 'create', 'vol1', 'snap1')
     result = snapshot(capsys, node, 'delete', 'vol1', 'snap1', '../x')
-    assert result.code == common.EXIT_USAGE
-    assert list(node.pool('raw').snapshots) == [('vol1', 'snap1')]
+    assert result.code == exit_codes.USAGE
+    assert list(node.driver('raw').snapshots) == [('vol1', 'snap1')]
 
 
 @pytest.mark.parametrize('argv', [
@@ -92,7 +92,7 @@ def test_raw_pool_does_not_take_snapshots(capsys, tmp_path, argv):
     brick = Brick(capsys, tmp_path)
     brick('volume', 'create', 'vol1', '--size', '1M')
     result = brick('volume', 'snapshot', *argv)
-    assert result.code == common.EXIT_NOT_SUPPORTED
+    assert result.code == exit_codes.NOT_SUPPORTED
     assert result.stderr.startswith(
         'brick: Driver raw does not support snapshots; its capabilities '
         'are: ')

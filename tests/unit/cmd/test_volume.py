@@ -14,6 +14,7 @@ import os
 import pytest
 import yaml
 
+from brick import exit_codes
 from brick import units
 from brick.cmd import common
 from tests.unit.cmd import Brick
@@ -82,7 +83,7 @@ class TestCreate:
     def test_another_size_is_a_conflict(self, brick):
         create(brick, 'vol1', '1M')
         result = brick('volume', 'create', 'vol1', '--size', '2M')
-        assert result.code == common.EXIT_CONFLICT
+        assert result.code == exit_codes.CONFLICT
         assert "Volume 'vol1' already exists in pool raw" in result.stderr
         assert result.stdout == ''
         assert os.path.getsize(brick.path('vol1')) == MiB
@@ -95,7 +96,7 @@ class TestCreate:
         ('1MB', '1000000', 'not aligned to 512 bytes')])
     def test_bad_size_changes_nothing(self, brick, size, shown, reason):
         result = brick('volume', 'create', 'vol1', '--size=%s' % size)
-        assert result.code == common.EXIT_USAGE
+        assert result.code == exit_codes.USAGE
         assert result.stderr.startswith(
             'brick: Invalid volume size %s: %s' % (shown, reason))
         assert 'Traceback' not in result.stderr
@@ -105,13 +106,13 @@ class TestCreate:
         'a/b', '../etc', 'a b', 'x' * 64, '.hidden', 'snapshot1', 'a..b'])
     def test_bad_name_changes_nothing(self, brick, name):
         result = brick('volume', 'create', name, '--size', '1M')
-        assert result.code == common.EXIT_USAGE
+        assert result.code == exit_codes.USAGE
         assert "Invalid volume name %r" % name in result.stderr
         assert brick.files() == []
 
     def test_name_looking_like_an_option_is_a_usage_error(self, brick):
         result = brick('volume', 'create', '-rf', '--size', '1M')
-        assert result.code == common.EXIT_USAGE
+        assert result.code == exit_codes.USAGE
         assert brick.files() == []
 
     def test_other_pool(self, brick):
@@ -122,8 +123,8 @@ class TestCreate:
     def test_unknown_pool(self, brick):
         result = brick('volume', 'create', 'vol1', '--size', '1M',
                        '--pool', 'nosuch')
-        assert result.code == common.EXIT_NOT_FOUND
-        assert ("Pool 'nosuch' not found: this node has the pools raw, "
+        assert result.code == exit_codes.NOT_FOUND
+        assert ("Pool 'nosuch' not found: host vm has the pools raw, "
                 "fast" in result.stderr)
         assert brick.files() == []
 
@@ -131,7 +132,7 @@ class TestCreate:
         node = memory_node(raw={'total': 4 * MiB})
         result = run(capsys, 'volume', 'create', 'big', '--size', '8M',
                      node=node)
-        assert result.code == common.EXIT_CONFLICT
+        assert result.code == exit_codes.CONFLICT
         assert 'Not enough space in pool raw' in result.stderr
 
 
@@ -221,14 +222,14 @@ class TestList:
         create(brick, 'a')
         (brick.tmp_path / 'fast').write_text('not a directory')
         result = brick('volume', 'list', '-f', 'json')
-        assert result.code == common.EXIT_NOT_FOUND
+        assert result.code == exit_codes.NOT_FOUND
         assert [r['name'] for r in json.loads(result.stdout)] == ['a']
         assert "brick: Pool 'fast' not found" in result.stderr
 
     def test_a_broken_pool_asked_for_is_an_error(self, brick):
         (brick.tmp_path / 'fast').write_text('not a directory')
         result = brick('volume', 'list', '--pool', 'fast', '-f', 'json')
-        assert result.code == common.EXIT_NOT_FOUND
+        assert result.code == exit_codes.NOT_FOUND
         assert result.stdout == ''
 
 
@@ -240,13 +241,13 @@ class TestShow:
 
     def test_missing(self, brick):
         result = brick('volume', 'show', 'vol1')
-        assert result.code == common.EXIT_NOT_FOUND
+        assert result.code == exit_codes.NOT_FOUND
         assert result.stderr == "brick: Volume 'vol1' not found in pool " \
             "raw.\n"
 
     def test_bad_name(self, brick):
         result = brick('volume', 'show', 'a/b')
-        assert result.code == common.EXIT_USAGE
+        assert result.code == exit_codes.USAGE
 
 
 class TestExtend:
@@ -267,18 +268,18 @@ class TestExtend:
     def test_smaller_is_refused(self, brick):
         create(brick, 'vol1', '2M')
         result = brick('volume', 'extend', 'vol1', '--size', '1M')
-        assert result.code == common.EXIT_USAGE
+        assert result.code == exit_codes.USAGE
         assert 'new volume size' in result.stderr
         assert os.path.getsize(brick.path('vol1')) == 2 * MiB
 
     def test_missing(self, brick):
         result = brick('volume', 'extend', 'vol1', '--size', '1M')
-        assert result.code == common.EXIT_NOT_FOUND
+        assert result.code == exit_codes.NOT_FOUND
 
     def test_bad_size(self, brick):
         create(brick, 'vol1', '1M')
         result = brick('volume', 'extend', 'vol1', '--size', 'big')
-        assert result.code == common.EXIT_USAGE
+        assert result.code == exit_codes.USAGE
         assert "Invalid new volume size 'big'" in result.stderr
 
 
@@ -298,16 +299,16 @@ class TestDelete:
     def test_one_bad_name_deletes_nothing(self, brick):
         create(brick, 'a')
         result = brick('volume', 'delete', 'a', '../b')
-        assert result.code == common.EXIT_USAGE
+        assert result.code == exit_codes.USAGE
         assert "Invalid volume name '../b'" in result.stderr
         assert brick.files() == ['data/pools/raw/a']
 
     def test_busy_volume(self, capsys):
         node = memory_node(raw={})
         run(capsys, 'volume', 'create', 'a', '--size', '1M', node=node)
-        node.pool('raw').busy.add('a')
+        node.driver('raw').busy.add('a')
         result = run(capsys, 'volume', 'delete', 'a', node=node)
-        assert result.code == common.EXIT_CONFLICT
+        assert result.code == exit_codes.CONFLICT
         assert "Volume 'a' is busy: attached to vm1." in result.stderr
 
 
@@ -328,13 +329,13 @@ class TestClone:
     def test_overlay_not_supported_by_raw(self, brick):
         create(brick, 'src', '1M')
         result = brick('volume', 'clone', '--overlay', 'src', 'child')
-        assert result.code == common.EXIT_NOT_SUPPORTED
+        assert result.code == exit_codes.NOT_SUPPORTED
         assert 'Driver raw does not support overlay clones' in result.stderr
         assert brick.files() == ['data/pools/raw/src']
 
     def test_missing_source(self, brick):
         result = brick('volume', 'clone', 'src', 'copy')
-        assert result.code == common.EXIT_NOT_FOUND
+        assert result.code == exit_codes.NOT_FOUND
         assert brick.files() == []
 
 
@@ -363,4 +364,4 @@ class TestAttach:
 
     def test_missing(self, brick):
         assert brick('volume', 'attach', 'vol1').code == \
-            common.EXIT_NOT_FOUND
+            exit_codes.NOT_FOUND

@@ -24,8 +24,8 @@
 
 from brick import units
 from brick.scheduler import cache as cache_mod
+from brick.scheduler import source
 from brick.scheduler import state as st
-from brick.scheduler import store
 
 SIZES = ('total', 'reserved', 'used', 'unmanaged', 'min_unit', 'max_unit',
          'step', 'max_volume')
@@ -63,7 +63,7 @@ def pools(spec, host_list):
                 entry[field] = units.parse(entry[field], field)
         entry['tags'] = frozenset(entry.get('tags', ()))
         # Format and thinness as the store derives them from the driver.
-        fmt, thin = store.driver_traits(entry['driver'])
+        fmt, thin = source.driver_traits(entry['driver'])
         entry.setdefault('format', fmt)
         entry.setdefault('thin', thin)
         if 'host' in entry:

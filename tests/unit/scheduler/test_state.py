@@ -173,7 +173,7 @@ def test_shared_pool_is_one_object(cache):
 
 
 def test_distance_matches_topology(cache):
-    from brick.scheduler import topology
+    from brick.inventory import topology
     for host in cache.hosts.values():
         for pool in cache.pools.values():
             assert st.distance(host, pool) == topology.distance(

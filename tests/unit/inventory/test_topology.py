@@ -7,7 +7,7 @@
 # WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
 import pytest
 
-from brick.scheduler import topology
+from brick.inventory import topology
 
 Place = topology.Place
 

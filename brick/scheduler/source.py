@@ -10,7 +10,7 @@
 :class:`StoreSource` feeds a :class:`~brick.scheduler.cache.StateCache`:
 each refresh reads the pools and hosts changed since the previous one
 (``updated_at`` at or after the last watermark minus
-:data:`brick.scheduler.inventory.REFRESH_MARGIN`; the cache keeps the
+:data:`brick.inventory.hosts.REFRESH_MARGIN`; the cache keeps the
 row with the higher generation), and every ``full_every`` refreshes all
 of them, which is how deleted pools and hosts are noticed.  Volume counts
 per pool (allocations plus live reservations) come with the rows.
@@ -20,23 +20,20 @@ which pools hold a volume, or the allocations and reservations of a
 consumer.
 
 Everything here reads; writes (claims) go through
-:mod:`brick.scheduler.reservations`, after which the caller tells the
+:mod:`brick.inventory.reservations`, after which the caller tells the
 cache (:meth:`brick.scheduler.selector.Selector.claim`).
 """
 
 import dataclasses
 import functools
 
-import sqlalchemy as sa
-
 from brick import exception
-from brick.db import models
+from brick.inventory import allocations
+from brick.inventory import hosts as hosts_mod
+from brick.inventory import pools as pools_mod
 from brick.scheduler import cache as cache_mod
 from brick.scheduler import context
-from brick.scheduler import inventory
 from brick.scheduler import state as st
-
-_CHUNK = 500
 
 
 @functools.lru_cache(maxsize=64)
@@ -65,7 +62,7 @@ class Marker:
 
 def host_state(host):
     """A :class:`~brick.scheduler.state.HostState` from an inventory
-    :class:`~brick.scheduler.inventory.Host`."""
+    :class:`~brick.inventory.hosts.Host`."""
     place = host.place
     return st.HostState(host.name, place.zone, place.rack, place.region,
                         host.state)
@@ -73,7 +70,7 @@ def host_state(host):
 
 def pool_state(pool, volumes=0):
     """A :class:`~brick.scheduler.state.PoolState` from an inventory
-    :class:`~brick.scheduler.inventory.Pool`."""
+    :class:`~brick.inventory.pools.Pool`."""
     fmt, thin = driver_traits(pool.driver)
     place = pool.place
     return st.PoolState(
@@ -88,27 +85,6 @@ def pool_state(pool, volumes=0):
         state=pool.state, thin=thin, format=fmt, volumes=volumes,
         generation=pool.generation, id=pool.id, capacity=pool.capacity,
         key=pool.key)
-
-
-def volume_counts(conn, pool_ids=None):
-    """``{pool id: allocations + live reservations}``."""
-    counts = {}
-    tables = ((models.allocations, None),
-              (models.reservations, models.reservations.c.state
-               == 'reserved'))
-    chunks = [None] if pool_ids is None else [
-        pool_ids[i:i + _CHUNK] for i in range(0, len(pool_ids), _CHUNK)]
-    for table, condition in tables:
-        for chunk in chunks:
-            query = sa.select(table.c.pool_id, sa.func.count()).group_by(
-                table.c.pool_id)
-            if condition is not None:
-                query = query.where(condition)
-            if chunk is not None:
-                query = query.where(table.c.pool_id.in_(chunk))
-            for pool_id, count in conn.execute(query):
-                counts[pool_id] = counts.get(pool_id, 0) + count
-    return counts
 
 
 class StoreSource:
@@ -128,20 +104,13 @@ class StoreSource:
         (None: everything)."""
         full = marker is None or (self.full_every and
                                   marker.count % self.full_every == 0)
-        margin = inventory.REFRESH_MARGIN
 
         def work(conn):
-            pool_where = host_where = None
-            if not full:
-                if marker.pools is not None:
-                    pool_where = models.pools.c.updated_at >= (
-                        marker.pools - margin)
-                if marker.hosts is not None:
-                    host_where = models.hosts.c.updated_at >= (
-                        marker.hosts - margin)
-            hosts = inventory.read_hosts(conn, host_where)
-            pools = inventory.read_pools(conn, pool_where)
-            counts = volume_counts(conn, None if full else [
+            hosts = hosts_mod.read_changed(conn, None if full
+                                           else marker.hosts)
+            pools = pools_mod.read_changed(conn, None if full
+                                           else marker.pools)
+            counts = allocations.volume_counts(conn, None if full else [
                 pool.id for pool in pools])
             return hosts, pools, counts
         hosts, pools, counts = self.db.run('scheduler cache', work,
@@ -180,16 +149,6 @@ class StoreLocator(context.Locator):
         return self._instance_host(instance)
 
     def locate(self, name):
-        def work(conn):
-            ids = set()
-            for table, condition in (
-                    (models.allocations, sa.true()),
-                    (models.reservations,
-                     models.reservations.c.state == 'reserved')):
-                ids.update(conn.scalars(sa.select(table.c.pool_id).where(
-                    condition, sa.or_(table.c.volume == name,
-                                      table.c.consumer == name))))
-            return ids
-        ids = self.db.run('locate %s' % name, work, readonly=True)
-        keys = (self.cache.key_of(pool_id) for pool_id in sorted(ids))
+        ids = allocations.pools_holding(self.db, name)
+        keys = (self.cache.key_of(pool_id) for pool_id in ids)
         return tuple(key for key in keys if key is not None)

@@ -7,14 +7,14 @@
 # WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
 """Make the database match an inventory file, idempotently.
 
-:func:`apply` compares the file (:mod:`brick.scheduler.inventory_file`)
+:func:`apply` compares the file (:mod:`brick.inventory.file`)
 with the database and
 
 * creates the zones, racks, hosts and pools that are missing;
 * updates what changed: a zone's region, a rack's zone, a host's place
   or state, a pool's driver and fields.  A pool's ``total``, ``step``
   and ``max_volume`` are left alone once a node has reported them (see
-  :mod:`brick.scheduler.pools`);
+  :mod:`brick.inventory.pools`);
 * disables what vanished: pools no longer in the file become
   ``disabled`` (no new claims; existing ones stay) and hosts become
   ``disabled``;
@@ -37,10 +37,10 @@ import sqlalchemy as sa
 from brick import units
 from brick.db import engine
 from brick.db import models
-from brick.scheduler import fields
-from brick.scheduler import inventory
-from brick.scheduler import pools as pools_module
-from brick.scheduler import topology
+from brick.inventory import fields
+from brick.inventory import hosts as hosts_mod
+from brick.inventory import pools as pools_module
+from brick.inventory import topology
 
 SYMBOLS = {'create': '+', 'update': '~', 'disable': '!', 'delete': '-'}
 
@@ -93,7 +93,7 @@ def apply(db, wanted, dry_run=False, prune=False, force=False):
     """Make the database describe what the inventory file *wanted* says.
 
     :param db: a :class:`~brick.db.engine.Database`.
-    :param wanted: an :class:`~brick.scheduler.inventory_file.Inventory`.
+    :param wanted: an :class:`~brick.inventory.file.Inventory`.
     :param dry_run: compute the changes, then roll them back.
     :param prune: delete vanished pools, racks and zones when unused.
     :param force: with *prune*, delete vanished pools that hold
@@ -148,11 +148,11 @@ def _apply(conn, wanted, prune, force):
 
 def _hosts(conn, wanted):
     changes = []
-    hosts = {host.name: host for host in inventory.read_hosts(conn)}
+    hosts = {host.name: host for host in hosts_mod.read_hosts(conn)}
     for name, (zone, rack, state) in wanted.hosts.items():
         host = hosts.get(name)
         if host is None:
-            inventory.insert_host(conn, name, zone, rack,
+            hosts_mod.insert_host(conn, name, zone, rack,
                                   'up' if state == 'enabled' else state)
             changes.append(Change('create', 'host', name, (
                 ('zone', None, zone), ('rack', None, rack),
@@ -160,20 +160,20 @@ def _hosts(conn, wanted):
             continue
         diff = []
         if (host.place.zone, host.place.rack) != (zone, rack):
-            inventory.place_host(conn, name, zone, rack)
+            hosts_mod.place_host(conn, name, zone, rack)
             diff += [('zone', host.place.zone, zone),
                      ('rack', host.place.rack, rack)]
         new_state = 'disabled' if state == 'disabled' else (
             'up' if host.state == 'disabled' else host.state)
         if new_state != host.state:
-            inventory.change_host(conn, name, 'to change', state=new_state,
+            hosts_mod.change_host(conn, name, 'to change', state=new_state,
                                   updated_at=engine.utcnow())
             diff.append(('state', host.state, new_state))
         if diff:
             changes.append(Change('update', 'host', name, tuple(diff)))
     for name in sorted(set(hosts) - set(wanted.hosts)):
         if hosts[name].state != 'disabled':
-            inventory.change_host(conn, name, 'to disable',
+            hosts_mod.change_host(conn, name, 'to disable',
                                   state='disabled',
                                   updated_at=engine.utcnow())
             changes.append(Change('disable', 'host', name, (
@@ -185,7 +185,7 @@ def _hosts(conn, wanted):
 def _pools(conn, wanted, prune, force):
     changes = []
     current = {(pool.scope, pool.owner, pool.name): pool
-               for pool in inventory.read_pools(conn)}
+               for pool in pools_module.read_pools(conn)}
     for key, values in wanted.pools.items():
         label = '%s:%s/%s' % key
         pool = current.get(key)

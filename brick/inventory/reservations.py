@@ -7,7 +7,7 @@
 # WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
 """Reservations: claimed space with an expiry, and what becomes of it.
 
-:func:`claim` takes space atomically (how: :mod:`brick.scheduler.claims`)
+:func:`claim` takes space atomically (how: :mod:`brick.inventory.claims`)
 and records it as reservations; several volumes of one request are
 reserved together or not at all.
 
@@ -20,7 +20,7 @@ reserved together or not at all.
 Idempotent by id: committing a committed reservation returns its
 allocation again; releasing a released, expired, committed or unknown
 one changes nothing (a committed one keeps its allocation: free that
-with :func:`brick.scheduler.allocations.free`); committing a released or
+with :func:`brick.inventory.allocations.free`); committing a released or
 expired one, or one past its expiry, raises
 :class:`~brick.exception.ReservationExpired`; an unknown id,
 :class:`~brick.exception.ReservationNotFound`.  A claim repeated with
@@ -29,8 +29,8 @@ reservations.  :func:`settle` commits some reservations and releases
 others in one transaction (the end of a placement).  Finished
 reservations are kept until :func:`purge`.
 
-:func:`brick.scheduler.allocations.check` recomputes every pool's
-``used`` from the rows and :func:`~brick.scheduler.allocations.reconcile`
+:func:`brick.inventory.allocations.check` recomputes every pool's
+``used`` from the rows and :func:`~brick.inventory.allocations.reconcile`
 repairs a mismatch (there should be none).
 """
 
@@ -43,8 +43,8 @@ import sqlalchemy as sa
 from brick import exception
 from brick.db import engine
 from brick.db import models
-from brick.scheduler import allocations
-from brick.scheduler import claims
+from brick.inventory import allocations
+from brick.inventory import claims
 
 RESERVATIONS = models.reservations
 ALLOCATIONS = models.allocations
@@ -92,7 +92,7 @@ def claim(db, consumer, items, request_id=None, ttl=None, stats=None):
 
     :param db: a :class:`~brick.db.engine.Database`.
     :param consumer: instance or volume id the space is for.
-    :param items: :class:`~brick.scheduler.claims.Claim` objects or
+    :param items: :class:`~brick.inventory.claims.Claim` objects or
         ``(pool_id, size[, volume])`` tuples; sizes in int bytes.
     :param request_id: groups the reservations for :func:`commit` and
         :func:`release`; pass the id of an earlier claim to repeat it
@@ -175,7 +175,7 @@ def commit(db, ids=None, request_id=None):
 
     :param ids: a reservation id or a list of them...
     :param request_id: ...or every reservation of one claim.
-    :returns: the :class:`~brick.scheduler.allocations.Allocation` list,
+    :returns: the :class:`~brick.inventory.allocations.Allocation` list,
         ordered by reservation id.
     :raises brick.exception.ReservationNotFound: an unknown id, or no
         reservation for *request_id*.

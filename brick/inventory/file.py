@@ -29,7 +29,7 @@ value or a reference to a zone, rack or host the file does not describe
 raises a :mod:`brick.exception` error naming the file, the entry and
 the key, before the database is opened.  The file describes the whole
 inventory: what it does not name has vanished
-(:mod:`brick.scheduler.declarative`).  Sizes take units (``10G``).
+(:mod:`brick.inventory.declarative`).  Sizes take units (``10G``).
 See ``etc/brick/inventory.yaml.example``.
 """
 
@@ -41,8 +41,8 @@ from brick import drivers
 from brick import exception
 from brick import names
 from brick import units
-from brick.scheduler import fields
-from brick.scheduler import pools as pools_module
+from brick.inventory import fields
+from brick.inventory import pools as pools_module
 
 SECTIONS = ('zones', 'racks', 'hosts', 'pools')
 KEYS = {

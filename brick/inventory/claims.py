@@ -38,7 +38,7 @@ UPDATE whose cost does not grow with the number of allocations, and the
 database's row lock does the serializing.  The price is that every
 writer of allocations and reservations must move ``used`` in the same
 transaction (they all go through this package), and
-:func:`brick.scheduler.allocations.check` proves the counter against
+:func:`brick.inventory.allocations.check` proves the counter against
 the rows; the tests run it after every concurrent load.
 
 On PostgreSQL a claim of one volume is sent as ONE prepared statement
@@ -61,7 +61,7 @@ deadlock or lock timeout is retried in a *fresh* transaction, up to
 pool, its expired reservations are reaped (they still count in ``used``
 until then) and the claim is tried once more.
 
-:func:`brick.scheduler.reservations.claim` runs this; the pieces are
+:func:`brick.inventory.reservations.claim` runs this; the pieces are
 here.
 """
 
@@ -77,7 +77,7 @@ from brick import exception
 from brick import names
 from brick import units
 from brick.db import models
-from brick.scheduler import inventory
+from brick.inventory import pools as pools_mod
 
 POOLS = models.pools
 RESERVATIONS = models.reservations
@@ -284,7 +284,7 @@ def diagnose(db, pool_id, claims):
     :raises brick.exception.InsufficientCapacity: not enough room.
     :raises Retry: there is room now (it was freed meanwhile).
     """
-    pool = inventory.get_pool(db, pool_id)
+    pool = pools_mod.get_pool(db, pool_id)
     if pool.state != 'enabled':
         raise exception.PoolUnavailable(pool=pool.key, reason='it is %s'
                                         % pool.state)

@@ -9,7 +9,7 @@
 every pool's ``used`` counter against the rows it sums up.
 
 ``used`` is kept in the pool row so that a claim is one conditional
-UPDATE (:mod:`brick.scheduler.reservations`).  It must always equal the
+UPDATE (:mod:`brick.inventory.reservations`).  It must always equal the
 pool's allocations plus its reservations in state ``reserved``;
 :func:`check` recomputes that sum, :func:`reconcile` repairs a pool
 that differs (a bug or a hand edit; the tests assert there is none).
@@ -111,6 +111,45 @@ def list_allocations(db, consumer=None, pool_id=None, volume=None):
         query = query.where(ALLOCATIONS.c.volume == volume)
     return db.run('allocations', lambda conn: [
         from_row(row) for row in conn.execute(query)], readonly=True)
+
+_CHUNK = 500
+
+
+def volume_counts(conn, pool_ids=None):
+    """``{pool id: allocations + live reservations}``."""
+    counts = {}
+    tables = ((ALLOCATIONS, None),
+              (RESERVATIONS, RESERVATIONS.c.state
+               == 'reserved'))
+    chunks = [None] if pool_ids is None else [
+        pool_ids[i:i + _CHUNK] for i in range(0, len(pool_ids), _CHUNK)]
+    for table, condition in tables:
+        for chunk in chunks:
+            query = sa.select(table.c.pool_id, sa.func.count()).group_by(
+                table.c.pool_id)
+            if condition is not None:
+                query = query.where(condition)
+            if chunk is not None:
+                query = query.where(table.c.pool_id.in_(chunk))
+            for pool_id, count in conn.execute(query):
+                counts[pool_id] = counts.get(pool_id, 0) + count
+    return counts
+
+
+def pools_holding(db, name):
+    """Ids of the pools holding volume *name*, or allocations or live
+    reservations of consumer *name*, sorted."""
+    def work(conn):
+        ids = set()
+        for table, condition in (
+                (ALLOCATIONS, sa.true()),
+                (RESERVATIONS, RESERVATIONS.c.state == 'reserved')):
+            ids.update(conn.scalars(sa.select(table.c.pool_id).where(
+                condition, sa.or_(table.c.volume == name,
+                                  table.c.consumer == name))))
+        return sorted(ids)
+    return db.run('locate %s' % name, work, readonly=True)
+
 
 
 def _actual():

@@ -8,7 +8,7 @@
 import pytest
 
 from brick import exception
-from brick.scheduler import fields
+from brick.inventory import fields
 
 
 def test_capacity_is_exact_and_never_negative():

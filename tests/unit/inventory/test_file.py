@@ -13,8 +13,8 @@ import pytest
 
 from brick import exception
 from brick import units
-from brick.scheduler import declarative
-from brick.scheduler import inventory_file
+from brick.inventory import declarative
+from brick.inventory import file as inventory_file
 
 EXAMPLE = pathlib.Path(__file__).parents[3] / 'etc' / 'brick' / \
     'inventory.yaml.example'

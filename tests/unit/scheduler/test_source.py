@@ -18,15 +18,16 @@ from brick import units
 from brick.db import engine
 from brick.db import migration
 from brick.db import models
+from brick.inventory import allocations
+from brick.inventory import hosts
+from brick.inventory import pools
+from brick.inventory import reservations
+from brick.inventory import topology
 from brick.scheduler import cache as cache_mod
-from brick.scheduler import inventory
-from brick.scheduler import pools
 from brick.scheduler import request
-from brick.scheduler import reservations
 from brick.scheduler import selector as selector_mod
 from brick.scheduler import settings as settings_mod
-from brick.scheduler import store
-from brick.scheduler import topology
+from brick.scheduler import source as source_mod
 
 G = units.Gi
 
@@ -38,9 +39,9 @@ def db(tmp_path):
     topology.create_zone(database, 'z1')
     topology.create_rack(database, 'r1', 'z1')
     topology.create_rack(database, 'r2', 'z1')
-    inventory.create_host(database, 'h1', rack='r1')
-    inventory.create_host(database, 'h2', rack='r1')
-    inventory.create_host(database, 'h3', rack='r2')
+    hosts.create_host(database, 'h1', rack='r1')
+    hosts.create_host(database, 'h2', rack='r1')
+    hosts.create_host(database, 'h3', rack='r2')
     pools.create_pool(database, 'lvm', 'lvm', host='h1', total=100 * G,
                       tags=['ssd'])
     pools.create_pool(database, 'lvm', 'lvm', host='h2', total=100 * G)
@@ -62,12 +63,12 @@ def _age_everything(db):
 
 
 def _pool_id(db, key):
-    return next(p.id for p in inventory.list_pools(db) if p.key == key)
+    return next(p.id for p in pools.list_pools(db) if p.key == key)
 
 
 def test_first_refresh_loads_everything(db):
     cache = cache_mod.StateCache()
-    stats = cache.refresh(store.StoreSource(db))
+    stats = cache.refresh(source_mod.StoreSource(db))
     assert (stats.hosts, stats.pools) == (3, 4)
     assert sorted(cache.pools) == ['host:h1/lvm', 'host:h2/lvm',
                                    'host:h3/thin', 'rack:r1/nfs']
@@ -82,7 +83,7 @@ def test_first_refresh_loads_everything(db):
 
 
 def test_refresh_reads_only_what_changed(db):
-    cache, source = cache_mod.StateCache(), store.StoreSource(db)
+    cache, source = cache_mod.StateCache(), source_mod.StoreSource(db)
     cache.refresh(source)
     _age_everything(db)
     assert cache.refresh(source).pools == 0
@@ -95,11 +96,11 @@ def test_refresh_reads_only_what_changed(db):
 
 
 def test_refresh_sees_retag_state_and_host_changes(db):
-    cache, source = cache_mod.StateCache(), store.StoreSource(db)
+    cache, source = cache_mod.StateCache(), source_mod.StoreSource(db)
     cache.refresh(source)
     pools.update_pool(db, _pool_id(db, 'host:h2/lvm'), tags=['ssd', 'fast'],
                       cost=3.0)
-    inventory.set_host_state(db, 'h3', 'disabled')
+    hosts.set_host_state(db, 'h3', 'disabled')
     stats = cache.refresh(source)
     assert stats.moved == 1
     assert 'host:h2/lvm' in cache.by_tag['fast'].members
@@ -109,7 +110,7 @@ def test_refresh_sees_retag_state_and_host_changes(db):
 
 def test_full_refresh_notices_deleted_pools(db):
     cache = cache_mod.StateCache()
-    source = store.StoreSource(db, full_every=2)
+    source = source_mod.StoreSource(db, full_every=2)
     cache.refresh(source)
     pools.delete_pool(db, _pool_id(db, 'rack:r1/nfs'))
     cache.refresh(source)                      # incremental: cannot see it
@@ -120,7 +121,7 @@ def test_full_refresh_notices_deleted_pools(db):
 
 
 def test_own_claims_then_store_agree(db):
-    cache, source = cache_mod.StateCache(), store.StoreSource(db)
+    cache, source = cache_mod.StateCache(), source_mod.StoreSource(db)
     cache.refresh(source)
     selector = selector_mod.Selector(cache, settings_mod.Settings())
     spec = request.build({'brick:local_gb': '60', 'brick:driver': 'lvm'})
@@ -129,7 +130,7 @@ def test_own_claims_then_store_agree(db):
     placement = best.placements[0]
     reserved = reservations.claim(db, 'vm-1', [(placement.pool_id,
                                                 placement.size)])
-    generation = inventory.get_pool(db, placement.pool_id).generation
+    generation = pools.get_pool(db, placement.pool_id).generation
     selector.claim(best, {placement.pool: generation})
     # The next decision sees the claim at once, before any refresh...
     second = selector.select(spec)
@@ -147,7 +148,7 @@ def test_selector_refreshes_from_its_source(db):
     cache = cache_mod.StateCache()
     selector = selector_mod.Selector(
         cache, settings_mod.Settings(refresh_interval=0),
-        source=store.StoreSource(db))
+        source=source_mod.StoreSource(db))
     spec = request.build({'brick:local_gb': '10', 'brick:tags': 'new'})
     with pytest.raises(exception.NoValidHost):
         selector.select(spec)
@@ -160,18 +161,18 @@ def test_selector_refreshes_from_its_source(db):
 
 def test_locator_finds_volumes_and_consumers(db):
     cache = cache_mod.StateCache()
-    cache.refresh(store.StoreSource(db))
+    cache.refresh(source_mod.StoreSource(db))
     h1, nfs = _pool_id(db, 'host:h1/lvm'), _pool_id(db, 'rack:r1/nfs')
     reserved = reservations.claim(db, 'vm-7', [(h1, G, 'root-7'),
                                                (nfs, G, 'data-7')])
-    locator = store.StoreLocator(db, cache)
+    locator = source_mod.StoreLocator(db, cache)
     assert locator.locate('root-7') == ('host:h1/lvm',)
     assert set(locator.locate('vm-7')) == {'host:h1/lvm', 'rack:r1/nfs'}
     reservations.commit(db, [r.id for r in reserved])
     assert locator.locate('data-7') == ('rack:r1/nfs',)
     assert locator.locate('nothing') == ()
     selector = selector_mod.Selector(cache, locator=locator)
-    cache.refresh(store.StoreSource(db))
+    cache.refresh(source_mod.StoreSource(db))
     spec = request.build({'brick:local_gb': '5', 'brick:driver': 'lvm'}, {
         'local_to_instance': 'vm-7', 'different_host': 'root-7',
         'locality': 'rack'})
@@ -189,14 +190,14 @@ def test_volume_counts(db):
     gone = reservations.claim(db, 'c', [(h2, G, 'v4')])
     reservations.release(db, [r.id for r in gone])
     with db.begin(readonly=True) as conn:
-        assert store.volume_counts(conn) == {h2: 3}
-        assert store.volume_counts(conn, [h2, 999]) == {h2: 3}
+        assert allocations.volume_counts(conn) == {h2: 3}
+        assert allocations.volume_counts(conn, [h2, 999]) == {h2: 3}
         assert conn.scalar(sa.select(sa.func.count()).select_from(
             models.reservations)) == 4
 
 
 def test_driver_traits():
-    assert store.driver_traits('qcow2') == ('qcow2', True)
-    assert store.driver_traits('lvm') == ('raw', False)
-    assert store.driver_traits('lvm-thin') == ('raw', True)
-    assert store.driver_traits('no-such-driver') == (None, False)
+    assert source_mod.driver_traits('qcow2') == ('qcow2', True)
+    assert source_mod.driver_traits('lvm') == ('raw', False)
+    assert source_mod.driver_traits('lvm-thin') == ('raw', True)
+    assert source_mod.driver_traits('no-such-driver') == (None, False)

@@ -8,7 +8,7 @@
 import pytest
 
 from brick import exception
-from brick.scheduler import claims
+from brick.inventory import claims
 
 
 def test_per_pool_sums_sizes_in_lock_order():

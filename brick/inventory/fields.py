@@ -33,7 +33,7 @@ SIZES = ('total', 'reserved', 'min_unit', 'max_unit', 'step', 'max_volume')
 """The pool fields that are sizes in bytes."""
 
 REPORTED = ('total', 'step', 'max_volume', 'unmanaged')
-"""Fields a node's capacity report sets (see :mod:`brick.scheduler.pools`)."""
+"""Fields a node's capacity report sets (see :mod:`brick.inventory.pools`)."""
 
 
 def capacity(total, reserved, allocation_ratio):

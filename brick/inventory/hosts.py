@@ -1,0 +1,172 @@
+# Licensed under the Apache License, Version 2.0 (the "License"); you may
+# not use this file except in compliance with the License. You may obtain
+# a copy of the License at http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+# WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+"""Hosts: where they are and whether they take new volumes.
+
+A host has a name, a place in the topology (a rack, and so its zone, or a
+zone alone; :mod:`brick.inventory.topology`) and a state: ``up``,
+``down`` or ``disabled``, with the time of its last heartbeat.  Its
+host-scoped pools are in :mod:`brick.inventory.pools`.
+"""
+
+import dataclasses
+import datetime
+
+import sqlalchemy as sa
+
+from brick import exception
+from brick import names
+from brick.db import engine
+from brick.db import models
+from brick.inventory import fields
+from brick.inventory import topology
+
+REFRESH_MARGIN = datetime.timedelta(seconds=5)
+"""How far before the last watermark a refresh re-reads (see
+:mod:`brick.inventory.pools`)."""
+
+
+@dataclasses.dataclass(frozen=True)
+class Host:
+    id: int
+    name: str
+    place: topology.Place
+    state: str
+    heartbeat_at: datetime.datetime | None
+    updated_at: datetime.datetime
+
+
+def host_row(conn, name, purpose):
+    """Return the row of host *name*; raise NotFound naming *purpose*."""
+    return topology.named_row(conn, models.hosts, 'host', name, purpose)
+
+
+def _host_place(conn, name, zone, rack):
+    """(zone_id, rack_id) for a host placed in *zone* and/or *rack*."""
+    if rack is not None:
+        row = topology.rack_row(conn, rack, 'the rack of host %r' % name)
+        if zone is not None and topology.zone_id(
+                conn, zone, 'the zone of host %r' % name) != row.zone_id:
+            raise exception.InvalidValue(
+                field='zone of host %s' % name, value=zone,
+                allowed='the zone of rack %s, or none' % rack)
+        return row.zone_id, row.id
+    if zone is not None:
+        return topology.zone_id(conn, zone, 'the zone of host %r' % name), \
+            None
+    return None, None
+
+
+def read_hosts(conn, where=None):
+    """Hosts matching *where*, in the caller's transaction, by name."""
+    topo = topology.Map(conn)
+    query = sa.select(models.hosts).order_by(models.hosts.c.name)
+    if where is not None:
+        query = query.where(where)
+    return [Host(row.id, row.name,
+                 topo.place(row.zone_id, row.rack_id, row.name), row.state,
+                 row.heartbeat_at, row.updated_at)
+            for row in conn.execute(query)]
+
+
+def read_changed(conn, since=None):
+    """Hosts changed at or after *since* minus
+    :data:`REFRESH_MARGIN` (every host if *since*
+    is None), in the caller's transaction."""
+    where = None
+    if since is not None:
+        where = models.hosts.c.updated_at >= since - REFRESH_MARGIN
+    return read_hosts(conn, where)
+
+
+def list_hosts(db):
+    """Every :class:`Host`, by name."""
+    return db.run('hosts', read_hosts, readonly=True)
+
+
+def get_host(db, name):
+    """Return :class:`Host` *name*; raise NotFound if there is none."""
+    def work(conn):
+        found = read_hosts(conn, models.hosts.c.name == name)
+        if not found:
+            raise exception.NotFound(what='host %r' % name)
+        return found[0]
+    return db.run('host %s' % name, work, readonly=True)
+
+
+def insert_host(conn, name, zone=None, rack=None, state='up'):
+    """Add host *name* in the caller's transaction; return its id.
+
+    :raises brick.exception.InvalidInput: bad name, state or placement.
+    :raises brick.exception.NotFound: no such zone or rack.
+    :raises brick.exception.Conflict: the host exists.
+    """
+    names.validate(name, 'host name')
+    fields.choice(state, 'state of host %s' % name, models.HOST_STATES)
+    zone_id, rack_id = _host_place(conn, name, zone, rack)
+    topology.refuse_existing(conn, models.hosts, 'host', name)
+    now = engine.utcnow()
+    return conn.execute(models.hosts.insert().values(
+        name=name, zone_id=zone_id, rack_id=rack_id, state=state,
+        created_at=now, updated_at=now)).inserted_primary_key[0]
+
+
+def create_host(db, name, zone=None, rack=None, state='up'):
+    """Add host *name*, placed in *rack* (and so its zone) or *zone*
+    (see :func:`insert_host`); return the :class:`Host`."""
+    def work(conn):
+        insert_host(conn, name, zone, rack, state)
+        return read_hosts(conn, models.hosts.c.name == name)[0]
+    return db.run('host %s' % name, work, conflict='host %r exists' % name)
+
+
+def place_host(conn, name, zone=None, rack=None):
+    """Move host *name* to *rack* / *zone*, in the caller's transaction;
+    its pools' generations are bumped (their place changed)."""
+    row = host_row(conn, name, 'to place')
+    zone_id, rack_id = _host_place(conn, name, zone, rack)
+    now = engine.utcnow()
+    conn.execute(models.hosts.update().where(
+        models.hosts.c.id == row.id).values(zone_id=zone_id, rack_id=rack_id,
+                                            updated_at=now))
+    pools = models.pools
+    conn.execute(pools.update().where(pools.c.host_id == row.id).values(
+        generation=pools.c.generation + 1, updated_at=now))
+
+
+def set_host_state(db, name, state):
+    """Set host *name* ``up``, ``down`` or ``disabled``.
+
+    :raises brick.exception.NotFound: no such host.
+    """
+    fields.choice(state, 'state of host %s' % name, models.HOST_STATES)
+    db.run('host %s' % name, lambda conn: change_host(
+        conn, name, 'to change', state=state, updated_at=engine.utcnow()))
+
+
+def change_host(conn, name, purpose, **values):
+    """Set columns of host *name* in the caller's transaction.
+
+    :raises brick.exception.NotFound: no such host, naming *purpose*.
+    """
+    hosts = models.hosts
+    if conn.execute(hosts.update().where(hosts.c.name == name).values(
+            **values)).rowcount == 0:
+        raise exception.NotFound(what='host %r (%s)' % (name, purpose))
+
+
+def heartbeat(db, name, now=None):
+    """Record that host *name* is alive: ``up`` unless it is disabled.
+
+    :raises brick.exception.NotFound: no such host.
+    """
+    now = now or engine.utcnow()
+    hosts = models.hosts
+    db.run('host %s' % name, lambda conn: change_host(
+        conn, name, 'sending a heartbeat', heartbeat_at=now, updated_at=now,
+        state=sa.case((hosts.c.state == 'disabled', 'disabled'),
+                      else_='up')))

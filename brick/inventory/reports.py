@@ -1,0 +1,58 @@
+# Licensed under the Apache License, Version 2.0 (the "License"); you may
+# not use this file except in compliance with the License. You may obtain
+# a copy of the License at http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+# WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+"""Node capacity reports: what the node really has, written into its pools.
+
+The node owns ``total``, ``step``, ``max_volume`` and ``unmanaged``
+(bytes of volumes brick did not create, counted as used); everything else
+is the operator's (:mod:`brick.inventory.pools`).
+"""
+
+from brick.db import engine
+from brick.db import models
+from brick.inventory import fields
+from brick.inventory import pools
+
+POOLS = models.pools
+
+
+def apply_report(db, pool_id, report, now=None):
+    """Set a pool's node-owned fields from its driver's capacity report.
+
+    ``total``, ``step`` and ``max_volume`` come from the report, and
+    ``unmanaged`` is ``report.unmanaged``, the bytes provisioned to
+    volumes brick did not create: they count as used from now on.  A
+    report may leave a pool over its capacity (someone filled it by
+    hand); claims then fail until space is freed.  The report's
+    ``allocation_ratio`` is not applied: the ratio is policy.
+
+    :param report: a :class:`brick.drivers.volume.CapacityReport`.
+    :returns: the pool as it is now.
+    :raises brick.exception.InvalidSize: a negative or non-int size.
+    :raises brick.exception.PoolNotFound: no such pool.
+    """
+    what = 'capacity report of pool %s' % pool_id
+    reported = {
+        'total': fields.size(report.total, 'total of ' + what),
+        'step': fields.size(report.step, 'step of ' + what, minimum=1),
+        'max_volume': fields.size(report.max_volume,
+                                  'max_volume of ' + what),
+        'unmanaged': fields.size(report.unmanaged, 'unmanaged of ' + what),
+    }
+    now = now or engine.utcnow()
+
+    def work(conn):
+        row = pools.lock_row(conn, pool_id)
+        values = dict(reported, reported_at=now, updated_at=now,
+                      generation=POOLS.c.generation + 1,
+                      capacity=fields.capacity(reported['total'],
+                                               row.reserved,
+                                               row.allocation_ratio))
+        conn.execute(POOLS.update().where(POOLS.c.id == pool_id).values(
+            **values))
+        return pools.read_pools(conn, POOLS.c.id == pool_id)[0]
+    return db.run(what, work)
