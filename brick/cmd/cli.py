@@ -43,7 +43,7 @@ the traceback), and the exit code says what kind of error it was:
 """
 
 import argparse
-import logging
+import logging as std_logging
 import os
 import sys
 import textwrap
@@ -51,6 +51,7 @@ import warnings
 
 from cliff import app
 from cliff import commandmanager
+from oslo_log import log as logging
 
 import brick.conf
 import brick.conf.opts
@@ -143,34 +144,37 @@ class BrickApp(app.App):
 
     def configure_logging(self):
         # brick's own messages go through common.report(); logging is for
-        # -v (INFO) and -vv (DEBUG: every command run).  The handlers are
-        # removed again by close(), so in-process callers do not pile up
+        # -v (INFO) and -vv (DEBUG: every command run).  brick logs through
+        # oslo.log's loggers, which are the standard library's underneath,
+        # so the handlers here are plain logging ones, as cliff sets them.
+        # close() removes them again, so in-process callers do not pile up
         # handlers on the root logger.
-        level = {0: logging.ERROR, 1: logging.WARNING,
-                 2: logging.INFO}.get(self.options.verbose_level,
-                                      logging.DEBUG)
-        root = logging.getLogger()
+        level = {0: std_logging.ERROR, 1: std_logging.WARNING,
+                 2: std_logging.INFO}.get(self.options.verbose_level,
+                                          std_logging.DEBUG)
+        root = std_logging.getLogger()
         self._root_level = root.level
-        console = logging.StreamHandler(self.stderr)
+        console = std_logging.StreamHandler(self.stderr)
         console.setLevel(level)
-        console.setFormatter(logging.Formatter(self.CONSOLE_MESSAGE_FORMAT))
+        console.setFormatter(
+            std_logging.Formatter(self.CONSOLE_MESSAGE_FORMAT))
         # stevedore's "found extension" lines would bury the commands run.
-        console.addFilter(lambda record: record.levelno >= logging.INFO
+        console.addFilter(lambda record: record.levelno >= std_logging.INFO
                           or not record.name.startswith('stevedore'))
         self._log_handlers = [console]
         if self.options.log_file:
-            log_file = logging.FileHandler(self.options.log_file)
+            log_file = std_logging.FileHandler(self.options.log_file)
             log_file.setFormatter(
-                logging.Formatter(self.LOG_FILE_MESSAGE_FORMAT))
+                std_logging.Formatter(self.LOG_FILE_MESSAGE_FORMAT))
             self._log_handlers.append(log_file)
-            level = logging.DEBUG
+            level = std_logging.DEBUG
         root.setLevel(level)
         for handler in self._log_handlers:
             root.addHandler(handler)
 
     def close(self):
         """Remove the logging handlers :meth:`configure_logging` added."""
-        root = logging.getLogger()
+        root = std_logging.getLogger()
         for handler in self._log_handlers:
             root.removeHandler(handler)
             handler.close()

@@ -44,14 +44,18 @@ Per backend:
 transaction (the previous one is rolled back and its connection
 returned), retried only on deadlocks, lock timeouts and serialization
 failures, with jittered exponential back-off.  Retrying inside the failed
-transaction is how OpenStack Placement 16.0.0 over-commits (see
-``shared/research/openstack-placement.md`` 1.9.3).
+transaction is how OpenStack Placement 16.0.0 over-commits: its
+``replace_all`` retries ``_set_allocations`` inside the same outer
+transaction, so under REPEATABLE READ the retry re-reads the old usage
+snapshot and counts its own failed attempt's rows as prior usage
+(openstack/placement ``placement/objects/allocation.py``; the "no worse
+than before" exemption of commit 5ac4c70b).  Reproduced with 50 to 100
+parallel claims on one 1000 GB provider: 37 % to 92 % over-committed.
 """
 
 import contextlib
 import dataclasses
 import datetime
-import logging
 import math
 import os
 import random
@@ -59,6 +63,7 @@ import sqlite3
 import time
 
 import sqlalchemy as sa
+from oslo_log import log as logging
 from sqlalchemy import event
 from sqlalchemy import exc as sa_exc
 from sqlalchemy import pool as sa_pool

@@ -7,7 +7,10 @@
 # WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
 """The ExtStorage actions on a brick driver.
 
-What Ganeti needs (``shared/research/ganeti-extstorage.md``):
+What Ganeti needs, as its own code calls a provider (Ganeti 3.0,
+``lib/storage/extstorage.py`` and ``lib/backend.py``; the contract is
+documented in the ``ganeti-extstorage-interface(7)`` manual page,
+https://docs.ganeti.org/docs/ganeti/3.1/html/man-ganeti-extstorage-interface.html):
 
 * ``attach`` prints the path of a **block device** on its first line and
   nothing before it; Ganeti runs it before every other action, so it is

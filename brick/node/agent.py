@@ -7,7 +7,7 @@
 # WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
 """The in-process node: one host's drivers, called directly."""
 
-import logging
+from oslo_log import log as logging
 
 from brick import exception
 from brick import names

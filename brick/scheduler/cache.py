@@ -34,8 +34,9 @@ decision, claim or refresh at a time.
 """
 
 import dataclasses
-import logging
 import time
+
+from oslo_log import log as logging
 
 from brick import exception
 from brick.scheduler import index as index_mod

@@ -27,7 +27,7 @@ run the filters again on pairs it already judged, except for rejections
 by a tier-dependent filter (``locality``).
 """
 
-import logging
+from oslo_log import log as logging
 
 from brick.scheduler import index as index_mod
 from brick.scheduler import state as st

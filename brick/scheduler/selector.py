@@ -33,9 +33,10 @@ order.
 """
 
 import functools
-import logging
 import random
 import threading
+
+from oslo_log import log as logging
 
 from brick import exception
 from brick.scheduler import candidate as cand

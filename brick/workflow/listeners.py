@@ -9,8 +9,8 @@
 """
 
 import dataclasses
-import logging
 
+from oslo_log import log as logging
 from taskflow.listeners import base
 from taskflow.listeners import logging as logging_listeners
 

@@ -20,9 +20,9 @@ new for every run.
 
 import collections
 import contextlib
-import logging
 import threading
 
+from oslo_log import log as logging
 from taskflow import engines
 from taskflow import exceptions as tf_exceptions
 from taskflow import states

@@ -15,9 +15,9 @@ whose node creates the volume); once reserved it also has
 ``request_id`` and ``reservations``.
 """
 
-import logging
 import uuid
 
+from oslo_log import log as logging
 from taskflow import task
 from taskflow.types import failure as tf_failure
 

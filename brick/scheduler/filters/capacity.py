@@ -13,9 +13,12 @@ when ``min_unit <= size <= max_unit``, ``size <= free`` where
 (``used`` counts allocations and live reservations, this process's own
 included the moment it claims), and ``size`` is no larger than the
 largest volume the node reported it could create.  These are Placement's
-inventory fields and Cinder's CapacityFilter arithmetic
-(``shared/research/openstack-placement.md`` 1.2, 3.2), with one source of
-truth for filtering and weighing.
+inventory fields, whose capacity is ``int((total - reserved) *
+allocation_ratio)`` (openstack/placement ``placement/objects/inventory.py``,
+``Inventory.capacity``), and Cinder's CapacityFilter arithmetic for thin
+over-subscription (openstack/cinder
+``cinder/scheduler/filters/capacity_filter.py``, unified in commit
+856d3e10), with one source of truth for filtering and weighing.
 """
 
 from brick import units

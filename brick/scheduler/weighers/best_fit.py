@@ -12,8 +12,10 @@ Placing a 10 GiB volume where at most 12 GiB fit leaves the 500 GiB pool
 whole for a large volume later: less fragmentation.  It differs from
 packing by capacity (a negative ``capacity`` multiplier) in looking at the
 largest volume the pool can still take (``max_volume``, e.g. the largest
-run of free extents), not total free space.  OpenEBS LVM LocalPV picks a
-volume group the same way (``shared/research/k8s-local-storage.md`` 0).
+run of free extents), not total free space.  OpenEBS LVM LocalPV's node
+agent picks a volume group the same way, the one with the least free
+space that still fits (https://github.com/openebs/lvm-localpv,
+``pkg/mgmt/volume/volume.go``, ``getVgPriorityList``).
 """
 
 from brick.scheduler import state
