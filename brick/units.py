@@ -77,9 +77,9 @@ def validate(value, field='size', step=1, minimum=1, maximum=None):
     :raises brick.exception.InvalidSize: naming field, value and rule.
     """
     allowed = 'a whole number of bytes from %s%s%s' % (
-        _shown(max(minimum, 1)),
-        ' to %s' % _shown(maximum) if maximum is not None else ' up',
-        ', a multiple of %s' % _shown(step) if step > 1 else '')
+        show(max(minimum, 1)),
+        ' to %s' % show(maximum) if maximum is not None else ' up',
+        ', a multiple of %s' % show(step) if step > 1 else '')
     if isinstance(value, bool) or not isinstance(value, int):
         raise exception.InvalidSize(field=field, value=value,
                                     reason='not an integer', allowed=allowed)
@@ -99,7 +99,7 @@ def validate(value, field='size', step=1, minimum=1, maximum=None):
     return value
 
 
-def _shown(value):
+def show(value):
     """``1048576 (1 MiB)``: bytes as programs and people read them."""
     return '%d (%s)' % (value, human(value)) if value >= Ki else str(value)
 

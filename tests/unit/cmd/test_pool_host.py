@@ -101,6 +101,23 @@ class TestPool:
                      'raw')
         assert host.code == 3 and "'nosuch'" in host.stderr
 
+    def test_reserved_above_total_is_refused(self, brick):
+        created = brick('pool', 'create', 'p', '--host', 'compute-1',
+                        '--driver', 'raw', '--total', '100G', '--reserved',
+                        '200G')
+        assert (created.code, created.stdout) == (2, '')
+        assert ('reserved of pool host:compute-1/p 214748364800: 200 GiB, '
+                'more than the total of 107374182400 (100 GiB)'
+                in created.stderr)
+        assert brick('pool', 'show', 'host:compute-1/p').code == 3
+        before = brick.json('pool', 'show', 'host:compute-2/hdd')
+        updated = brick('pool', 'update', 'host:compute-2/hdd', '--total',
+                        '40G')   # its reserved is 50G
+        assert updated.code == 2
+        assert 'more than the total of 42949672960 (40 GiB)' in \
+            updated.stderr
+        assert brick.json('pool', 'show', 'host:compute-2/hdd') == before
+
     def test_show_errors(self, brick):
         assert brick('pool', 'show', '99').code == 3
         assert brick('pool', 'show', 'host:compute-1/nope').code == 3
