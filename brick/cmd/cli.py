@@ -56,6 +56,7 @@ from oslo_log import log as logging
 import brick.conf
 import brick.conf.opts
 from brick import exit_codes
+from brick.cmd import help as help_mod
 from brick.node import agent
 
 NAMESPACE = 'brick.cli'
@@ -69,7 +70,10 @@ def _epilog():
                                    initial_indent='  %-4d  ' % code,
                                    subsequent_indent=' ' * 8))
     lines.append('')
-    lines.append("Run 'brick help COMMAND' for the options of a command.")
+    lines.append("Run 'brick help COMMAND' or 'brick COMMAND --help' for "
+                 "the options of a command,")
+    lines.append("'brick help GROUP' (e.g. 'brick help volume') for the "
+                 "commands of a group.")
     return '\n'.join(lines)
 
 
@@ -91,7 +95,11 @@ class BrickApp(app.App):
                         'and pools, and placement.',
             version=brick.conf.version(),
             command_manager=commandmanager.CommandManager(NAMESPACE),
-            stdin=stdin, stdout=stdout, stderr=stderr)
+            stdin=stdin, stdout=stdout, stderr=stderr,
+            # 'brick volume create --help' is 'brick help volume create',
+            # not the top-level help.
+            deferred_help=True)
+        self.command_manager.add_command('help', help_mod.HelpCommand)
         self._node = node
         self._conf = None
         self._interactive_result = None
@@ -208,6 +216,11 @@ class BrickApp(app.App):
         try:
             self.command_manager.find_command(argv)
         except ValueError:
+            group = help_mod.group_help(self.command_manager, argv)
+            if group is not None:
+                self.stderr.write("brick: '%s' needs a command.\n%s" % (
+                    ' '.join(argv), group))
+                return exit_codes.USAGE
             self.stderr.write("brick: '%s' is not a brick command; see "
                               "'brick --help'.\n" % ' '.join(argv))
             matches = self.get_fuzzy_matches(argv[0])

@@ -310,8 +310,8 @@ class LVM:
                 field='new size of %s/%s' % (vg, name), value=size,
                 reason='smaller than the current size (%s)' % units.human(
                     int(current.group(1)) * self._extent_size(vg)),
-                allowed='the current size or more; use shrink() to make '
-                        'a volume smaller') from err
+                allowed='the current size or more: lvextend never '
+                        'shrinks a volume') from err
         return True
 
     def remove_lv(self, vg, name):
