@@ -162,16 +162,24 @@ def read_pools(conn, where=None):
     return [_pool(topo, row) for row in conn.execute(query)]
 
 
-def list_pools(db, host=None, state=None):
-    """All pools, or those of host *host* / in *state*, ordered by id."""
+def list_pools(db, host=None, state=None, tags=()):
+    """All pools, or those of host *host*, in *state*, carrying every tag
+    of *tags*; ordered by id.
+
+    :param tags: tags a pool must all have (as ``brick:tags`` asks).
+    :raises brick.exception.InvalidValue: a bad tag.
+    """
+    wanted = set(fields.tags(list(tags), 'tags to list'))
     conditions = []
     if host is not None:
         conditions.append(models.hosts.c.name == host)
     if state is not None:
         conditions.append(models.pools.c.state == state)
     where = sa.and_(*conditions) if conditions else None
-    return db.run('pools', lambda conn: read_pools(conn, where),
-                  readonly=True)
+    found = db.run('pools', lambda conn: read_pools(conn, where),
+                   readonly=True)
+    # Tags are a JSON column: matched here, not in SQL.
+    return [pool for pool in found if wanted <= set(pool.tags)]
 
 
 def get_pool(db, pool_id):

@@ -151,7 +151,7 @@ def test_host_state_and_heartbeat(site):
     assert host.state == 'disabled' and host.heartbeat_at is not None
     hosts_mod.set_host_state(site, 'h2', 'down')
     hosts_mod.heartbeat(site, 'h2')
-    assert hosts_mod.get_host(site, 'h2').state == 'up'
+    assert hosts_mod.get_host(site, 'h2').state == 'enabled'
     with pytest.raises(exception.NotFound):
         hosts_mod.heartbeat(site, 'nope')
 
