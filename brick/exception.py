@@ -63,8 +63,9 @@ __all__ = [
     'shown',
 ]
 
-SHOWN_CHARACTERS = 64
-"""How much of a value :func:`shown` echoes, in characters."""
+SHOWN_CHARACTERS = 200
+"""How much of a value :func:`shown` echoes, in characters: a long
+path whole, not a 10 MB string."""
 
 TEXT_CHARACTERS = 1000
 """How much of a ``%s`` text (a reason, a command's stderr) a message

@@ -60,6 +60,7 @@ from brick.cmd import help as help_mod
 from brick.node import agent
 
 NAMESPACE = 'brick.cli'
+_SAID_IN_ERRORS = ('oslo_utils.imageutils', 'brick.local.image_check')
 _EVENTLET_WARNING = r'\s*Eventlet is deprecated'
 
 
@@ -169,6 +170,10 @@ class BrickApp(app.App):
         # stevedore's "found extension" lines would bury the commands run.
         console.addFilter(lambda record: record.levelno >= std_logging.INFO
                           or not record.name.startswith('stevedore'))
+        # An image's failed safety checks are logged for services; here
+        # the error message says the same, once (-v shows them too).
+        console.addFilter(lambda record: level <= std_logging.INFO
+                          or not record.name.startswith(_SAID_IN_ERRORS))
         self._log_handlers = [console]
         if self.options.log_file:
             log_file = std_logging.FileHandler(self.options.log_file)

@@ -22,7 +22,11 @@ Every lvm2, qemu-img or losetup call goes through an :class:`Executor`:
   benchmarks can count them;
 * a failure becomes :class:`brick.exception.CommandFailed` carrying the
   command, exit code and stderr; a missing program becomes
-  :class:`brick.exception.ToolNotFound`.
+  :class:`brick.exception.ToolNotFound`;
+* a command on untrusted input can run under resource limits
+  (``limits``, an :class:`oslo_concurrency.processutils.ProcessLimits`),
+  set the way processutils sets them: ``python -m
+  oslo_concurrency.prlimit`` sets them and execs the program.
 
 How a command starts: one that needs a root helper or privsep
 (``run_as_root=True`` while brick is not root, or with ``use_privsep``)
@@ -56,7 +60,9 @@ import collections
 import dataclasses
 import os
 import re
+import shutil
 import subprocess
+import sys
 import threading
 import time
 
@@ -91,6 +97,8 @@ class CommandRecord:
     duration: float
     """Seconds, wall clock, for the last attempt."""
     attempts: int = 1
+    limits: processutils.ProcessLimits | None = None
+    """The resource limits it ran under, if any."""
 
 
 @dataclasses.dataclass(frozen=True)
@@ -149,7 +157,7 @@ class Executor:
 
     def __call__(self, *argv, run_as_root=False, check_exit_code=(0,),
                  process_input=None, env=None, timeout=None,
-                 retry_on_lock=False):
+                 retry_on_lock=False, limits=None):
         """Run *argv* and return its output.
 
         :param argv: the program and its arguments, each a ``str``.
@@ -159,6 +167,10 @@ class Executor:
         :param env: extra environment variables for this command.
         :param timeout: seconds, overriding the executor's default.
         :param retry_on_lock: retry LVM lock failures (for lvm2 commands).
+        :param limits: resource limits, a
+            :class:`~oslo_concurrency.processutils.ProcessLimits`, for a
+            command reading untrusted input; a command killed by one
+            fails with a negative exit code (the signal).
         :returns: a :class:`Result`.
         :raises brick.exception.CommandFailed: non-zero exit.
         :raises brick.exception.CommandTimeout: the command hung.
@@ -179,7 +191,8 @@ class Executor:
                 return self._timed(argv, attempt, run_as_root=run_as_root,
                                    check_exit_code=check_exit_code,
                                    process_input=process_input,
-                                   env=merged_env, timeout=timeout)
+                                   env=merged_env, timeout=timeout,
+                                   limits=limits)
             except exception.CommandFailed as err:
                 locked = _LVM_LOCK_ERRORS.search(err.kwargs['stderr'] or '')
                 if not locked or attempt > retries:
@@ -217,6 +230,7 @@ class Executor:
     def _timed(self, argv, attempt, **kwargs):
         start = time.monotonic()
         exit_code = None
+        limits = kwargs.get('limits')
         try:
             streaming = kwargs.pop('streaming', None)
             if streaming:
@@ -232,21 +246,26 @@ class Executor:
             self.count += 1
             self.history.append(CommandRecord(
                 argv=tuple(argv), exit_code=exit_code,
-                duration=time.monotonic() - start, attempts=attempt))
+                duration=time.monotonic() - start, attempts=attempt,
+                limits=limits))
 
     def _run(self, argv, run_as_root, check_exit_code, process_input, env,
-             timeout):
+             timeout, limits=None):
         """Run one attempt.  The only method a fake needs to replace."""
         if run_as_root and (self.use_privsep or os.geteuid() != 0):
             return self._run_privileged(argv, check_exit_code, process_input,
-                                        env, timeout)
+                                        env, timeout, limits)
         return self._spawn(argv, check_exit_code, process_input, env,
-                           timeout)
+                           timeout, limits)
 
-    def _spawn(self, argv, check_exit_code, process_input, env, timeout):
+    def _spawn(self, argv, check_exit_code, process_input, env, timeout,
+               limits=None):
         """Run *argv* without a preexec_fn, so CPython can vfork (see the
         module docstring); in its own process group, so a timeout kills
         what it started too."""
+        logical = argv
+        if limits is not None:
+            argv = _limited(argv, limits)
         shown = strutils.mask_password(' '.join(argv))
         LOG.debug('Running cmd (subprocess): %s', shown)
         if process_input is not None:
@@ -274,17 +293,19 @@ class Executor:
         stdout, stderr = os.fsdecode(out), os.fsdecode(errors)
         if process.returncode not in check_exit_code:
             LOG.debug('%r failed. Not Retrying.', shown)
-            raise _failed(argv, process.returncode, stderr, stdout)
+            raise _failed(logical, process.returncode, stderr, stdout)
         return Result(stdout, stderr)
 
     def _run_privileged(self, argv, check_exit_code, process_input, env,
-                        timeout):
+                        timeout, limits=None):
         """Through processutils: the root helper or privsep."""
         processes = []
         kwargs = {'check_exit_code': list(check_exit_code),
                   'process_input': process_input,
                   'env_variables': dict(os.environ, **env),
                   'timeout': timeout}
+        if limits is not None:
+            kwargs['prlimit'] = limits
         if self.use_privsep:
             from brick import privileged  # only embedders using it pay
             execute = privileged.execute_root
@@ -369,6 +390,19 @@ def _start(argv, env, stdin):
         LOG.debug('%r failed. Not Retrying.', _shown(argv))
         raise exception.ToolNotFound(tool=argv[0],
                                      purpose=_shown(argv)) from err
+
+
+def _limited(argv, limits):
+    """*argv* run under *limits*, as processutils runs it (``python -m
+    oslo_concurrency.prlimit --as=... -- argv``).
+
+    :raises brick.exception.ToolNotFound: the program does not exist
+        (prlimit would only say it failed to execute it).
+    """
+    if shutil.which(argv[0]) is None:
+        raise exception.ToolNotFound(tool=argv[0], purpose=_shown(argv))
+    return (sys.executable, '-m', 'oslo_concurrency.prlimit',
+            *limits.prlimit_args(), '--', *argv)
 
 
 def _with_env(env, argv):

@@ -23,6 +23,7 @@ from brick import exception
 from brick import testing
 from brick import units
 from brick.drivers.volume import Capability
+from tests import images
 
 DATA = pathlib.Path(__file__).parents[1] / 'local' / 'lvm_data'
 VG = 'brick-capture'
@@ -483,7 +484,7 @@ def qemu_info(virtual_size, fmt='qcow2', **extra):
 
 def test_import_converts_into_a_new_active_volume(tmp_path):
     image = tmp_path / 'in.qcow2'
-    image.write_bytes(b'')
+    image.write_bytes(images.qcow2_header(3 * MiB))
     execute, driver = thick(**{'qemu-img': qemu_info(3 * MiB),
                                'lvs': data('lvs-thick.json')})
     volume = driver.import_image('vol-1', str(image), 'qcow2')
@@ -516,7 +517,7 @@ def test_import_with_progress_streams_qemu_imgs_percentages(tmp_path):
 
 def test_import_refuses_images_naming_other_files(tmp_path):
     image = tmp_path / 'evil.qcow2'
-    image.write_bytes(b'')
+    image.write_bytes(images.qcow2_header(MiB))
     execute, driver = thick(**{'qemu-img': qemu_info(
         MiB, **{'backing-filename': '/etc/shadow'})})
     with pytest.raises(exception.InvalidValue) as err:
