@@ -12,7 +12,8 @@ Every lvm2, qemu-img or losetup call goes through an :class:`Executor`:
 
 * argv lists only; there is no shell anywhere in brick;
 * commands that need root get ``[brick_executor]root_helper`` in front, or
-  run through oslo.privsep when ``use_privsep`` is set;
+  run through oslo.privsep when ``use_privsep`` is set, each through the
+  entry point of its operation (:mod:`brick.privileged`);
 * a timeout kills a command that hangs, with its whole process group
   (processutils leaves it running);
 * an LVM command that failed only because another process held a lock is
@@ -116,8 +117,9 @@ class Executor:
 
     :param root_helper: argv prefix (a string, split on spaces) for commands
         run with ``run_as_root=True``; empty when brick is root already.
-    :param use_privsep: run root commands through
-        :func:`brick.privileged.execute_root` instead.
+    :param use_privsep: run root commands through the narrow entry
+        points of :mod:`brick.privileged.operations` instead; a command
+        that has none raises NotSupported.
     :param timeout: default seconds before a command is killed.
     :param lock_retries: how many more times an LVM lock failure is retried.
     :param lock_retry_interval: seconds before the first such retry.
@@ -157,7 +159,7 @@ class Executor:
 
     def __call__(self, *argv, run_as_root=False, check_exit_code=(0,),
                  process_input=None, env=None, timeout=None,
-                 retry_on_lock=False, limits=None):
+                 retry_on_lock=False, retry_on_exit=(), limits=None):
         """Run *argv* and return its output.
 
         :param argv: the program and its arguments, each a ``str``.
@@ -167,6 +169,9 @@ class Executor:
         :param env: extra environment variables for this command.
         :param timeout: seconds, overriding the executor's default.
         :param retry_on_lock: retry LVM lock failures (for lvm2 commands).
+        :param retry_on_exit: exit codes to retry as lock failures are,
+            e.g. 139 for lvm2 reports that crash under concurrent changes
+            (https://launchpad.net/bugs/1901783).
         :param limits: resource limits, a
             :class:`~oslo_concurrency.processutils.ProcessLimits`, for a
             command reading untrusted input; a command killed by one
@@ -181,7 +186,7 @@ class Executor:
                 field='command', value=argv,
                 allowed='a non-empty argv of strings')
         timeout = timeout or self.timeout
-        retries = self.lock_retries if retry_on_lock else 0
+        retries = self.lock_retries if retry_on_lock or retry_on_exit else 0
         merged_env = dict(_BASE_ENV, **self.env, **(env or {}))
         delay = self.lock_retry_interval
         attempt = 0
@@ -194,11 +199,15 @@ class Executor:
                                    env=merged_env, timeout=timeout,
                                    limits=limits)
             except exception.CommandFailed as err:
-                locked = _LVM_LOCK_ERRORS.search(err.kwargs['stderr'] or '')
-                if not locked or attempt > retries:
+                locked = retry_on_lock and _LVM_LOCK_ERRORS.search(
+                    err.kwargs['stderr'] or '')
+                crashed = err.kwargs['exit_code'] in retry_on_exit
+                if not (locked or crashed) or attempt > retries:
                     raise
-                LOG.info('%s hit an LVM lock (attempt %d of %d); retrying '
-                         'in %.2fs', argv[0], attempt, retries + 1, delay)
+                LOG.info('%s %s (attempt %d of %d); retrying in %.2fs',
+                         argv[0], 'hit an LVM lock' if locked else
+                         'exited with %s' % err.kwargs['exit_code'],
+                         attempt, retries + 1, delay)
                 time.sleep(delay)
                 delay *= 2
 
@@ -307,8 +316,20 @@ class Executor:
         if limits is not None:
             kwargs['prlimit'] = limits
         if self.use_privsep:
-            from brick import privileged  # only embedders using it pay
-            execute = privileged.execute_root
+            # Only embedders using privsep pay for importing it.
+            from brick.privileged import operations
+            entry = operations.route(argv)
+            if entry is None or process_input is not None or limits or \
+                    tuple(check_exit_code) != (0,):
+                raise exception.NotSupported(
+                    driver='executor', operation='%s through privsep'
+                    % _shown(argv[:2]), capabilities='the operations of '
+                    'brick.privileged.operations')
+
+            def execute(*argv, **ignored):
+                # The daemon checks argv and env; it gets brick's own
+                # environment only, not this process's.
+                return entry(list(argv), dict(env), timeout)
         else:
             execute = processutils.execute
             kwargs.update(run_as_root=True, root_helper=self.root_helper,
