@@ -172,7 +172,8 @@ class BrickApp(app.App):
                           or not record.name.startswith('stevedore'))
         # An image's failed safety checks are logged for services; here
         # the error message says the same, once (-v shows them too).
-        console.addFilter(lambda record: level <= std_logging.INFO
+        verbose = level <= std_logging.INFO
+        console.addFilter(lambda record: verbose
                           or not record.name.startswith(_SAID_IN_ERRORS))
         self._log_handlers = [console]
         if self.options.log_file:
