@@ -88,7 +88,7 @@ class _Repr(reprlib.Repr):
 _REPR = _Repr()
 
 
-def shown(value, limit=SHOWN_CHARACTERS):
+def shown(value: object, limit: int = SHOWN_CHARACTERS) -> str:
     """*value* as an error message echoes it: its ``repr``, cut to a
     short prefix that says how long the whole is.
 

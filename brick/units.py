@@ -99,7 +99,7 @@ def validate(value, field='size', step=1, minimum=1, maximum=None):
     return value
 
 
-def show(value):
+def show(value: int) -> str:
     """``1048576 (1 MiB)``: bytes as programs and people read them."""
     return '%d (%s)' % (value, human(value)) if value >= Ki else str(value)
 

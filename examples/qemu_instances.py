@@ -43,6 +43,7 @@ import signal
 import subprocess
 import sys
 import time
+import typing
 
 from os_brick.initiator import connector as os_brick_connector
 
@@ -50,6 +51,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 import cluster  # noqa: E402
 
+from brick import api as brick_api  # noqa: E402
 from brick import exception  # noqa: E402
 from brick.workflow import handlers  # noqa: E402
 
@@ -59,7 +61,7 @@ FORMATS = ('raw', 'qcow2')
 hypervisors."""
 
 
-def disk_arguments(index, volume, path):
+def disk_arguments(index: int, volume: dict, path: str) -> list[str]:
     """QEMU's ``-drive`` and ``-device`` for the placed *volume* (a dict
     the workflow passes) at *path*: its format told, never probed, its
     name as the disk's serial (``/dev/disk/by-id/virtio-<name>``)."""
@@ -87,15 +89,17 @@ class QemuInstances(handlers.BootHandler):
         :func:`test_vm`).
     """
 
-    def __init__(self, api, vm_command):
+    def __init__(self, api: brick_api.API,
+                 vm_command: typing.Callable[[str, list[str]], list[str]]
+                 ) -> None:
         self.api = api
         self.vm_command = vm_command
         self.connector = os_brick_connector.InitiatorConnector.factory(
             'LOCAL', root_helper=None)
-        self.running = {}
+        self.running: dict[str, tuple[subprocess.Popen, list]] = {}
         """instance -> (process, [(connection data, device info)])."""
 
-    def boot(self, instance, host, volumes):
+    def boot(self, instance: str, host: str, volumes: list[dict]) -> dict:
         """Start *instance* (here: on this machine, which stands for
         *host*) with *volumes* as its disks, in the order given."""
         if instance in self.running:      # a resumed flow boots again
@@ -117,11 +121,12 @@ class QemuInstances(handlers.BootHandler):
         self.running[instance] = (process, attached)
         return {'pid': process.pid}
 
-    def revert(self, instance, host, volumes):
+    def revert(self, instance: str, host: str | None,
+               volumes: list[dict]) -> None:
         """The workflow gave up on *instance* (it deletes the volumes)."""
         self._stop(instance)
 
-    def delete(self, instance, volumes):
+    def delete(self, instance: str, volumes: list[str]) -> None:
         """Stop *instance*, then disconnect and delete its volumes.
 
         :param volumes: the names of its volumes (the placement's).
@@ -133,7 +138,7 @@ class QemuInstances(handlers.BootHandler):
             except exception.VolumeNotFound:
                 pass                  # deleted already: delete is repeatable
 
-    def _stop(self, instance):
+    def _stop(self, instance: str) -> None:
         process, attached = self.running.pop(instance, (None, []))
         if process is not None and process.poll() is None:
             process.send_signal(signal.SIGTERM)   # the VM shuts down
@@ -144,7 +149,7 @@ class QemuInstances(handlers.BootHandler):
                 process.wait()
         self._disconnect(attached)
 
-    def _disconnect(self, attached):
+    def _disconnect(self, attached: list[tuple[dict, dict]]) -> None:
         for data, device in attached:
             self.connector.disconnect_volume(data, device)
 
@@ -159,10 +164,11 @@ REPORT = ('modprobe virtio_blk && for disk in /sys/block/vd*; do '
 keep running until it is stopped."""
 
 
-def test_vm(out_dir, memory='512M', timeout=600):
+def test_vm(out_dir: str, memory: str = '512M', timeout: int = 600
+            ) -> typing.Callable[[str, list[str]], list[str]]:
     """A ``vm_command`` booting this repository's test VM with the disks,
     reporting them in ``<out_dir>/<instance>/disks``."""
-    def command(instance, disk_args):
+    def command(instance: str, disk_args: list[str]) -> list[str]:
         out = os.path.join(out_dir, instance)
         os.makedirs(out, exist_ok=True)
         spread = []
@@ -175,7 +181,8 @@ def test_vm(out_dir, memory='512M', timeout=600):
     return command
 
 
-def disks_seen(out_dir, instance, timeout=240):
+def disks_seen(out_dir: str, instance: str, timeout: float = 240
+               ) -> dict[str, int]:
     """``{serial: bytes}`` the guest reported, once it has."""
     report = os.path.join(out_dir, instance, 'disks')
     deadline = time.monotonic() + timeout
@@ -190,7 +197,7 @@ def disks_seen(out_dir, instance, timeout=240):
                 (line.split() for line in lines if line.strip())}
 
 
-def run(service):
+def run(service: brick_api.API) -> brick_api.Placement:
     out_dir = os.path.join(service.conf.brick.data_dir, 'vms')
     instances = QemuInstances(service, test_vm(out_dir))
     service.handlers.register('qemu', instances)

@@ -14,6 +14,9 @@ leading run of words of some command's name; its help lists its commands
 with their one-line descriptions.
 """
 
+import argparse
+
+from cliff import commandmanager
 from cliff import help as cliff_help
 
 from brick import exit_codes
@@ -21,7 +24,8 @@ from brick import exit_codes
 FOOTER = "Run 'brick help COMMAND' or 'brick COMMAND --help' for its options."
 
 
-def group_commands(manager, words):
+def group_commands(manager: commandmanager.CommandManager,
+                   words: list[str]) -> list[str]:
     """The names of the commands in the group *words*, sorted; empty if
     *words* is no group (or is a whole command).
 
@@ -32,7 +36,8 @@ def group_commands(manager, words):
     return sorted(name for name, _ in manager if name.startswith(prefix))
 
 
-def describe(manager, names):
+def describe(manager: commandmanager.CommandManager,
+             names: list[str]) -> list[str]:
     """Lines listing *names* with the first line of their docstring."""
     factories = dict(manager)
     width = max(len(name) for name in names)
@@ -44,7 +49,8 @@ def describe(manager, names):
     return lines
 
 
-def group_help(manager, words):
+def group_help(manager: commandmanager.CommandManager,
+               words: list[str]) -> str | None:
     """The text ``brick help GROUP`` prints, or None if *words* is no
     group."""
     names = group_commands(manager, words)
@@ -57,7 +63,7 @@ def group_help(manager, words):
 class HelpCommand(cliff_help.HelpCommand):
     """Print the help of a command, or the commands of a group."""
 
-    def take_action(self, parsed_args):
+    def take_action(self, parsed_args: argparse.Namespace) -> int:
         words = parsed_args.cmd
         if words:
             text = group_help(self.app.command_manager, words)

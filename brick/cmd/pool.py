@@ -16,6 +16,7 @@ A pool is named by its id, by its key (``host:compute-1/nvme``,
 ``--host``, ``--rack`` or ``--zone``.
 """
 
+import argparse
 import re
 import time
 
@@ -195,14 +196,14 @@ class CreatePool(common.ShowOne):
             return shown(db, pool)
 
 
-def add_tags_filter(parser):
+def add_tags_filter(parser: argparse.ArgumentParser) -> None:
     """``--tags TAG,...``: only pools with every one of these tags."""
     parser.add_argument('--tags', metavar='TAG,...',
                         help='only pools with every one of these tags '
                              '(comma-separated), as brick:tags asks')
 
 
-def tags_filter(parsed_args):
+def tags_filter(parsed_args: argparse.Namespace) -> list[str]:
     """The tags of ``--tags``, a list (empty: no filter)."""
     return [tag for tag in (parsed_args.tags or '').split(',') if tag]
 

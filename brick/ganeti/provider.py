@@ -114,7 +114,7 @@ class Provider:
                 allowed='a pool of raw volumes, which KVM can open as a '
                         'block device: drivers %s' % RAW_DRIVERS)
 
-    def _check_access(self, access):
+    def _check_access(self, access: str | None) -> None:
         if access is not None and access not in ACCESS_MODES:
             raise exception.InvalidValue(
                 field='disk parameter access (EXTP_ACCESS)', value=access,
@@ -146,7 +146,7 @@ class Provider:
     def create(self, request):
         self.driver.create(request.name, request.size)
 
-    def attach(self, request):
+    def attach(self, request: environment.Request) -> str:
         info = self.driver.attach(request.name)['data']
         path, fmt = info['device_path'], info.get('format', 'raw')
         if fmt != 'raw':

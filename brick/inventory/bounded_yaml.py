@@ -31,6 +31,8 @@ size is remembered), so the check costs time in proportion to the text,
 not to its expansion.
 """
 
+import typing
+
 import yaml
 from yaml import nodes as yaml_nodes
 
@@ -94,7 +96,7 @@ class _Refused(Exception):
         self.mark = mark
 
 
-def read(stream, source):
+def read(stream: typing.TextIO, source: str) -> str:
     """Read a document from the text *stream*, at most
     :data:`MAX_CHARACTERS` of it.
 
@@ -112,7 +114,7 @@ def _check_length(text, source):
                    % (source, MAX_CHARACTERS))
 
 
-def load(text, source='<string>'):
+def load(text: str, source: str = '<string>') -> object:
     """Parse the YAML document *text* within the limits above.
 
     :param source: names the document in error messages.

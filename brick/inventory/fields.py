@@ -118,7 +118,7 @@ def scope(host, rack, zone, what):
     return scope_name, owner
 
 
-def pool(values, what):
+def pool(values: dict, what: str) -> dict:
     """Check a complete set of pool fields (defaults filled in).
 
     :param values: ``{field: value}`` with every key of

@@ -68,7 +68,7 @@ class Host:
     updated_at: datetime.datetime
 
 
-def check_state(state, field):
+def check_state(state: object, field: str) -> str:
     """*state* as one of :data:`STATES` (an alias translated).
 
     :raises brick.exception.InvalidValue: neither a state nor an alias.
@@ -178,7 +178,7 @@ def place_host(conn, name, zone=None, rack=None):
         generation=pools.c.generation + 1, updated_at=now))
 
 
-def set_host_state(db, name, state):
+def set_host_state(db: engine.Database, name: str, state: str) -> None:
     """Set host *name* ``enabled``, ``down`` or ``disabled``
     (:data:`STATES`; ``up`` still means ``enabled``).
 

@@ -66,6 +66,7 @@ in one); the others run their own, retried on conflicts.
 import dataclasses
 import datetime
 import json
+import typing
 
 import sqlalchemy as sa
 
@@ -162,7 +163,9 @@ def read_pools(conn, where=None):
     return [_pool(topo, row) for row in conn.execute(query)]
 
 
-def list_pools(db, host=None, state=None, tags=()):
+def list_pools(db: engine.Database, host: str | None = None,
+               state: str | None = None,
+               tags: typing.Iterable[str] = ()) -> list[Pool]:
     """All pools, or those of host *host*, in *state*, carrying every tag
     of *tags*; ordered by id.
 

@@ -66,6 +66,7 @@ import subprocess
 import sys
 import threading
 import time
+import typing
 
 from oslo_concurrency import processutils
 from oslo_log import log as logging
@@ -157,9 +158,14 @@ class Executor:
         options.update(kwargs)
         return cls(**options)
 
-    def __call__(self, *argv, run_as_root=False, check_exit_code=(0,),
-                 process_input=None, env=None, timeout=None,
-                 retry_on_lock=False, retry_on_exit=(), limits=None):
+    def __call__(self, *argv: str, run_as_root: bool = False,
+                 check_exit_code: typing.Sequence[int] = (0,),
+                 process_input: bytes | str | None = None,
+                 env: typing.Mapping[str, str] | None = None,
+                 timeout: float | None = None, retry_on_lock: bool = False,
+                 retry_on_exit: typing.Sequence[int] = (),
+                 limits: processutils.ProcessLimits | None = None
+                 ) -> Result:
         """Run *argv* and return its output.
 
         :param argv: the program and its arguments, each a ``str``.

@@ -78,7 +78,7 @@ def _detect(path):
         raise
 
 
-def inspect(path, declared=None):
+def inspect(path: str, declared: str | None = None) -> str:
     """Return the qemu-img format of the untrusted image at *path*.
 
     :param declared: the format the image's owner says it is (qemu-img's

@@ -51,6 +51,7 @@ from oslo_log import log as logging
 
 from brick import exception
 from brick import units
+from brick.local import executor as executor_module
 
 VG_FIELDS = ('vg_name', 'vg_size', 'vg_free', 'vg_extent_size',
              'vg_extent_count', 'vg_free_count', 'lv_count', 'pv_count',
@@ -161,7 +162,8 @@ class LVM:
 
     # -- running --------------------------------------------------------------
 
-    def argv(self, command, *args, config=None):
+    def argv(self, command: str, *args: str,
+             config: str | None = None) -> tuple[str, ...]:
         """Return the full argv of lvm subcommand *command*.
 
         :param config: more ``--config`` text for this command, after the
@@ -175,8 +177,9 @@ class LVM:
             argv += ['--devices', device]
         return (*argv, *args)
 
-    def run(self, command, *args, vg=None, lv=None, size=None,
-            config=None):
+    def run(self, command: str, *args: str, vg: str | None = None,
+            lv: str | None = None, size: int | None = None,
+            config: str | None = None) -> executor_module.Result:
         """Run an lvm subcommand, translating its common failures.
 
         :param vg: the VG the command is about, for error messages.
@@ -339,7 +342,7 @@ class LVM:
                         'shrinks a volume') from err
         return True
 
-    def remove_lv(self, vg, name):
+    def remove_lv(self, vg: str, name: str) -> None:
         """Remove LV *name*, active or not (see :meth:`_remove`).
 
         :raises brick.exception.VolumeNotFound: no such LV.
@@ -347,12 +350,14 @@ class LVM:
         """
         self._remove(('%s/%s' % (vg, name),), vg, name)
 
-    def remove_selected(self, vg, select, lv=None):
+    def remove_selected(self, vg: str, select: str,
+                        lv: str | None = None) -> None:
         """Remove the LVs of *vg* matching LVM selection *select* (none
         matching is no error); *lv* names the one meant, for messages."""
         self._remove(('--select', select, vg), vg, lv)
 
-    def _remove(self, target, vg, lv):
+    def _remove(self, target: tuple[str, ...], vg: str,
+                lv: str | None) -> None:
         """``lvremove`` with deactivation retries; once more after
         ``udevadm settle``, skipping suspended devices, if that failed
         for any reason but a missing LV (:data:`_SKIP_SUSPENDED`)."""

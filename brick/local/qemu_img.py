@@ -30,6 +30,8 @@ import json
 import os
 import re
 
+from oslo_concurrency import processutils
+
 from brick import exception
 from brick import names
 from brick.local import image_check
@@ -256,7 +258,9 @@ class QemuImg:
             argv.append(_size(size))
         self.executor(*argv)
 
-    def info(self, path, fmt, force_share=True, limits=None):
+    def info(self, path: str, fmt: str, force_share: bool = True,
+             limits: processutils.ProcessLimits | None = None
+             ) -> ImageInfo:
         """Return the :class:`ImageInfo` of an image of known format.
 
         :param fmt: the format the image must be in; qemu-img fails if it
@@ -275,7 +279,8 @@ class QemuImg:
         out = self.executor(*argv, _path(path), limits=limits).stdout
         return ImageInfo.from_json(out)
 
-    def inspect_untrusted(self, path, fmt=None):
+    def inspect_untrusted(self, path: str, fmt: str | None = None
+                          ) -> ImageInfo:
         """Return the :class:`ImageInfo` of an image brick did not make
         (an import source), refusing one that is not self-contained.
 

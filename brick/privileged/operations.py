@@ -14,6 +14,9 @@ command it built with :func:`route`; picking the wrong one, or calling
 one with anything brick would not build, is refused inside the daemon.
 """
 
+import math
+import typing
+
 from oslo_concurrency import processutils
 
 from brick.privileged import default
@@ -25,74 +28,85 @@ is passed on but what :func:`brick.privileged.rules.environment`
 allows."""
 
 
-def _execute(argv, env, timeout):
+def _execute(argv: tuple[str, ...], env: dict[str, str],
+             timeout: float) -> tuple[str, str]:
     return processutils.execute(
         *argv, env_variables=dict(rules.environment(env), PATH=PATH),
-        timeout=timeout)
+        timeout=math.ceil(timeout))
 
 
 @default.entrypoint
-def lvm_report(argv, env, timeout):
+def lvm_report(argv: list[str], env: dict[str, str],
+               timeout: float) -> tuple[str, str]:
     """``lvm vgs`` or ``lvm lvs``, a JSON report."""
     return _execute(rules.lvm(argv, ('vgs', 'lvs')), env, timeout)
 
 
 @default.entrypoint
-def lv_create(argv, env, timeout):
+def lv_create(argv: list[str], env: dict[str, str],
+              timeout: float) -> tuple[str, str]:
     """``lvm lvcreate``: a linear or thin LV, a thin pool or snapshot."""
     return _execute(rules.lvm(argv, ('lvcreate',)), env, timeout)
 
 
 @default.entrypoint
-def lv_extend(argv, env, timeout):
+def lv_extend(argv: list[str], env: dict[str, str],
+              timeout: float) -> tuple[str, str]:
     """``lvm lvextend --size``."""
     return _execute(rules.lvm(argv, ('lvextend',)), env, timeout)
 
 
 @default.entrypoint
-def lv_remove(argv, env, timeout):
+def lv_remove(argv: list[str], env: dict[str, str],
+              timeout: float) -> tuple[str, str]:
     """``lvm lvremove --yes``, by name or selection."""
     return _execute(rules.lvm(argv, ('lvremove',)), env, timeout)
 
 
 @default.entrypoint
-def lv_rename(argv, env, timeout):
+def lv_rename(argv: list[str], env: dict[str, str],
+              timeout: float) -> tuple[str, str]:
     """``lvm lvrename VG OLD NEW``."""
     return _execute(rules.lvm(argv, ('lvrename',)), env, timeout)
 
 
 @default.entrypoint
-def lv_change(argv, env, timeout):
+def lv_change(argv: list[str], env: dict[str, str],
+              timeout: float) -> tuple[str, str]:
     """``lvm lvchange --activate y|n``."""
     return _execute(rules.lvm(argv, ('lvchange',)), env, timeout)
 
 
 @default.entrypoint
-def lv_merge(argv, env, timeout):
+def lv_merge(argv: list[str], env: dict[str, str],
+             timeout: float) -> tuple[str, str]:
     """``lvm lvconvert --merge`` of a snapshot."""
     return _execute(rules.lvm(argv, ('lvconvert',)), env, timeout)
 
 
 @default.entrypoint
-def loop_device(argv, env, timeout):
+def loop_device(argv: list[str], env: dict[str, str],
+                timeout: float) -> tuple[str, str]:
     """``losetup``: list, attach a file, detach or refresh a device."""
     return _execute(rules.losetup(argv), env, timeout)
 
 
 @default.entrypoint
-def image_copy(argv, env, timeout):
+def image_copy(argv: list[str], env: dict[str, str],
+               timeout: float) -> tuple[str, str]:
     """``qemu-img convert`` to or from a logical volume."""
     return _execute(rules.qemu_img_convert(argv), env, timeout)
 
 
 @default.entrypoint
-def udev_settle(timeout):
+def udev_settle(timeout: float) -> tuple[str, str]:
     """``udevadm settle``: wait for udev to finish device events."""
-    return processutils.execute('udevadm', 'settle', timeout=timeout,
+    return processutils.execute('udevadm', 'settle',
+                                timeout=math.ceil(timeout),
                                 env_variables={'PATH': PATH})
 
 
-_ROUTES = {
+_ROUTES: dict[tuple[str, ...], typing.Callable[..., tuple[str, str]]] = {
     ('lvm', 'vgs'): lvm_report, ('lvm', 'lvs'): lvm_report,
     ('lvm', 'lvcreate'): lv_create, ('lvm', 'lvextend'): lv_extend,
     ('lvm', 'lvremove'): lv_remove, ('lvm', 'lvrename'): lv_rename,
@@ -101,7 +115,8 @@ _ROUTES = {
 }
 
 
-def route(argv):
+def route(argv: typing.Sequence[str]
+          ) -> typing.Callable[..., tuple[str, str]] | None:
     """The entry point for the command *argv* brick built, or None if
     brick has none (the command cannot run through privsep)."""
     if argv and argv[0] == 'losetup':

@@ -22,6 +22,7 @@ size in bytes, a path of the right kind); everything else is refused.
 import os
 import re
 import stat
+import typing
 
 from brick import exception
 from brick.local import image_check
@@ -65,7 +66,7 @@ def _refuse(what, value, allowed):
                                   value=value, allowed=allowed)
 
 
-def environment(env):
+def environment(env: dict[str, str] | None) -> dict[str, str]:
     """*env* if it holds only :data:`ENVIRONMENT`'s variables and values,
     and perhaps ``LVM_SYSTEM_DIR`` naming a configuration only root can
     have written (:func:`root_only_directory`)."""
@@ -79,7 +80,7 @@ def environment(env):
     return dict(env or {})
 
 
-def root_only_directory(path):
+def root_only_directory(path: str) -> str:
     """*path* if it is a directory that only root can have filled: owned
     by root and not writable by group or others, and so is any
     ``lvm.conf`` in it.  (An lvm.conf of the caller's could name programs
@@ -101,7 +102,7 @@ def root_only_directory(path):
 
 # -- lvm2 -------------------------------------------------------------------
 
-def lvm_config(text):
+def lvm_config(text: str) -> str:
     """*text* if it is lvm2 ``--config`` text setting only
     :data:`LVM_SETTINGS` (``section { setting = value ... } ...``)."""
     allowed = 'section { setting = value } blocks setting only %s' % (
@@ -220,7 +221,8 @@ _LVM_COMMON = {'--config': lvm_config,
                '--devices': _matching(_DEVICE, 'device', '/dev/...')}
 
 
-def lvm(argv, subcommands):
+def lvm(argv: typing.Sequence[str],
+        subcommands: typing.Sequence[str]) -> tuple[str, ...]:
     """*argv* if it is ``lvm SUBCOMMAND ...`` with one of *subcommands*,
     as :class:`brick.local.lvm.LVM` builds it.
 
@@ -262,7 +264,7 @@ def _options(args, options):
 
 # -- loop devices -------------------------------------------------------------
 
-def caller_uid():
+def caller_uid() -> int:
     """The uid of the unprivileged process the daemon serves: sudo's
     ``SUDO_UID`` (``privsep-helper`` run through sudo or rootwrap), else
     the owner of the daemon's parent (the forking client)."""
@@ -272,7 +274,7 @@ def caller_uid():
     return os.stat('/proc/%d' % os.getppid()).st_uid
 
 
-def readable_file(path, uid=None):
+def readable_file(path: str, uid: int | None = None) -> str:
     """*path* if it is an absolute path to a regular file (not a
     symbolic link) that the caller could read itself: its own, or
     readable by everyone; root may read any."""
@@ -300,7 +302,8 @@ _LOSETUP_FORMS = {
 }
 
 
-def losetup(argv, program='losetup'):
+def losetup(argv: typing.Sequence[str],
+            program: str = 'losetup') -> tuple[str, ...]:
     """*argv* if it is one of the ``losetup`` forms of
     :class:`brick.local.loop.LoopDevices`."""
     argv = tuple(argv)
@@ -320,7 +323,7 @@ def losetup(argv, program='losetup'):
 
 # -- qemu-img convert to or from a logical volume --------------------------
 
-def logical_volume(path):
+def logical_volume(path: str) -> str:
     """*path* if it is ``/dev/VG/LV`` (brick names)."""
     parts = path.split('/') if isinstance(path, str) else []
     if len(parts) != 4 or parts[:2] != ['', 'dev']:
@@ -329,7 +332,7 @@ def logical_volume(path):
     return path
 
 
-def new_file(path, uid=None):
+def new_file(path: str, uid: int | None = None) -> str:
     """*path* if nothing is there yet and its directory is the caller's
     own (root may write anywhere)."""
     uid = caller_uid() if uid is None else uid
@@ -344,7 +347,8 @@ def new_file(path, uid=None):
     return path
 
 
-def qemu_img_convert(argv, program='qemu-img'):
+def qemu_img_convert(argv: typing.Sequence[str],
+                     program: str = 'qemu-img') -> tuple[str, ...]:
     """*argv* if it is ``qemu-img convert`` as
     :meth:`brick.local.qemu_img.QemuImg.convert` builds it, between a
     logical volume and a volume, an image the caller may read (inspected
