@@ -63,7 +63,7 @@ def build_site(hosts, rng):
         zone = rack // 25
         roll = rng.random()
         state = 'down' if roll < 0.01 else 'disabled' if roll < 0.015 \
-            else 'up'
+            else 'enabled'
         host = st.HostState('n%06d' % i, 'z%03d' % zone, 'r%05d' % rack,
                             None, state)
         host_list.append(host)
@@ -103,7 +103,7 @@ def _media(rng):
 
 
 def build_locator(host_list, pools, rng, count=5000):
-    up = [host.name for host in host_list if host.state == 'up']
+    up = [host.name for host in host_list if host.state == 'enabled']
     host_pools = [pool.key for pool in pools if pool.scope == 'host']
     return context.StaticLocator(
         instances={'vm%d' % i: rng.choice(up) for i in range(count)},

@@ -43,8 +43,13 @@ Callers catch :class:`BrickException` for everything, or one family::
 
 Each class sets ``msg_fmt``, a %-template filled from the keyword
 arguments, so that a message always names what was wrong and what is
-allowed.  The keyword arguments stay available as ``exc.kwargs``.
+allowed.  The keyword arguments stay available as ``exc.kwargs``, as
+given; in the message each one is cut by :func:`shown` (a value echoed
+back from hostile input, such as a 10 MB string or a YAML alias bomb,
+must not make the message itself huge or slow to build).
 """
+
+import reprlib
 
 __all__ = [
     'BackendError', 'BrickException', 'CommandFailed', 'CommandTimeout',
@@ -55,7 +60,105 @@ __all__ = [
     'VolumeNotFound', 'ConcurrentUpdate', 'PoolUnavailable',
     'ReservationExpired', 'ReservationNotFound', 'NoValidHost',
     'HostFailed', 'PlacementFailed', 'FlowNotFound', 'HandlerNotFound',
+    'shown',
 ]
+
+SHOWN_CHARACTERS = 200
+"""How much of a value :func:`shown` echoes, in characters: a long
+path whole, not a 10 MB string."""
+
+TEXT_CHARACTERS = 1000
+"""How much of a ``%s`` text (a reason, a command's stderr) a message
+keeps."""
+
+
+
+class _Repr(reprlib.Repr):
+    """:mod:`reprlib`'s bounded repr, a few items and levels deep."""
+
+    def __init__(self):
+        super().__init__()
+        self.maxlevel = 2
+        self.maxtuple = self.maxlist = self.maxarray = self.maxdict = 4
+        self.maxset = self.maxfrozenset = self.maxdeque = 4
+        self.maxstring = self.maxother = SHOWN_CHARACTERS
+        self.maxlong = 40
+
+
+_REPR = _Repr()
+
+
+def shown(value: object, limit: int = SHOWN_CHARACTERS) -> str:
+    """*value* as an error message echoes it: its ``repr``, cut to a
+    short prefix that says how long the whole is.
+
+    Bounded in time and memory whatever *value* is: a container is
+    rendered a few items and levels deep (:mod:`reprlib`), never in
+    full, so a list that shares itself a million times over (what a YAML
+    alias bomb builds) costs no more than a short one.
+
+    >>> shown('vol-' + 'x' * 100000, limit=8)
+    "'vol-xxxx'... (100004 characters)"
+
+    :param value: anything.
+    :param limit: characters of the value to keep.
+    :returns: a string of about *limit* characters at most (plus the
+        length note).
+    """
+    if isinstance(value, (str, bytes)):
+        if len(value) <= limit:
+            return repr(value)
+        return '%r... (%d %s)' % (value[:limit], len(value), 'characters'
+                                  if isinstance(value, str) else 'bytes')
+    if isinstance(value, int) and not isinstance(value, bool) and \
+            value.bit_length() > 128:
+        # repr() of a 5,000-digit int raises ValueError (Python 3.11's
+        # int_max_str_digits), and is slow well before that.
+        return 'an integer of %d bits' % value.bit_length()
+    try:
+        text = _REPR.repr(value)
+    except Exception:  # a broken __repr__ of the caller's object
+        text = '<%s object>' % type(value).__name__
+    if len(text) > 2 * limit:
+        text = text[:2 * limit] + '...'
+    if isinstance(value, (list, tuple, dict, set, frozenset)) and \
+            len(value) > _REPR.maxlist:
+        text += ' (%d items)' % len(value)
+    return text
+
+
+class _Echo:
+    """A keyword argument as a message template renders it: ``%r``
+    gives :func:`shown`, ``%s`` the text cut to
+    :data:`TEXT_CHARACTERS`."""
+
+    __slots__ = ('value',)
+
+    def __init__(self, value):
+        self.value = value
+
+    def __repr__(self):
+        return shown(self.value)
+
+    def __str__(self):
+        value = self.value
+        if not isinstance(value, str):
+            if isinstance(value, (list, tuple, dict, set, frozenset,
+                                  bytes, int)):
+                return shown(value)
+            value = str(value)
+        if len(value) <= TEXT_CHARACTERS:
+            return value
+        return '%s... (%d characters)' % (value[:TEXT_CHARACTERS],
+                                          len(value))
+
+
+def _echoed(value):
+    # Numbers stay numbers, for %d and %.2f; a huge int is text.
+    if isinstance(value, (int, float)) and not isinstance(value, bool) \
+            and not (isinstance(value, int) and value.bit_length() > 128):
+        return value
+    return _Echo(value)
 
 
 class BrickException(Exception):
@@ -66,12 +169,14 @@ class BrickException(Exception):
     def __init__(self, message=None, **kwargs):
         self.kwargs = kwargs
         if message is None:
+            echoed = {key: _echoed(value) for key, value in kwargs.items()}
             try:
-                message = self.msg_fmt % kwargs
+                message = self.msg_fmt % echoed
             except (KeyError, TypeError, ValueError):
                 # A missing keyword is a bug in the raiser; say what we
                 # have rather than hide the original error behind it.
-                message = '%s (%r)' % (self.msg_fmt, kwargs)
+                message = '%s (%s)' % (self.msg_fmt, ', '.join(
+                    '%s=%r' % item for item in echoed.items()))
         self.message = message
         super().__init__(message)
 

@@ -47,7 +47,8 @@ class FakeExecutor(executor.Executor):
         self.handler = handler or (lambda argv, process_input=None: '')
 
     def _run(self, argv, run_as_root, check_exit_code, process_input, env,
-             timeout):
+             timeout, limits=None):
+        # The limits are kept in the history (CommandRecord.limits).
         out = self.handler(tuple(argv), process_input=process_input)
         if isinstance(out, tuple):
             return executor.Result(*out)

@@ -25,6 +25,8 @@ _BINARY = {'': 1, 'b': 1, 'k': Ki, 'm': Mi, 'g': Gi, 't': Ti, 'p': 1 << 50}
 _DECIMAL = {'kb': 10**3, 'mb': 10**6, 'gb': 10**9, 'tb': 10**12,
             'pb': 10**15}
 _SIZE = re.compile(r'\s*(\d+)\s*([a-zA-Z]{0,3})\s*')
+_MAX_DIGITS = 25
+"""More digits than any size in bytes has (2**63 has 19)."""
 
 SIZE_SYNTAX = ('a whole number of bytes, or a number with a unit: K, M, G, T, '
                'P (or KiB, MiB, GiB, TiB, PiB; powers of 1024) or KB, MB, GB, '
@@ -50,6 +52,10 @@ def parse(value, field='size'):
                                     reason='not a whole number of bytes',
                                     allowed=SIZE_SYNTAX)
     match = _SIZE.fullmatch(value)
+    if match and len(match.group(1)) > _MAX_DIGITS:
+        # int() of 4,300 digits and more raises ValueError (Python 3.11).
+        raise exception.InvalidSize(field=field, value=value,
+                                    reason='too large', allowed=SIZE_SYNTAX)
     unit = match.group(2).lower() if match else None
     if unit is not None and unit.endswith('ib') and len(unit) == 3:
         unit = unit[0]
@@ -70,9 +76,10 @@ def validate(value, field='size', step=1, minimum=1, maximum=None):
     :returns: *value*.
     :raises brick.exception.InvalidSize: naming field, value and rule.
     """
-    allowed = 'a whole number of bytes from %d%s, a multiple of %d' % (
-        minimum, ' to %d' % maximum if maximum is not None else ' up',
-        step)
+    allowed = 'a whole number of bytes from %s%s%s' % (
+        show(max(minimum, 1)),
+        ' to %s' % show(maximum) if maximum is not None else ' up',
+        ', a multiple of %s' % show(step) if step > 1 else '')
     if isinstance(value, bool) or not isinstance(value, int):
         raise exception.InvalidSize(field=field, value=value,
                                     reason='not an integer', allowed=allowed)
@@ -90,6 +97,11 @@ def validate(value, field='size', step=1, minimum=1, maximum=None):
                 step, round_up(value, step)),
             allowed=allowed)
     return value
+
+
+def show(value: int) -> str:
+    """``1048576 (1 MiB)``: bytes as programs and people read them."""
+    return '%d (%s)' % (value, human(value)) if value >= Ki else str(value)
 
 
 def round_up(value, step):

@@ -56,9 +56,11 @@ from oslo_log import log as logging
 import brick.conf
 import brick.conf.opts
 from brick import exit_codes
+from brick.cmd import help as help_mod
 from brick.node import agent
 
 NAMESPACE = 'brick.cli'
+_SAID_IN_ERRORS = ('oslo_utils.imageutils', 'brick.local.image_check')
 _EVENTLET_WARNING = r'\s*Eventlet is deprecated'
 
 
@@ -69,7 +71,10 @@ def _epilog():
                                    initial_indent='  %-4d  ' % code,
                                    subsequent_indent=' ' * 8))
     lines.append('')
-    lines.append("Run 'brick help COMMAND' for the options of a command.")
+    lines.append("Run 'brick help COMMAND' or 'brick COMMAND --help' for "
+                 "the options of a command,")
+    lines.append("'brick help GROUP' (e.g. 'brick help volume') for the "
+                 "commands of a group.")
     return '\n'.join(lines)
 
 
@@ -91,7 +96,11 @@ class BrickApp(app.App):
                         'and pools, and placement.',
             version=brick.conf.version(),
             command_manager=commandmanager.CommandManager(NAMESPACE),
-            stdin=stdin, stdout=stdout, stderr=stderr)
+            stdin=stdin, stdout=stdout, stderr=stderr,
+            # 'brick volume create --help' is 'brick help volume create',
+            # not the top-level help.
+            deferred_help=True)
+        self.command_manager.add_command('help', help_mod.HelpCommand)
         self._node = node
         self._conf = None
         self._interactive_result = None
@@ -161,6 +170,11 @@ class BrickApp(app.App):
         # stevedore's "found extension" lines would bury the commands run.
         console.addFilter(lambda record: record.levelno >= std_logging.INFO
                           or not record.name.startswith('stevedore'))
+        # An image's failed safety checks are logged for services; here
+        # the error message says the same, once (-v shows them too).
+        verbose = level <= std_logging.INFO
+        console.addFilter(lambda record: verbose
+                          or not record.name.startswith(_SAID_IN_ERRORS))
         self._log_handlers = [console]
         if self.options.log_file:
             log_file = std_logging.FileHandler(self.options.log_file)
@@ -208,6 +222,11 @@ class BrickApp(app.App):
         try:
             self.command_manager.find_command(argv)
         except ValueError:
+            group = help_mod.group_help(self.command_manager, argv)
+            if group is not None:
+                self.stderr.write("brick: '%s' needs a command.\n%s" % (
+                    ' '.join(argv), group))
+                return exit_codes.USAGE
             self.stderr.write("brick: '%s' is not a brick command; see "
                               "'brick --help'.\n" % ' '.join(argv))
             matches = self.get_fuzzy_matches(argv[0])

@@ -7,9 +7,10 @@
 # WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
 """``brick host ...``: the hosts of the inventory.
 
-A host is ``up``, ``down`` or ``disabled``.  ``disable`` keeps the
-scheduler away from it (its heartbeats do not undo that); ``enable``
-makes it ``up`` again.
+A host is ``enabled``, ``disabled`` or ``down`` (enabled, but not heard
+from), the words of pools and of the inventory file.  ``disable`` keeps
+the scheduler away from it (its heartbeats do not undo that); ``enable``
+makes it ``enabled`` again.
 """
 
 from brick.cmd import common
@@ -63,7 +64,7 @@ class CreateHost(common.ShowOne):
             host = hosts_mod.create_host(
                 db, parsed_args.name, zone=parsed_args.zone,
                 rack=parsed_args.rack,
-                state='disabled' if parsed_args.disabled else 'up')
+                state='disabled' if parsed_args.disabled else 'enabled')
             return SHOW_COLUMNS, _rows(db, [host], SHOW_COLUMNS)[0]
 
 
@@ -100,9 +101,9 @@ class ShowHost(common.ShowOne):
 
 
 class EnableHost(ShowHost):
-    """Mark a host up: the scheduler may place on it again."""
+    """Enable a host: the scheduler may place on it again."""
 
-    state = 'up'
+    state = 'enabled'
 
 
 class DisableHost(ShowHost):

@@ -79,8 +79,11 @@ def _run(bar, work):
 class ImportVolume(common.ShowOne):
     """Create a volume from an image file (raw, qcow2, vdi, vmdk...).
 
-    The image is inspected first: one that names a backing or data file
-    is refused, so an image cannot pull another host file in.
+    The image is inspected first, in Python, before qemu-img reads it
+    (under resource limits): one that names a backing or data file, a
+    vmdk whose extents are other files, or content that is not
+    --image-format is refused (exit 2), so an image cannot pull another
+    host file in.
     """
 
     def get_parser(self, prog_name):
@@ -89,7 +92,9 @@ class ImportVolume(common.ShowOne):
         parser.add_argument('image', metavar='IMAGE',
                             help='the image file to read')
         parser.add_argument('--image-format', metavar='FORMAT',
-                            help='format of IMAGE; default: probed')
+                            help='format of IMAGE (raw, qcow2, vdi, vmdk, '
+                                 'vhdx, vpc); the content must be in it. '
+                                 'Default: what the content shows')
         common.add_pool_argument(parser)
         _add_progress(parser)
         return parser

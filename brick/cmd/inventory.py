@@ -20,6 +20,7 @@
 from brick.cmd import common
 from brick.cmd import db as db_command
 from brick.cmd import pool as pool_command
+from brick.inventory import bounded_yaml
 from brick.inventory import declarative
 from brick.inventory import file as inventory_file
 from brick.inventory import pools as pools_mod
@@ -53,8 +54,9 @@ class Apply(common.Command):
 
     def take_action(self, parsed_args):
         if parsed_args.file == '-':
-            wanted = inventory_file.parse(self.app.stdin.read(),
-                                          '<standard input>')
+            wanted = inventory_file.parse(
+                bounded_yaml.read(self.app.stdin, '<standard input>'),
+                '<standard input>')
         else:
             wanted = inventory_file.load(parsed_args.file)
         with db_command.inventory(self.app, parsed_args) as db:

@@ -16,6 +16,7 @@ A pool is named by its id, by its key (``host:compute-1/nvme``,
 ``--host``, ``--rack`` or ``--zone``.
 """
 
+import argparse
 import re
 import time
 
@@ -24,6 +25,7 @@ from brick import units
 from brick.cmd import common
 from brick.cmd import db as db_command
 from brick.inventory import allocations
+from brick.inventory import fields
 from brick.inventory import pools
 
 COLUMNS = ('id', 'pool', 'driver', 'state', 'place', 'capacity', 'used',
@@ -194,8 +196,23 @@ class CreatePool(common.ShowOne):
             return shown(db, pool)
 
 
+def add_tags_filter(parser: argparse.ArgumentParser) -> None:
+    """``--tags TAG,...``: only pools with every one of these tags."""
+    parser.add_argument('--tags', metavar='TAG,...',
+                        help='only pools with every one of these tags '
+                             '(comma-separated), as brick:tags asks')
+
+
+def tags_filter(parsed_args: argparse.Namespace) -> list[str]:
+    """The tags of ``--tags``, a list (empty: no filter)."""
+    return [tag for tag in (parsed_args.tags or '').split(',') if tag]
+
+
 class ListPools(common.Lister):
-    """List the pools of the inventory with their capacity and usage."""
+    """List the pools of the inventory with their capacity and usage.
+
+    Filters combine: ``--host compute-1 --tags ssd --state enabled``.
+    """
 
     def get_parser(self, prog_name):
         parser = super().get_parser(prog_name)
@@ -203,13 +220,15 @@ class ListPools(common.Lister):
                             help='only the pools of this host')
         parser.add_argument('--state', choices=('enabled', 'disabled'),
                             help='only pools in this state')
+        add_tags_filter(parser)
         db_command.add_connection_argument(parser)
         return parser
 
     def take_action(self, parsed_args):
         with db_command.inventory(self.app, parsed_args) as db:
             found = pools.list_pools(db, host=parsed_args.host,
-                                         state=parsed_args.state)
+                                     state=parsed_args.state,
+                                     tags=tags_filter(parsed_args))
         return COLUMNS, [row(pool) for pool in found]
 
 
@@ -307,10 +326,12 @@ class TopPools(common.Lister):
                             help='stop after N views (default: never)')
         parser.add_argument('--host', metavar='NAME',
                             help='only the pools of this host')
+        add_tags_filter(parser)
         db_command.add_connection_argument(parser)
         return parser
 
     def take_action(self, parsed_args):
+        wanted = set(fields.tags(tags_filter(parsed_args), '--tags'))
         interval = common.parse_number(parsed_args.interval, 'interval')
         if parsed_args.iterations < 0 or interval < 0:
             raise exception.InvalidValue(
@@ -322,7 +343,7 @@ class TopPools(common.Lister):
         with db_command.inventory(self.app, parsed_args) as db:
             shown_views = 1
             while True:
-                rows = self._view(db, parsed_args.host)
+                rows = self._view(db, parsed_args.host, wanted)
                 if parsed_args.formatter == 'table':
                     self.app.stdout.write('%sbrick pool top: %s, %d pools\n'
                                           % (_CLEAR if clear else '',
@@ -336,13 +357,14 @@ class TopPools(common.Lister):
                 time.sleep(interval)
 
     @staticmethod
-    def _view(db, host):
+    def _view(db, host, tags):
         def read(conn):
             found = pools.read_pools(conn)
             return found, allocations.volume_counts(conn)
         found, counts = db.run('pool top', read, readonly=True)
         if host is not None:
             found = [pool for pool in found if pool.place.host == host]
+        found = [pool for pool in found if tags <= set(pool.tags)]
 
         def fullness(pool):
             held = pool.used + pool.unmanaged

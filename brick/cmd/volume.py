@@ -14,7 +14,9 @@ as idempotent as the drivers: creating a volume that exists with the same
 size, or deleting one that does not exist, succeeds.
 """
 
+from brick import exception
 from brick import names
+from brick import units
 from brick.cmd import common
 
 
@@ -112,21 +114,56 @@ class DeleteVolume(common.Command):
             driver.delete(name)
 
 
-class ExtendVolume(common.ShowOne):
-    """Grow a volume to a new size (the same size is a no-op)."""
+class _Resize(common.ShowOne):
+    """Set a volume's size; subclasses say in which direction."""
+
+    grows = True
 
     def get_parser(self, prog_name):
         parser = super().get_parser(prog_name)
         parser.add_argument('name', metavar='NAME', help='the volume')
-        common.add_size_argument(parser, 'the new, larger virtual size')
+        common.add_size_argument(
+            parser, 'the new, %s virtual size' % (
+                'larger' if self.grows else 'smaller'))
         common.add_pool_argument(parser)
         return parser
 
     def take_action(self, parsed_args):
         size = common.parse_size(parsed_args.size, 'new volume size')
         driver = self.app.node.driver(parsed_args.pool)
-        volume = driver.extend(parsed_args.name, size)
+        current = driver.get(parsed_args.name).size
+        # The driver refuses the wrong direction too, in a library's
+        # words; a shell user gets the command that does it.
+        if (size < current) if self.grows else (size > current):
+            raise exception.InvalidSize(
+                field='new volume size', value=parsed_args.size,
+                reason='%s than the current size of %s, %s' % (
+                    'smaller' if self.grows else 'larger',
+                    parsed_args.name, units.show(current)),
+                allowed="%s the current size; 'brick volume %s' makes a "
+                        "volume %s" % (
+                            'at least' if self.grows else 'at most',
+                            'shrink' if self.grows else 'extend',
+                            'smaller, losing the data past the new end'
+                            if self.grows else 'larger'))
+        resize = driver.extend if self.grows else driver.shrink
+        volume = resize(parsed_args.name, size)
         return common.VOLUME_COLUMNS, common.volume_row(driver, volume)
+
+
+class ExtendVolume(_Resize):
+    """Grow a volume to a new size (the same size is a no-op)."""
+
+
+class ShrinkVolume(_Resize):
+    """Shrink a volume to a new size, losing the data past the new end.
+
+    Only pools whose driver has the shrink capability can (raw, and
+    qcow2 without preallocation); the others exit 5.  Shrink the file
+    system inside first.
+    """
+
+    grows = False
 
 
 class CloneVolume(common.ShowOne):

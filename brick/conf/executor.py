@@ -34,6 +34,10 @@ Leave it empty when brick already runs as root, or when
         help="""
 Run commands that need root through an oslo.privsep daemon (context
 ``brick.privileged.default``) instead of ``[brick_executor]root_helper``.
+The daemon runs only brick's own operations (lvm2 reports and LV changes,
+losetup, qemu-img convert to or from an LV, udevadm settle), each
+checked inside the daemon; a command with no such operation fails with
+NotSupported, and so does an image import or export with a progress bar.
 """),
     cfg.IntOpt(
         'command_timeout',

@@ -47,6 +47,8 @@ TIMESTAMP = sa.DateTime().with_variant(mysql.DATETIME(fsp=6), 'mysql',
 """MySQL's DATETIME drops fractions of a second unless told."""
 
 HOST_STATES = ('up', 'down', 'disabled')
+"""Stored values; ``up`` is stored for ``enabled`` (see
+:mod:`brick.inventory.hosts`, which alone reads and writes them)."""
 POOL_STATES = ('enabled', 'disabled')
 SCOPES = ('host', 'rack', 'zone')
 RESERVATION_STATES = ('reserved', 'committed', 'released', 'expired')

@@ -295,7 +295,12 @@ class VolumeDriver(metaclass=abc.ABCMeta):
     def import_image(self, name, source, source_format=None, progress=None):
         """Create volume *name* from the image file *source*.
 
-        :param source_format: raw, qcow2, vdi...; None lets qemu-img probe.
+        :param source_format: raw, qcow2, vdi...; the content must be in
+            it.  None takes the format the content shows (inspected in
+            Python, never probed by qemu-img:
+            :meth:`brick.local.qemu_img.QemuImg.inspect_untrusted`).
+        :raises brick.exception.InvalidValue: the image is not
+            self-contained, or not in *source_format*.
         :param progress: optional callable taking a percentage (float).
         """
         self._require(Capability.COPY_IMAGE, 'image import')

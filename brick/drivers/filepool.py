@@ -379,9 +379,12 @@ class FilePoolDriver(base.VolumeDriver):
             if size < volume.size:
                 raise exception.InvalidSize(
                     field='new volume size', value=size,
-                    reason='smaller than the current size %d' % volume.size,
-                    allowed='at least %d; use shrink() to make a volume '
-                            'smaller' % volume.size)
+                    reason='smaller than the current size %s'
+                    % units.show(volume.size),
+                    allowed='at least the current size: extending never '
+                            'shrinks a volume (shrinking, which loses the '
+                            'data past the new end, is an operation of its '
+                            'own)')
             self._check_fits(size, self._grow_needs(volume, size))
             self._cache.pop(name, None)
             self._grow(volume, size)
@@ -465,9 +468,10 @@ class Shrinkable:
             if size > volume.size:
                 raise exception.InvalidSize(
                     field='new volume size', value=size,
-                    reason='larger than the current size %d' % volume.size,
-                    allowed='at most %d; use extend() to grow a volume'
-                            % volume.size)
+                    reason='larger than the current size %s'
+                    % units.show(volume.size),
+                    allowed='at most the current size: shrinking never '
+                            'grows a volume (extending does)')
             if size < volume.size:
                 self._check_unused(name)
                 self._cache.pop(name, None)

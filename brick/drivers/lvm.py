@@ -259,7 +259,7 @@ once; use it only when the disks are encrypted or single-tenant.
     def _import_image(self, name, source, source_format=None,
                       progress=None):
         # Refuses sources naming backing or data files (they would copy
-        # any host file into the volume); never lets qemu-img probe later.
+        # any host file into the volume); qemu-img never probes it.
         info = self.qemu_img.inspect_untrusted(source, source_format)
         size = units.round_up(info.virtual_size, self.step())
         return self._copy_into_new(name, size, lambda: self.qemu_img.convert(

@@ -195,8 +195,9 @@ lvm.conf, yourself.
                 field='new volume size', value=size,
                 reason='smaller than the current size (%s)'
                 % units.human(lv.size),
-                allowed='the current size or more; use shrink() to make '
-                        'a volume smaller')
+                allowed='the current size or more: extending never '
+                        'shrinks a volume (shrinking, which loses the data '
+                        'past the new end, is an operation of its own)')
         self._room(pool, thins, name, size)
         self.lvm.extend_lv(self.volume_group, name, size)
         return self._volume(dataclasses.replace(lv, size=size))

@@ -18,6 +18,14 @@ https://docs.ganeti.org/docs/ganeti/3.1/html/man-ganeti-extstorage-interface.htm
   driver activates it); a raw file is exposed through a loop device,
   reusing the one already backed by that file.  KVM opens every disk as
   raw, so a pool of qcow2 or vdi files is refused.
+* with ``access=userspace`` (a disk parameter Ganeti always passes as
+  ``EXTP_ACCESS``), ``attach`` prints a second line, ``kvm:PATH``: KVM
+  then opens PATH itself (``-drive file=PATH,format=raw``) instead of
+  the block device, which still comes first for Ganeti's own use
+  (wiping, copying).  PATH is the raw file, or the LV's device.  A path
+  with a comma would split KVM's ``-drive`` option and is refused, as is
+  any other access mode; ``create`` and ``verify`` check this before
+  anything is made.
 * ``detach`` and ``remove`` are repeatable: a volume or loop device that
   is gone is not an error.
 * after ``grow``, ``blockdev --getsize64`` on the attached device shows
@@ -46,6 +54,8 @@ from brick.local import loop
 from brick.node import agent
 
 RAW_DRIVERS = 'raw, lvm and lvm-thin'
+ACCESS_MODES = ('kernelspace', 'userspace')
+"""Ganeti's ``access`` disk parameter."""
 
 # Ganeti runs attach before every other action.  These actions only read
 # an existing volume, and reading it fails by itself when the pool is
@@ -84,6 +94,7 @@ class Provider:
         """
         if request.action not in ('detach', 'remove', 'close'):
             self._check_pool()
+            self._check_access(request.access)
             unknown = sorted(set(request.params) - set(
                 environment.PARAMETERS))
             if unknown:
@@ -103,6 +114,23 @@ class Provider:
                 allowed='a pool of raw volumes, which KVM can open as a '
                         'block device: drivers %s' % RAW_DRIVERS)
 
+    def _check_access(self, access: str | None) -> None:
+        if access is not None and access not in ACCESS_MODES:
+            raise exception.InvalidValue(
+                field='disk parameter access (EXTP_ACCESS)', value=access,
+                allowed=', '.join(ACCESS_MODES))
+        if access == 'userspace':
+            # A file pool's directory: a comma there would reach KVM's
+            # -drive file=... option.  (LVM paths are /dev/VG/LV, made of
+            # brick names, which have no comma.)
+            where = getattr(self.driver, 'path', None)
+            if isinstance(where, str) and ',' in where:
+                raise exception.InvalidValue(
+                    field='location of pool %s for userspace access'
+                    % self.driver.pool, value=where,
+                    allowed="a path without ',', which KVM's -drive "
+                            "option would split; or access=kernelspace")
+
     @contextlib.contextmanager
     def _locked(self, name):
         locks = os.path.join(self.state_dir, 'locks')
@@ -118,21 +146,30 @@ class Provider:
     def create(self, request):
         self.driver.create(request.name, request.size)
 
-    def attach(self, request):
+    def attach(self, request: environment.Request) -> str:
         info = self.driver.attach(request.name)['data']
         path, fmt = info['device_path'], info.get('format', 'raw')
         if fmt != 'raw':
             raise exception.InvalidValue(
                 field='format of volume %s' % request.name, value=fmt,
                 allowed='raw (Ganeti opens every disk as raw)')
+        uri = ''
+        if request.access == 'userspace':
+            if ',' in path:
+                raise exception.InvalidValue(
+                    field='path of volume %s for userspace access'
+                    % request.name, value=path,
+                    allowed="a path without ',', which KVM's -drive "
+                            "option would split")
+            uri = 'kvm:%s\n' % path
         if self.is_block(path):
-            return path + '\n'
+            return path + '\n' + uri
         if not os.path.isfile(path):
             raise exception.BackendError(
                 reason='volume %s is at %s, which is neither a block '
                        'device nor a file' % (request.name, path))
         with self._locked(request.name):
-            return self.loops.attach(path) + '\n'
+            return self.loops.attach(path) + '\n' + uri
 
     def detach(self, request):
         with self._locked(request.name):
@@ -176,7 +213,8 @@ class Provider:
             return None
 
     def verify(self, request):
-        """The pool was checked by :meth:`run`; nothing else to do."""
+        """The pool and the access mode were checked by :meth:`run`;
+        nothing else to do."""
 
     def snapshot(self, request):
         self.driver.clone(request.name, request.snapshot_name)

@@ -152,8 +152,7 @@ def _hosts(conn, wanted):
     for name, (zone, rack, state) in wanted.hosts.items():
         host = hosts.get(name)
         if host is None:
-            hosts_mod.insert_host(conn, name, zone, rack,
-                                  'up' if state == 'enabled' else state)
+            hosts_mod.insert_host(conn, name, zone, rack, state)
             changes.append(Change('create', 'host', name, (
                 ('zone', None, zone), ('rack', None, rack),
                 ('state', None, state))))
@@ -163,8 +162,10 @@ def _hosts(conn, wanted):
             hosts_mod.place_host(conn, name, zone, rack)
             diff += [('zone', host.place.zone, zone),
                      ('rack', host.place.rack, rack)]
+        # 'enabled' in the file does not make a host that is down
+        # enabled: its next heartbeat does.
         new_state = 'disabled' if state == 'disabled' else (
-            'up' if host.state == 'disabled' else host.state)
+            'enabled' if host.state == 'disabled' else host.state)
         if new_state != host.state:
             hosts_mod.change_host(conn, name, 'to change', state=new_state,
                                   updated_at=engine.utcnow())

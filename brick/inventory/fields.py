@@ -17,6 +17,7 @@ import math
 
 from brick import exception
 from brick import names
+from brick import units
 from brick.db import models
 
 MAX_SIZE = 2 ** 63 - 1
@@ -117,7 +118,7 @@ def scope(host, rack, zone, what):
     return scope_name, owner
 
 
-def pool(values, what):
+def pool(values: dict, what: str) -> dict:
     """Check a complete set of pool fields (defaults filled in).
 
     :param values: ``{field: value}`` with every key of
@@ -140,6 +141,16 @@ def pool(values, what):
     for field in ('max_unit', 'max_volume'):
         checked[field] = size(values[field], '%s of %s' % (field, what),
                               optional=True)
+    if checked['total'] and checked['reserved'] > checked['total']:
+        # total 0 is "not known yet": no node has reported the pool and
+        # no starting value was given; the report will be checked.
+        raise exception.InvalidSize(
+            field='reserved of ' + what, value=checked['reserved'],
+            reason='%s, more than the total of %s' % (
+                units.human(checked['reserved']),
+                units.show(checked['total'])),
+            allowed='at most the total: a pool whose reserved space '
+                    'exceeds its total could never hold a volume')
     if checked['max_unit'] is not None and \
             checked['max_unit'] < checked['min_unit']:
         raise exception.InvalidSize(

@@ -27,20 +27,20 @@
 Every key is checked: an unknown key, a duplicate key or entry, a bad
 value or a reference to a zone, rack or host the file does not describe
 raises a :mod:`brick.exception` error naming the file, the entry and
-the key, before the database is opened.  The file describes the whole
-inventory: what it does not name has vanished
-(:mod:`brick.inventory.declarative`).  Sizes take units (``10G``).
+the key, before the database is opened.  The YAML itself is read within
+bounds (size, depth, aliases: :mod:`brick.inventory.bounded_yaml`).
+The file describes the whole inventory: what it does not name has
+vanished (:mod:`brick.inventory.declarative`).  Sizes take units (``10G``).
 See ``etc/brick/inventory.yaml.example``.
 """
 
 import dataclasses
 
-import yaml
-
 from brick import drivers
 from brick import exception
 from brick import names
 from brick import units
+from brick.inventory import bounded_yaml
 from brick.inventory import fields
 from brick.inventory import pools as pools_module
 
@@ -72,21 +72,6 @@ class Inventory:
     """(scope, owner, name) -> {'driver': ..., every pool field}."""
 
 
-class _Loader(yaml.SafeLoader):
-    """SafeLoader that refuses duplicate keys instead of keeping the last."""
-
-    def construct_mapping(self, node, deep=False):
-        seen = set()
-        for key_node, _ in node.value:
-            key = self.construct_object(key_node, deep=deep)
-            if key in seen:
-                raise yaml.constructor.ConstructorError(
-                    None, None, 'duplicate key %r' % (key,),
-                    key_node.start_mark)
-            seen.add(key)
-        return super().construct_mapping(node, deep=deep)
-
-
 def load(path):
     """Read and check the inventory file at *path*.
 
@@ -99,7 +84,7 @@ def load(path):
     """
     try:
         with open(path, encoding='utf-8') as stream:
-            text = stream.read()
+            text = bounded_yaml.read(stream, path)
     except (OSError, UnicodeDecodeError) as err:
         raise exception.InvalidInput(reason='cannot read inventory file '
                                      '%s: %s' % (path, err)) from err
@@ -111,12 +96,7 @@ def parse(text, source='<string>'):
 
     :returns: an :class:`Inventory`.
     """
-    try:
-        data = yaml.load(text, Loader=_Loader)  # noqa: S506 (a SafeLoader)
-    except yaml.YAMLError as err:
-        raise exception.InvalidInput(
-            reason='%s is not valid YAML: %s' % (
-                source, ' '.join(str(err).split()))) from err
+    data = bounded_yaml.load(text, source)
     if not isinstance(data, dict):
         raise exception.InvalidInput(
             reason='%s: expected a mapping with the keys %s, got %s' % (
@@ -132,8 +112,9 @@ def parse(text, source='<string>'):
                                                               section))
         for index, entry in enumerate(value):
             label = '%s: %s[%d]' % (source, section, index)
-            if isinstance(entry.get('name'), str):
-                label += ' (%s)' % entry['name']
+            name = entry.get('name')
+            if isinstance(name, str) and len(name) <= names.MAX_LENGTH:
+                label += ' (%s)' % name
             _known(entry, KEYS[section], label)
             for key in REQUIRED[section]:
                 if entry.get(key) is None:
@@ -159,6 +140,7 @@ def _unique(seen, key, label, what):
 
 
 def _ref(table, name, kind, label):
+    names.validate(name, '%s named by %s' % (kind, label))
     if name not in table:
         raise exception.NotFound(what='%s %r named by %s; the file '
                                  'describes no such %s' % (kind, name, label,

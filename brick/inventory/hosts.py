@@ -8,9 +8,27 @@
 """Hosts: where they are and whether they take new volumes.
 
 A host has a name, a place in the topology (a rack, and so its zone, or a
-zone alone; :mod:`brick.inventory.topology`) and a state: ``up``,
-``down`` or ``disabled``, with the time of its last heartbeat.  Its
-host-scoped pools are in :mod:`brick.inventory.pools`.
+zone alone; :mod:`brick.inventory.topology`) and a state, with the time
+of its last heartbeat.  Its host-scoped pools are in
+:mod:`brick.inventory.pools`.
+
+The states (:data:`STATES`) are the words pools, the inventory file and
+the ``enable``/``disable`` commands use:
+
+``enabled``
+    the scheduler may place on it;
+``disabled``
+    an operator keeps the scheduler away from it; heartbeats do not
+    change that;
+``down``
+    enabled, but not heard from (an embedder's liveness check sets it);
+    its next heartbeat makes it ``enabled`` again.
+
+``up``, the word brick used for ``enabled`` before, is still accepted
+on input (:data:`ALIASES`).  The database column keeps storing ``up``
+for ``enabled``, the word of its 0001 schema, so that no table has to be
+rebuilt (SQLite rebuilds a table to change a CHECK constraint); this
+module translates in both directions and nothing else reads the column.
 """
 
 import dataclasses
@@ -25,6 +43,16 @@ from brick.db import models
 from brick.inventory import fields
 from brick.inventory import topology
 
+STATES = ('enabled', 'down', 'disabled')
+"""A host's states, as every interface shows them."""
+
+ALIASES = {'up': 'enabled'}
+"""Old words still accepted on input, and the state they mean."""
+
+_STORED = {'enabled': 'up'}
+"""State -> the value of the ``hosts.state`` column, where it differs."""
+_READ = {value: state for state, value in _STORED.items()}
+
 REFRESH_MARGIN = datetime.timedelta(seconds=5)
 """How far before the last watermark a refresh re-reads (see
 :mod:`brick.inventory.pools`)."""
@@ -38,6 +66,15 @@ class Host:
     state: str
     heartbeat_at: datetime.datetime | None
     updated_at: datetime.datetime
+
+
+def check_state(state: object, field: str) -> str:
+    """*state* as one of :data:`STATES` (an alias translated).
+
+    :raises brick.exception.InvalidValue: neither a state nor an alias.
+    """
+    state = ALIASES.get(state, state) if isinstance(state, str) else state
+    return fields.choice(state, field, STATES)
 
 
 def host_row(conn, name, purpose):
@@ -68,8 +105,9 @@ def read_hosts(conn, where=None):
     if where is not None:
         query = query.where(where)
     return [Host(row.id, row.name,
-                 topo.place(row.zone_id, row.rack_id, row.name), row.state,
-                 row.heartbeat_at, row.updated_at)
+                 topo.place(row.zone_id, row.rack_id, row.name),
+                 _READ.get(row.state, row.state), row.heartbeat_at,
+                 row.updated_at)
             for row in conn.execute(query)]
 
 
@@ -98,24 +136,26 @@ def get_host(db, name):
     return db.run('host %s' % name, work, readonly=True)
 
 
-def insert_host(conn, name, zone=None, rack=None, state='up'):
+def insert_host(conn, name, zone=None, rack=None, state='enabled'):
     """Add host *name* in the caller's transaction; return its id.
 
+    :param state: one of :data:`STATES` (or an alias).
     :raises brick.exception.InvalidInput: bad name, state or placement.
     :raises brick.exception.NotFound: no such zone or rack.
     :raises brick.exception.Conflict: the host exists.
     """
     names.validate(name, 'host name')
-    fields.choice(state, 'state of host %s' % name, models.HOST_STATES)
+    state = check_state(state, 'state of host %s' % name)
     zone_id, rack_id = _host_place(conn, name, zone, rack)
     topology.refuse_existing(conn, models.hosts, 'host', name)
     now = engine.utcnow()
     return conn.execute(models.hosts.insert().values(
-        name=name, zone_id=zone_id, rack_id=rack_id, state=state,
-        created_at=now, updated_at=now)).inserted_primary_key[0]
+        name=name, zone_id=zone_id, rack_id=rack_id,
+        state=_STORED.get(state, state), created_at=now,
+        updated_at=now)).inserted_primary_key[0]
 
 
-def create_host(db, name, zone=None, rack=None, state='up'):
+def create_host(db, name, zone=None, rack=None, state='enabled'):
     """Add host *name*, placed in *rack* (and so its zone) or *zone*
     (see :func:`insert_host`); return the :class:`Host`."""
     def work(conn):
@@ -138,21 +178,26 @@ def place_host(conn, name, zone=None, rack=None):
         generation=pools.c.generation + 1, updated_at=now))
 
 
-def set_host_state(db, name, state):
-    """Set host *name* ``up``, ``down`` or ``disabled``.
+def set_host_state(db: engine.Database, name: str, state: str) -> None:
+    """Set host *name* ``enabled``, ``down`` or ``disabled``
+    (:data:`STATES`; ``up`` still means ``enabled``).
 
+    :raises brick.exception.InvalidValue: not a state.
     :raises brick.exception.NotFound: no such host.
     """
-    fields.choice(state, 'state of host %s' % name, models.HOST_STATES)
+    state = check_state(state, 'state of host %s' % name)
     db.run('host %s' % name, lambda conn: change_host(
         conn, name, 'to change', state=state, updated_at=engine.utcnow()))
 
 
 def change_host(conn, name, purpose, **values):
-    """Set columns of host *name* in the caller's transaction.
+    """Set columns of host *name* in the caller's transaction; a
+    ``state`` is one of :data:`STATES`.
 
     :raises brick.exception.NotFound: no such host, naming *purpose*.
     """
+    if isinstance(values.get('state'), str):
+        values['state'] = _STORED.get(values['state'], values['state'])
     hosts = models.hosts
     if conn.execute(hosts.update().where(hosts.c.name == name).values(
             **values)).rowcount == 0:
@@ -160,7 +205,8 @@ def change_host(conn, name, purpose, **values):
 
 
 def heartbeat(db, name, now=None):
-    """Record that host *name* is alive: ``up`` unless it is disabled.
+    """Record that host *name* is alive: ``enabled`` unless it is
+    disabled.
 
     :raises brick.exception.NotFound: no such host.
     """
@@ -169,4 +215,4 @@ def heartbeat(db, name, now=None):
     db.run('host %s' % name, lambda conn: change_host(
         conn, name, 'sending a heartbeat', heartbeat_at=now, updated_at=now,
         state=sa.case((hosts.c.state == 'disabled', 'disabled'),
-                      else_='up')))
+                      else_=_STORED['enabled'])))

@@ -66,6 +66,7 @@ in one); the others run their own, retried on conflicts.
 import dataclasses
 import datetime
 import json
+import typing
 
 import sqlalchemy as sa
 
@@ -162,16 +163,26 @@ def read_pools(conn, where=None):
     return [_pool(topo, row) for row in conn.execute(query)]
 
 
-def list_pools(db, host=None, state=None):
-    """All pools, or those of host *host* / in *state*, ordered by id."""
+def list_pools(db: engine.Database, host: str | None = None,
+               state: str | None = None,
+               tags: typing.Iterable[str] = ()) -> list[Pool]:
+    """All pools, or those of host *host*, in *state*, carrying every tag
+    of *tags*; ordered by id.
+
+    :param tags: tags a pool must all have (as ``brick:tags`` asks).
+    :raises brick.exception.InvalidValue: a bad tag.
+    """
+    wanted = set(fields.tags(list(tags), 'tags to list'))
     conditions = []
     if host is not None:
         conditions.append(models.hosts.c.name == host)
     if state is not None:
         conditions.append(models.pools.c.state == state)
     where = sa.and_(*conditions) if conditions else None
-    return db.run('pools', lambda conn: read_pools(conn, where),
-                  readonly=True)
+    found = db.run('pools', lambda conn: read_pools(conn, where),
+                   readonly=True)
+    # Tags are a JSON column: matched here, not in SQL.
+    return [pool for pool in found if wanted <= set(pool.tags)]
 
 
 def get_pool(db, pool_id):

@@ -12,11 +12,15 @@ The node owns ``total``, ``step``, ``max_volume`` and ``unmanaged``
 is the operator's (:mod:`brick.inventory.pools`).
 """
 
+from oslo_log import log as logging
+
+from brick import units
 from brick.db import engine
 from brick.db import models
 from brick.inventory import fields
 from brick.inventory import pools
 
+LOG = logging.getLogger(__name__)
 POOLS = models.pools
 
 
@@ -27,7 +31,8 @@ def apply_report(db, pool_id, report, now=None):
     ``unmanaged`` is ``report.unmanaged``, the bytes provisioned to
     volumes brick did not create: they count as used from now on.  A
     report may leave a pool over its capacity (someone filled it by
-    hand); claims then fail until space is freed.  The report's
+    hand), or below its ``reserved`` space (logged as a warning); claims
+    then fail until space is freed or ``reserved`` lowered.  The report's
     ``allocation_ratio`` is not applied: the ratio is policy.
 
     :param report: a :class:`brick.drivers.volume.CapacityReport`.
@@ -47,6 +52,14 @@ def apply_report(db, pool_id, report, now=None):
 
     def work(conn):
         row = pools.lock_row(conn, pool_id)
+        if row.reserved > reported['total']:
+            # The node's disks are the truth: recorded, and said loudly,
+            # since the operator's reserved space now leaves nothing.
+            LOG.warning('Pool %s (id %d) reports a total of %s, less than '
+                        'its reserved %s: it takes no claims until the '
+                        'operator lowers reserved', row.name, pool_id,
+                        units.human(reported['total']),
+                        units.human(row.reserved))
         values = dict(reported, reported_at=now, updated_at=now,
                       generation=POOLS.c.generation + 1,
                       capacity=fields.capacity(reported['total'],

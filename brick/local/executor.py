@@ -12,7 +12,8 @@ Every lvm2, qemu-img or losetup call goes through an :class:`Executor`:
 
 * argv lists only; there is no shell anywhere in brick;
 * commands that need root get ``[brick_executor]root_helper`` in front, or
-  run through oslo.privsep when ``use_privsep`` is set;
+  run through oslo.privsep when ``use_privsep`` is set, each through the
+  entry point of its operation (:mod:`brick.privileged`);
 * a timeout kills a command that hangs, with its whole process group
   (processutils leaves it running);
 * an LVM command that failed only because another process held a lock is
@@ -22,7 +23,11 @@ Every lvm2, qemu-img or losetup call goes through an :class:`Executor`:
   benchmarks can count them;
 * a failure becomes :class:`brick.exception.CommandFailed` carrying the
   command, exit code and stderr; a missing program becomes
-  :class:`brick.exception.ToolNotFound`.
+  :class:`brick.exception.ToolNotFound`;
+* a command on untrusted input can run under resource limits
+  (``limits``, an :class:`oslo_concurrency.processutils.ProcessLimits`),
+  set the way processutils sets them: ``python -m
+  oslo_concurrency.prlimit`` sets them and execs the program.
 
 How a command starts: one that needs a root helper or privsep
 (``run_as_root=True`` while brick is not root, or with ``use_privsep``)
@@ -56,9 +61,12 @@ import collections
 import dataclasses
 import os
 import re
+import shutil
 import subprocess
+import sys
 import threading
 import time
+import typing
 
 from oslo_concurrency import processutils
 from oslo_log import log as logging
@@ -91,6 +99,8 @@ class CommandRecord:
     duration: float
     """Seconds, wall clock, for the last attempt."""
     attempts: int = 1
+    limits: processutils.ProcessLimits | None = None
+    """The resource limits it ran under, if any."""
 
 
 @dataclasses.dataclass(frozen=True)
@@ -108,8 +118,9 @@ class Executor:
 
     :param root_helper: argv prefix (a string, split on spaces) for commands
         run with ``run_as_root=True``; empty when brick is root already.
-    :param use_privsep: run root commands through
-        :func:`brick.privileged.execute_root` instead.
+    :param use_privsep: run root commands through the narrow entry
+        points of :mod:`brick.privileged.operations` instead; a command
+        that has none raises NotSupported.
     :param timeout: default seconds before a command is killed.
     :param lock_retries: how many more times an LVM lock failure is retried.
     :param lock_retry_interval: seconds before the first such retry.
@@ -147,9 +158,14 @@ class Executor:
         options.update(kwargs)
         return cls(**options)
 
-    def __call__(self, *argv, run_as_root=False, check_exit_code=(0,),
-                 process_input=None, env=None, timeout=None,
-                 retry_on_lock=False):
+    def __call__(self, *argv: str, run_as_root: bool = False,
+                 check_exit_code: typing.Sequence[int] = (0,),
+                 process_input: bytes | str | None = None,
+                 env: typing.Mapping[str, str] | None = None,
+                 timeout: float | None = None, retry_on_lock: bool = False,
+                 retry_on_exit: typing.Sequence[int] = (),
+                 limits: processutils.ProcessLimits | None = None
+                 ) -> Result:
         """Run *argv* and return its output.
 
         :param argv: the program and its arguments, each a ``str``.
@@ -159,6 +175,13 @@ class Executor:
         :param env: extra environment variables for this command.
         :param timeout: seconds, overriding the executor's default.
         :param retry_on_lock: retry LVM lock failures (for lvm2 commands).
+        :param retry_on_exit: exit codes to retry as lock failures are,
+            e.g. 139 for lvm2 reports that crash under concurrent changes
+            (https://launchpad.net/bugs/1901783).
+        :param limits: resource limits, a
+            :class:`~oslo_concurrency.processutils.ProcessLimits`, for a
+            command reading untrusted input; a command killed by one
+            fails with a negative exit code (the signal).
         :returns: a :class:`Result`.
         :raises brick.exception.CommandFailed: non-zero exit.
         :raises brick.exception.CommandTimeout: the command hung.
@@ -169,7 +192,7 @@ class Executor:
                 field='command', value=argv,
                 allowed='a non-empty argv of strings')
         timeout = timeout or self.timeout
-        retries = self.lock_retries if retry_on_lock else 0
+        retries = self.lock_retries if retry_on_lock or retry_on_exit else 0
         merged_env = dict(_BASE_ENV, **self.env, **(env or {}))
         delay = self.lock_retry_interval
         attempt = 0
@@ -179,13 +202,18 @@ class Executor:
                 return self._timed(argv, attempt, run_as_root=run_as_root,
                                    check_exit_code=check_exit_code,
                                    process_input=process_input,
-                                   env=merged_env, timeout=timeout)
+                                   env=merged_env, timeout=timeout,
+                                   limits=limits)
             except exception.CommandFailed as err:
-                locked = _LVM_LOCK_ERRORS.search(err.kwargs['stderr'] or '')
-                if not locked or attempt > retries:
+                locked = retry_on_lock and _LVM_LOCK_ERRORS.search(
+                    err.kwargs['stderr'] or '')
+                crashed = err.kwargs['exit_code'] in retry_on_exit
+                if not (locked or crashed) or attempt > retries:
                     raise
-                LOG.info('%s hit an LVM lock (attempt %d of %d); retrying '
-                         'in %.2fs', argv[0], attempt, retries + 1, delay)
+                LOG.info('%s %s (attempt %d of %d); retrying in %.2fs',
+                         argv[0], 'hit an LVM lock' if locked else
+                         'exited with %s' % err.kwargs['exit_code'],
+                         attempt, retries + 1, delay)
                 time.sleep(delay)
                 delay *= 2
 
@@ -217,6 +245,7 @@ class Executor:
     def _timed(self, argv, attempt, **kwargs):
         start = time.monotonic()
         exit_code = None
+        limits = kwargs.get('limits')
         try:
             streaming = kwargs.pop('streaming', None)
             if streaming:
@@ -232,21 +261,26 @@ class Executor:
             self.count += 1
             self.history.append(CommandRecord(
                 argv=tuple(argv), exit_code=exit_code,
-                duration=time.monotonic() - start, attempts=attempt))
+                duration=time.monotonic() - start, attempts=attempt,
+                limits=limits))
 
     def _run(self, argv, run_as_root, check_exit_code, process_input, env,
-             timeout):
+             timeout, limits=None):
         """Run one attempt.  The only method a fake needs to replace."""
         if run_as_root and (self.use_privsep or os.geteuid() != 0):
             return self._run_privileged(argv, check_exit_code, process_input,
-                                        env, timeout)
+                                        env, timeout, limits)
         return self._spawn(argv, check_exit_code, process_input, env,
-                           timeout)
+                           timeout, limits)
 
-    def _spawn(self, argv, check_exit_code, process_input, env, timeout):
+    def _spawn(self, argv, check_exit_code, process_input, env, timeout,
+               limits=None):
         """Run *argv* without a preexec_fn, so CPython can vfork (see the
         module docstring); in its own process group, so a timeout kills
         what it started too."""
+        logical = argv
+        if limits is not None:
+            argv = _limited(argv, limits)
         shown = strutils.mask_password(' '.join(argv))
         LOG.debug('Running cmd (subprocess): %s', shown)
         if process_input is not None:
@@ -274,20 +308,34 @@ class Executor:
         stdout, stderr = os.fsdecode(out), os.fsdecode(errors)
         if process.returncode not in check_exit_code:
             LOG.debug('%r failed. Not Retrying.', shown)
-            raise _failed(argv, process.returncode, stderr, stdout)
+            raise _failed(logical, process.returncode, stderr, stdout)
         return Result(stdout, stderr)
 
     def _run_privileged(self, argv, check_exit_code, process_input, env,
-                        timeout):
+                        timeout, limits=None):
         """Through processutils: the root helper or privsep."""
         processes = []
         kwargs = {'check_exit_code': list(check_exit_code),
                   'process_input': process_input,
                   'env_variables': dict(os.environ, **env),
                   'timeout': timeout}
+        if limits is not None:
+            kwargs['prlimit'] = limits
         if self.use_privsep:
-            from brick import privileged  # only embedders using it pay
-            execute = privileged.execute_root
+            # Only embedders using privsep pay for importing it.
+            from brick.privileged import operations
+            entry = operations.route(argv)
+            if entry is None or process_input is not None or limits or \
+                    tuple(check_exit_code) != (0,):
+                raise exception.NotSupported(
+                    driver='executor', operation='%s through privsep'
+                    % _shown(argv[:2]), capabilities='the operations of '
+                    'brick.privileged.operations')
+
+            def execute(*argv, **ignored):
+                # The daemon checks argv and env; it gets brick's own
+                # environment only, not this process's.
+                return entry(list(argv), dict(env), timeout)
         else:
             execute = processutils.execute
             kwargs.update(run_as_root=True, root_helper=self.root_helper,
@@ -369,6 +417,19 @@ def _start(argv, env, stdin):
         LOG.debug('%r failed. Not Retrying.', _shown(argv))
         raise exception.ToolNotFound(tool=argv[0],
                                      purpose=_shown(argv)) from err
+
+
+def _limited(argv, limits):
+    """*argv* run under *limits*, as processutils runs it (``python -m
+    oslo_concurrency.prlimit --as=... -- argv``).
+
+    :raises brick.exception.ToolNotFound: the program does not exist
+        (prlimit would only say it failed to execute it).
+    """
+    if shutil.which(argv[0]) is None:
+        raise exception.ToolNotFound(tool=argv[0], purpose=_shown(argv))
+    return (sys.executable, '-m', 'oslo_concurrency.prlimit',
+            *limits.prlimit_args(), '--', *argv)
 
 
 def _with_env(env, argv):

@@ -43,8 +43,8 @@ def brick_error(err, pool, directory):
             'Pool %s ran out of space: %s.' % (pool, what), pool=pool)
     if not os.path.isdir(directory):
         return exception.PoolNotFound(
-            name=pool, reason='directory %s is missing (check() creates '
-            'it): %s' % (directory, what))
+            name=pool, reason='directory %s is missing (the pool\'s check '
+            'creates it): %s' % (directory, what))
     return exception.BackendError(reason='pool %s: %s' % (pool, what))
 
 

@@ -41,13 +41,17 @@ lvextend's ``matches existing size`` is no error: :meth:`LVM.extend_lv`
 returns False.
 """
 
+import contextlib
 import dataclasses
 import datetime
 import json
 import re
 
+from oslo_log import log as logging
+
 from brick import exception
 from brick import units
+from brick.local import executor as executor_module
 
 VG_FIELDS = ('vg_name', 'vg_size', 'vg_free', 'vg_extent_size',
              'vg_extent_count', 'vg_free_count', 'lv_count', 'pv_count',
@@ -59,7 +63,20 @@ LV_FIELDS = ('vg_name', 'lv_name', 'lv_size', 'lv_attr', 'segtype',
 # lvm2 keeps "vg/lv" (plus 2 bytes) below NAME_LEN (128); measured.
 MAX_FULL_NAME = 124
 
+LOG = logging.getLogger(__name__)
 _REPORT = ('--reportformat', 'json', '--units', 'b', '--nosuffix')
+_REPORTS = ('vgs', 'lvs')
+_CRASHES = (139,)
+"""lvm2 reports segfault (exit 139) when a concurrent command changes
+the metadata under them; running them again is safe, as os-brick does
+(https://launchpad.net/bugs/1901783, https://launchpad.net/bugs/1932188)."""
+_RETRY_DEACTIVATION = 'activation { retry_deactivation = 1 }'
+_SKIP_SUSPENDED = 'devices { ignore_suspended_devices = 1 }'
+"""lvremove races with udev and other openers of the device
+(https://launchpad.net/bugs/1270192): it retries the deactivation, and a
+second attempt after ``udevadm settle`` skips the suspended devices a
+failed first one may leave behind, on which any lvm2 command would
+block (os-brick's ``LVM.delete``)."""
 _VG_MISSING = re.compile(r'Volume group "[^"]*" not found|'
                          r'Pool \S+ not found in volume group', re.I)
 _LV_MISSING = re.compile(
@@ -145,21 +162,30 @@ class LVM:
 
     # -- running --------------------------------------------------------------
 
-    def argv(self, command, *args):
-        """Return the full argv of lvm subcommand *command*."""
+    def argv(self, command: str, *args: str,
+             config: str | None = None) -> tuple[str, ...]:
+        """Return the full argv of lvm subcommand *command*.
+
+        :param config: more ``--config`` text for this command, after the
+            pool's own.
+        """
         argv = ['lvm', command]
-        if self.config:
-            argv += ['--config', self.config]
+        text = ' '.join(part for part in (self.config, config) if part)
+        if text:
+            argv += ['--config', text]
         for device in self.devices:
             argv += ['--devices', device]
         return (*argv, *args)
 
-    def run(self, command, *args, vg=None, lv=None, size=None):
+    def run(self, command: str, *args: str, vg: str | None = None,
+            lv: str | None = None, size: int | None = None,
+            config: str | None = None) -> executor_module.Result:
         """Run an lvm subcommand, translating its common failures.
 
         :param vg: the VG the command is about, for error messages.
         :param lv: the LV the command is about, for error messages.
         :param size: bytes asked for, for InsufficientCapacity.
+        :param config: more ``--config`` text for this command.
         :returns: the command's :class:`~brick.local.executor.Result`.
         :raises brick.exception.PoolNotFound: the VG is missing.
         :raises brick.exception.VolumeNotFound: the LV is missing.
@@ -169,8 +195,10 @@ class LVM:
         :raises brick.exception.CommandFailed: any other failure.
         """
         try:
-            return self.executor(*self.argv(command, *args),
-                                 run_as_root=True, retry_on_lock=True)
+            return self.executor(
+                *self.argv(command, *args, config=config), run_as_root=True,
+                retry_on_lock=True,
+                retry_on_exit=_CRASHES if command in _REPORTS else ())
         except exception.CommandFailed as err:
             translated = self._translate(err, vg, lv, size)
             if translated is err:
@@ -310,22 +338,42 @@ class LVM:
                 field='new size of %s/%s' % (vg, name), value=size,
                 reason='smaller than the current size (%s)' % units.human(
                     int(current.group(1)) * self._extent_size(vg)),
-                allowed='the current size or more; use shrink() to make '
-                        'a volume smaller') from err
+                allowed='the current size or more: lvextend never '
+                        'shrinks a volume') from err
         return True
 
-    def remove_lv(self, vg, name):
-        """Remove LV *name*, active or not.
+    def remove_lv(self, vg: str, name: str) -> None:
+        """Remove LV *name*, active or not (see :meth:`_remove`).
 
         :raises brick.exception.VolumeNotFound: no such LV.
         :raises brick.exception.VolumeBusy: it is open.
         """
-        self.run('lvremove', '--yes', '%s/%s' % (vg, name), vg=vg, lv=name)
+        self._remove(('%s/%s' % (vg, name),), vg, name)
 
-    def remove_selected(self, vg, select, lv=None):
+    def remove_selected(self, vg: str, select: str,
+                        lv: str | None = None) -> None:
         """Remove the LVs of *vg* matching LVM selection *select* (none
         matching is no error); *lv* names the one meant, for messages."""
-        self.run('lvremove', '--yes', '--select', select, vg, vg=vg, lv=lv)
+        self._remove(('--select', select, vg), vg, lv)
+
+    def _remove(self, target: tuple[str, ...], vg: str,
+                lv: str | None) -> None:
+        """``lvremove`` with deactivation retries; once more after
+        ``udevadm settle``, skipping suspended devices, if that failed
+        for any reason but a missing LV (:data:`_SKIP_SUSPENDED`)."""
+        try:
+            self.run('lvremove', '--yes', *target, vg=vg, lv=lv,
+                     config=_RETRY_DEACTIVATION)
+            return
+        except exception.VolumeNotFound:
+            raise
+        except (exception.VolumeBusy, exception.CommandFailed) as err:
+            LOG.info('lvremove of %s/%s failed (%s); settling udev and '
+                     'trying once more', vg, lv or target[-1], err)
+        with contextlib.suppress(exception.BrickException):
+            self.executor('udevadm', 'settle', run_as_root=True)
+        self.run('lvremove', '--yes', *target, vg=vg, lv=lv,
+                 config='%s %s' % (_RETRY_DEACTIVATION, _SKIP_SUSPENDED))
 
     def rename_lv(self, vg, name, new_name):
         """Rename LV *name* to *new_name*."""

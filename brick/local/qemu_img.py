@@ -12,9 +12,10 @@ Every call names the image format explicitly (``-f FMT``, or
 to itself qemu-img *probes* the format, and a raw image whose guest wrote
 a qcow2 header would be opened as qcow2, with a backing file of the
 guest's choosing (``/etc/shadow``): the format-probing hole that hit
-every cloud.  :meth:`QemuImg.probe` exists for untrusted input only,
-whose result the caller must vet (no backing file, no data file) before
-naming the probed format in a later call.
+every cloud.  brick never lets qemu-img probe: an image brick did not
+make is inspected in Python first (:mod:`brick.local.image_check`), and
+then read by qemu-img told its format, under resource limits
+(:meth:`QemuImg.inspect_untrusted`).
 
 Facts of qemu-img 7.2 this module works around: ``create`` overwrites
 existing files (callers claim the name first); a backing file needs
@@ -29,8 +30,11 @@ import json
 import os
 import re
 
+from oslo_concurrency import processutils
+
 from brick import exception
 from brick import names
+from brick.local import image_check
 
 FORMATS = ('raw', 'qcow2', 'vdi')
 """Formats brick creates; qemu-img reads many more for import."""
@@ -254,13 +258,17 @@ class QemuImg:
             argv.append(_size(size))
         self.executor(*argv)
 
-    def info(self, path, fmt, force_share=True):
+    def info(self, path: str, fmt: str, force_share: bool = True,
+             limits: processutils.ProcessLimits | None = None
+             ) -> ImageInfo:
         """Return the :class:`ImageInfo` of an image of known format.
 
         :param fmt: the format the image must be in; qemu-img fails if it
             is not (it never probes here).
         :param force_share: read an image a running VM holds locked
             (``-U``); the answer may then be slightly stale.
+        :param limits: resource limits for qemu-img (an image brick did
+            not make: :data:`brick.local.image_check.QEMU_IMG_LIMITS`).
         :raises brick.exception.CommandFailed: not in *fmt*, or missing.
         :raises brick.exception.MalformedOutput: unparseable output.
         """
@@ -268,37 +276,43 @@ class QemuImg:
                 _format(fmt, allowed=None)]
         if force_share:
             argv.append('-U')
-        out = self.executor(*argv, _path(path)).stdout
+        out = self.executor(*argv, _path(path), limits=limits).stdout
         return ImageInfo.from_json(out)
 
-    def probe(self, path):
-        """Return the :class:`ImageInfo` of an image of *unknown* format.
-
-        For images brick did not make (an import source) only: check
-        ``backing_file`` and ``data_file`` before trusting ``format``.
-        """
-        out = self.executor(self.binary, 'info', '--output=json', '-U',
-                            _path(path)).stdout
-        return ImageInfo.from_json(out, 'qemu-img info (probe)')
-
-    def inspect_untrusted(self, path, fmt=None):
+    def inspect_untrusted(self, path: str, fmt: str | None = None
+                          ) -> ImageInfo:
         """Return the :class:`ImageInfo` of an image brick did not make
-        (an import source), refusing one that refers to other files.
+        (an import source), refusing one that is not self-contained.
 
-        A backing file, an external data file or a vmdk descriptor's
-        extent in an uploaded image would make qemu-img read any file on
-        the host into the volume.
+        Three gates, each enough on its own for the known attacks, as Nova
+        has them: the content is inspected in Python before qemu-img sees
+        it (:func:`brick.local.image_check.inspect`: format, backing and
+        data files, vmdk subformat, declared format); qemu-img then reads
+        it told that format, under
+        :data:`~brick.local.image_check.QEMU_IMG_LIMITS` (1 GiB of address
+        space, 30 s of CPU), and must agree on the format; and its answer
+        must name no backing file, data file or vmdk extent file either.
 
-        :param fmt: the format the image's owner declared; None probes
-            (the probed format is then safe to name in later calls only
-            because the image has been shown to be self-contained).
-        :raises brick.exception.InvalidValue: not a regular file, or it
-            names a backing or data file.
+        :param fmt: the format the image's owner declared (qemu-img's
+            name); None takes the format the content shows.
+        :raises brick.exception.InvalidValue: not a regular file, not a
+            format brick imports, not the declared format, not
+            self-contained, or more than qemu-img may read within its
+            limits; qemu-img never ran on it for the first four.
         """
-        if not isinstance(path, str) or not os.path.isfile(path):
-            raise exception.InvalidValue(field='image to import', value=path,
-                                         allowed='an existing regular file')
-        info = self.probe(path) if fmt is None else self.info(path, fmt)
+        fmt = image_check.inspect(path, fmt)
+        try:
+            info = self.info(path, fmt, limits=image_check.QEMU_IMG_LIMITS)
+        except exception.CommandFailed as err:
+            killed = err.kwargs['exit_code'] is not None and \
+                err.kwargs['exit_code'] < 0
+            raise exception.InvalidValue(
+                field='image to import', value=path,
+                allowed='an image qemu-img can read as %s within 1 GiB of '
+                        'address space and 30 s of CPU; %s' % (
+                            fmt, 'it was killed at its limits' if killed
+                            else 'it said: %s' % err.kwargs['stderr'])
+            ) from err
         refers = info.backing_file or info.data_file
         if info.format == 'vmdk' and info.specific.get('create-type') not in (
                 'monolithicSparse', 'streamOptimized'):
@@ -306,6 +320,9 @@ class QemuImg:
             refers = refers or 'extent files %s' % ', '.join(
                 str(e.get('filename')) for e in
                 info.specific.get('extents') or ()) or 'unknown extents'
+        if info.format != fmt:
+            refers = refers or 'nothing, but qemu-img reads it as %s' % (
+                info.format)
         if refers:
             raise exception.InvalidValue(
                 field='image to import', value=path,

@@ -162,7 +162,7 @@ class Search:
             elif not local_only:
                 expanded = 0
                 for host in cache.hosts_sharing(pool):
-                    if host.state == 'up' and host.name not in excluded:
+                    if host.state == 'enabled' and host.name not in excluded:
                         expanded += 1
                         if check(host, pool):
                             found.append((host, pool))

@@ -166,6 +166,36 @@ def test_disk_life_cycle(ganeti):
     assert not metadata.exists()
 
 
+def test_userspace_access_serves_the_raw_file_to_kvm(ganeti):
+    # Ganeti's hv_kvm opens the kvm: URI as -drive file=URI,format=raw;
+    # qemu-io opens it the same way here, and what it writes is on the
+    # block device Ganeti itself uses.
+    require_tool('qemu-io')
+    user = {'EXTP_ACCESS': 'userspace'}
+    assert ganeti('create', VOL_SIZE=8, **user).code == 0
+    attached = ganeti('attach', **user)
+    assert (attached.code, attached.stderr) == (0, '')
+    device, uri = attached.stdout.splitlines()
+    assert stat.S_ISBLK(os.stat(device).st_mode)
+    assert uri == 'kvm:%s' % ganeti.file()
+    done = subprocess.run(
+        ['qemu-io', '--image-opts', '-c', 'write -P 0x5a 4096 4096',
+         'driver=raw,file.driver=file,file.filename=%s' % uri[4:]],
+        capture_output=True, text=True, check=False)
+    assert done.returncode == 0, done.stderr
+    with open(device, 'rb') as disk:
+        disk.seek(4096)
+        assert disk.read(4096) == b'\x5a' * 4096
+    # kernelspace (what Ganeti passes by default): the device alone.
+    assert ganeti('attach').stdout == device + '\n'
+    assert ganeti('remove', **user).code == 0
+    assert ganeti.volumes() == []
+    bad = ganeti('create', VOL_SIZE=8, EXTP_ACCESS='shared')
+    assert (bad.code, bad.stdout) == (2, '')
+    assert 'allowed: kernelspace, userspace' in bad.stderr
+    assert ganeti.volumes() == []
+
+
 def test_refusals_and_errors(ganeti):
     qcow2 = ganeti('create', VOL_SIZE=8, EXTP_POOL='qcow2')
     assert (qcow2.code, qcow2.stdout) == (2, '')

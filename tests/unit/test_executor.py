@@ -61,6 +61,27 @@ def test_timeout_kills_the_command():
         run('sh', '-c', 'exec sleep 30')
 
 
+def test_limits_bound_memory_and_cpu_of_a_command():
+    # What qemu-img runs under on untrusted images (image_check): real
+    # rlimits set by oslo.concurrency's prlimit, then the program exec'd.
+    from oslo_concurrency import processutils
+    run = executor.Executor()
+    limits = processutils.ProcessLimits(address_space=256 << 20)
+    assert run('sh', '-c', 'echo fits', limits=limits).stdout == 'fits\n'
+    with pytest.raises(exception.CommandFailed, match='MemoryError'):
+        run('python3', '-c', 'bytearray(512 << 20)', limits=limits)
+    assert run.history[-1].argv == ('python3', '-c',
+                                    'bytearray(512 << 20)')
+    assert run.history[-1].limits is limits
+    with pytest.raises(exception.CommandFailed) as err:
+        run('sh', '-c', 'while :; do :; done',
+            limits=processutils.ProcessLimits(cpu_time=1))
+    assert err.value.kwargs['exit_code'] in (-signal.SIGKILL,
+                                             -signal.SIGXCPU)
+    with pytest.raises(exception.ToolNotFound, match='no-such-program'):
+        run('no-such-program', limits=limits)
+
+
 @pytest.mark.parametrize('argv', [(), ('lvs', 3), (b'lvs',)])
 def test_argv_must_be_strings(argv):
     with pytest.raises(exception.InvalidValue):

@@ -67,3 +67,21 @@ def test_round_up_and_human():
     assert units.human(units.Gi + units.Mi) == '1.00 GiB'
     assert units.human(1536) == '1.50 KiB'
     assert units.human(17) == '17 B'
+
+
+def test_a_number_too_long_for_int_is_too_large():
+    # int('9' * 5000) raises ValueError in Python 3.11, not a brick error.
+    with pytest.raises(exception.InvalidSize, match='too large'):
+        units.parse('9' * 5000 + 'G', 'volume size')
+
+
+def test_validate_says_no_multiple_of_one_and_shows_units():
+    with pytest.raises(exception.InvalidSize) as err:
+        units.validate(0, 'size')
+    assert str(err.value).endswith('allowed: a whole number of bytes from '
+                                   '1 up.')
+    with pytest.raises(exception.InvalidSize) as err:
+        units.validate(units.Mi, 'size', step=4 * units.Mi,
+                       minimum=4 * units.Mi)
+    assert str(err.value).endswith(
+        'from 4194304 (4 MiB) up, a multiple of 4194304 (4 MiB).')

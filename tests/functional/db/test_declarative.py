@@ -78,7 +78,7 @@ def test_a_changed_file_updates_disables_and_moves(db, tmp_path):
     assert _lines(planned) == [
         '+ rack rack-a2: zone=zone-a',
         '~ host compute-2: zone zone-a -> zone-b, rack rack-a1 -> rack-b1',
-        '~ host compute-3: state disabled -> up',
+        '~ host compute-3: state disabled -> enabled',
         '~ pool host:compute-1/nvme: reserved 21474836480 (20 GiB) -> '
         '32212254720 (30 GiB), tags [local, ssd] -> [ssd]',
         '! pool host:compute-2/hdd: state enabled -> disabled (not in the '

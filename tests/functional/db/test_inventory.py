@@ -104,6 +104,30 @@ def test_capacity_report_sets_node_fields_and_counts_unmanaged(site):
     assert pool.free == 0 and pool.used == 700
 
 
+def test_reserved_above_total_is_refused_and_changes_nothing(site,
+                                                            caplog):
+    # Before any report (total 0, unknown) reserved is policy for later.
+    pool = pools.create_pool(site, 'vg', 'lvm', host='h1', reserved=500)
+    assert pool.capacity == 0
+    pool = reports.apply_report(site, pool.id, volume.CapacityReport(
+        total=1000, free=1000, provisioned=0, allocation_ratio=1.0,
+        max_volume=1000, step=1))
+    assert pool.capacity == 500
+    before = conftest.snapshot(site)
+    with pytest.raises(exception.InvalidSize) as caught:
+        pools.update_pool(site, pool.id, reserved=2000)
+    assert 'reserved of pool vg (id %d) 2000: 1.95 KiB, more than the ' \
+        'total of 1000;' % pool.id in str(caught.value)
+    assert conftest.snapshot(site) == before
+    # The node's report is the truth: recorded, with a warning.
+    pool = reports.apply_report(site, pool.id, volume.CapacityReport(
+        total=400, free=400, provisioned=0, allocation_ratio=1.0,
+        max_volume=400, step=1))
+    assert (pool.total, pool.capacity) == (400, 0)
+    assert 'reports a total of 400 B, less than its reserved 500 B' in \
+        caplog.text
+
+
 def test_changed_pools_is_an_incremental_refresh(site):
     first = pools.create_pool(site, 'a', 'raw', host='h1', total=100)
     pools.create_pool(site, 'b', 'raw', host='h2', total=100)
@@ -127,7 +151,7 @@ def test_host_state_and_heartbeat(site):
     assert host.state == 'disabled' and host.heartbeat_at is not None
     hosts_mod.set_host_state(site, 'h2', 'down')
     hosts_mod.heartbeat(site, 'h2')
-    assert hosts_mod.get_host(site, 'h2').state == 'up'
+    assert hosts_mod.get_host(site, 'h2').state == 'enabled'
     with pytest.raises(exception.NotFound):
         hosts_mod.heartbeat(site, 'nope')
 
@@ -152,6 +176,9 @@ BAD_POOLS = [
      exception.InvalidSize, 'total of pool'),
     (dict(name='p', driver='raw', host='h1', reserved=-5),
      exception.InvalidSize, 'negative'),
+    (dict(name='p', driver='raw', host='h1', total=100, reserved=200),
+     exception.InvalidSize, 'Invalid reserved of pool host:h1/p 200: 200 '
+     'B, more than the total of 100;'),
     (dict(name='p', driver='raw', rack='r9'), exception.NotFound,
      "rack 'r9'"),
     (dict(name='p', driver='raw'), exception.InvalidInput,

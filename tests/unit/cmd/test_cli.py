@@ -7,6 +7,7 @@
 # WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
 """The ``brick`` application itself: options, configuration, exit codes."""
 
+import importlib.metadata
 import logging
 import os
 import sys
@@ -18,6 +19,7 @@ import brick.conf
 from brick import exception
 from brick import exit_codes
 from brick.cmd import cli
+from brick.cmd import help as help_mod
 from brick.node import agent
 from tests.unit.cmd import memory_node
 from tests.unit.cmd import run
@@ -48,6 +50,47 @@ class TestHelp:
         assert result.code == 0
         assert '--size SIZE' in result.stdout
         assert '--pool NAME' in result.stdout
+
+    def test_help_option_after_a_command_is_that_commands_help(
+            self, capsys):
+        result = run(capsys, 'volume', 'create', '--help')
+        assert result.code == 0
+        assert result.stdout.startswith('usage: brick volume create ')
+        assert '--size SIZE' in result.stdout
+
+    @pytest.mark.parametrize('group', sorted({
+        ' '.join(ep.name.split('_')[:end])
+        for ep in importlib.metadata.entry_points(group='brick.cli')
+        for end in range(1, len(ep.name.split('_')))}))
+    def test_every_group_has_help(self, capsys, group):
+        words = group.split()
+        names = help_mod.group_commands(cli.BrickApp().command_manager,
+                                        words)
+        assert names
+        for argv in (['help', *words], [*words, '--help']):
+            result = run(capsys, *argv)
+            assert (result.code, result.stderr) == (0, '')
+            assert result.stdout.startswith("Commands of 'brick %s':\n"
+                                            % group)
+            for name in names:
+                assert '\n  %s ' % name in result.stdout
+        alone = run(capsys, *words)
+        assert (alone.code, alone.stdout) == (exit_codes.USAGE, '')
+        assert alone.stderr.startswith("brick: '%s' needs a command.\n"
+                                       "Commands of 'brick %s':\n"
+                                       % (group, group))
+
+    def test_ganeti_group(self, capsys):
+        result = run(capsys, 'ganeti', '--help')
+        assert result.stdout == (
+            "Commands of 'brick ganeti':\n"
+            "  ganeti install  Write the provider directory (scripts and "
+            "parameters.list)\n\n" + help_mod.FOOTER + '\n')
+
+    def test_help_of_no_command(self, capsys):
+        result = run(capsys, 'help', 'frobnicate')
+        assert (result.code, result.stdout) == (exit_codes.USAGE, '')
+        assert "'frobnicate' is not a brick command" in result.stderr
 
     def test_version(self, capsys):
         result = run(capsys, '--version')

@@ -101,6 +101,37 @@ class TestPool:
                      'raw')
         assert host.code == 3 and "'nosuch'" in host.stderr
 
+    def test_reserved_above_total_is_refused(self, brick):
+        created = brick('pool', 'create', 'p', '--host', 'compute-1',
+                        '--driver', 'raw', '--total', '100G', '--reserved',
+                        '200G')
+        assert (created.code, created.stdout) == (2, '')
+        assert ('reserved of pool host:compute-1/p 214748364800: 200 GiB, '
+                'more than the total of 107374182400 (100 GiB)'
+                in created.stderr)
+        assert brick('pool', 'show', 'host:compute-1/p').code == 3
+        before = brick.json('pool', 'show', 'host:compute-2/hdd')
+        updated = brick('pool', 'update', 'host:compute-2/hdd', '--total',
+                        '40G')   # its reserved is 50G
+        assert updated.code == 2
+        assert 'more than the total of 42949672960 (40 GiB)' in \
+            updated.stderr
+        assert brick.json('pool', 'show', 'host:compute-2/hdd') == before
+
+    def test_list_and_top_filter_on_tags(self, brick):
+        def keys(*argv):
+            return [p['pool'] for p in brick.json('pool', *argv)]
+        assert keys('list', '--tags', 'local') == [
+            'host:compute-1/nvme', 'host:compute-2/hdd']
+        assert keys('list', '--tags', 'ssd,local') == ['host:compute-1/nvme']
+        assert keys('list', '--tags', 'ssd', '--host', 'compute-2') == []
+        assert keys('list', '--tags', 'nosuch') == []
+        assert keys('list', '--tags', '') == keys('list')
+        assert keys('top', '--iterations', '1', '--tags', 'nfs') == [
+            'rack:rack-a1/nfs-images']
+        bad = brick('pool', 'list', '--tags', 'a b')
+        assert bad.code == 2 and "tag in tags to list 'a b'" in bad.stderr
+
     def test_show_errors(self, brick):
         assert brick('pool', 'show', '99').code == 3
         assert brick('pool', 'show', 'host:compute-1/nope').code == 3
@@ -181,8 +212,8 @@ class TestHost:
         hosts = brick.json('host', 'list')
         assert [(h['name'], h['state'], h['rack'], h['pools'])
                 for h in hosts] == [
-            ('compute-1', 'up', 'rack-a1', ['host:compute-1/nvme']),
-            ('compute-2', 'up', 'rack-a1', ['host:compute-2/hdd']),
+            ('compute-1', 'enabled', 'rack-a1', ['host:compute-1/nvme']),
+            ('compute-2', 'enabled', 'rack-a1', ['host:compute-2/hdd']),
             ('compute-3', 'disabled', 'rack-b1', [])]
         shown = brick.json('host', 'show', 'compute-1')
         assert (shown['zone'], shown['region'], shown['heartbeat_at']) == (
@@ -191,14 +222,38 @@ class TestHost:
         missing = brick('host', 'show', 'nosuch')
         assert missing.code == 3 and "'nosuch'" in missing.stderr
 
+    def test_one_vocabulary_with_the_file(self, brick, tmp_path):
+        # The file says enabled/disabled; so do host list, enable and the
+        # library; 'up', the old word, is still understood on input.
+        hosts = {h['name']: h['state'] for h in brick.json('host', 'list')}
+        assert set(hosts.values()) == {'enabled', 'disabled'}
+        from brick.inventory import hosts as hosts_mod
+        db = brick.database()
+        try:
+            hosts_mod.set_host_state(db, 'compute-3', 'up')
+            assert hosts_mod.get_host(db, 'compute-3').state == 'enabled'
+            hosts_mod.set_host_state(db, 'compute-2', 'down')
+            hosts_mod.heartbeat(db, 'compute-2')
+            assert hosts_mod.get_host(db, 'compute-2').state == 'enabled'
+            with pytest.raises(Exception, match='enabled, down, disabled'):
+                hosts_mod.set_host_state(db, 'compute-2', 'sleepy')
+        finally:
+            db.dispose()
+        assert brick.json('host', 'show', 'compute-3')['state'] == 'enabled'
+        # The file's word and the host's are the same: the diff says so.
+        again = brick('inventory', 'apply', '-f', str(EXAMPLE))
+        assert again.stdout == ('~ host compute-3: state enabled -> '
+                                'disabled\n1 change.\n')
+
     def test_enable_disable_create(self, brick):
         assert brick.json('host', 'disable', 'compute-1')['state'] == \
             'disabled'
-        assert brick.json('host', 'enable', 'compute-3')['state'] == 'up'
+        assert brick.json('host', 'enable', 'compute-3')['state'] == \
+            'enabled'
         assert brick('host', 'enable', 'nosuch').code == 3
         created = brick.json('host', 'create', 'compute-9', '--rack',
                              'rack-b1')
-        assert (created['zone'], created['state']) == ('zone-b', 'up')
+        assert (created['zone'], created['state']) == ('zone-b', 'enabled')
         assert brick('host', 'create', 'compute-9').code == 4
         bad = brick('host', 'create', 'x y')
         assert bad.code == 2 and 'host name' in bad.stderr

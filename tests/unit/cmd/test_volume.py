@@ -265,11 +265,15 @@ class TestExtend:
                        'json')
         assert result.json()['size'] == 2 * MiB
 
-    def test_smaller_is_refused(self, brick):
+    def test_smaller_is_refused_in_the_words_of_the_cli(self, brick):
         create(brick, 'vol1', '2M')
         result = brick('volume', 'extend', 'vol1', '--size', '1M')
         assert result.code == exit_codes.USAGE
-        assert 'new volume size' in result.stderr
+        assert result.stderr == (
+            "brick: Invalid new volume size '1M': smaller than the current "
+            "size of vol1, 2097152 (2 MiB); allowed: at least the current "
+            "size; 'brick volume shrink' makes a volume smaller, losing the "
+            "data past the new end.\n")
         assert os.path.getsize(brick.path('vol1')) == 2 * MiB
 
     def test_missing(self, brick):
@@ -281,6 +285,30 @@ class TestExtend:
         result = brick('volume', 'extend', 'vol1', '--size', 'big')
         assert result.code == exit_codes.USAGE
         assert "Invalid new volume size 'big'" in result.stderr
+
+
+class TestShrink:
+
+    def test_shrink_and_its_refusals(self, brick):
+        create(brick, 'vol1', '2M')
+        larger = brick('volume', 'shrink', 'vol1', '--size', '3M')
+        assert larger.code == exit_codes.USAGE
+        assert "allowed: at most the current size; 'brick volume extend' " \
+            "makes a volume larger." in larger.stderr
+        assert '()' not in larger.stderr
+        shrunk = brick('volume', 'shrink', 'vol1', '--size', '1M', '-f',
+                       'json')
+        assert shrunk.json()['size'] == MiB
+        assert os.path.getsize(brick.path('vol1')) == MiB
+
+    def test_a_pool_that_cannot_shrink_exits_5(self, capsys, tmp_path):
+        data = ('--data-dir', str(tmp_path))    # raw, qcow2 and vdi pools
+        assert run(capsys, *data, 'volume', 'create', 'vol1', '--size',
+                   '2M', '--pool', 'vdi').code == 0
+        result = run(capsys, *data, 'volume', 'shrink', 'vol1', '--size',
+                     '1M', '--pool', 'vdi')
+        assert result.code == exit_codes.NOT_SUPPORTED
+        assert 'does not support shrink' in result.stderr
 
 
 class TestDelete:

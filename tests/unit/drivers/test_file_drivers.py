@@ -18,6 +18,7 @@ from brick import drivers
 from brick import exception
 from brick import testing
 from brick.drivers.volume import Capability
+from tests import images
 
 DATA = pathlib.Path(__file__).parent.parent / 'data'
 MiB = 1 << 20
@@ -62,8 +63,7 @@ class FakeQemuImg:
     def info(self, argv):
         if self.garbage:
             return '{"virtual-size": '
-        # Without -f (a probe) the fake 'detects' qcow2.
-        fmt = argv[argv.index('-f') + 1] if '-f' in argv else 'qcow2'
+        fmt = argv[argv.index('-f') + 1]
         path = argv[-1]
         template = {'qcow2': 'qemu-img-info-qcow2.json',
                     'vdi': 'qemu-img-info-vdi.json'}[fmt]
@@ -304,7 +304,8 @@ def test_extend_smaller_says_shrink(tmp_path, qemu):
     driver.create('vol', 2 * MiB)
     with pytest.raises(exception.InvalidSize) as err:
         driver.extend('vol', MiB)
-    assert 'use shrink()' in str(err.value)
+    assert 'extending never shrinks a volume' in str(err.value)
+    assert '()' not in str(err.value)
     assert argvs(driver, 'resize') == []
 
 
@@ -388,14 +389,14 @@ def test_attach_connection_info(tmp_path, qemu):
 
 # -- images --------------------------------------------------------------
 
-def test_import_without_format_probes_then_names_it(tmp_path, qemu):
+def test_import_without_format_takes_the_contents_format(tmp_path, qemu):
     driver = load('qcow2', tmp_path, qemu)
     source = tmp_path / 'upload.img'
-    source.write_bytes(b'')
+    source.write_bytes(images.qcow2_header(3 * MiB))
     qemu.sizes[str(source)] = 3 * MiB
     volume = driver.import_image('vol', str(source))
-    probe, convert = argvs(driver, 'info')[0], argvs(driver, 'convert')[0]
-    assert '-f' not in probe
+    info, convert = argvs(driver, 'info')[0], argvs(driver, 'convert')[0]
+    assert info[3:5] == ('-f', 'qcow2')     # never a probe
     assert convert[2:6] == ('-f', 'qcow2', '-O', 'qcow2')
     assert volume.size == 3 * MiB and volume.managed
 

@@ -100,6 +100,22 @@ class TestLvmVolumes:
         assert ('lvm', 'lvchange', '--activate', 'y', VG + '/vol-1') in \
             execute.argvs()
 
+    def test_userspace_access_adds_a_kvm_uri_line(self, tmp_path):
+        _, provider = lvm_provider(tmp_path)
+        out = provider.run(parse('attach', EXTP_ACCESS='userspace'))
+        assert out == '/dev/%s/vol-1\nkvm:/dev/%s/vol-1\n' % (VG, VG)
+
+    def test_other_access_modes_are_refused_before_create(self, tmp_path):
+        execute, provider = lvm_provider(tmp_path)
+        for action, env in (('create', {'VOL_SIZE': '4'}), ('verify', {}),
+                            ('attach', {})):
+            with pytest.raises(exception.InvalidValue) as caught:
+                provider.run(parse(action, EXTP_ACCESS='kernel', **env))
+            assert str(caught.value) == (
+                "Invalid disk parameter access (EXTP_ACCESS) 'kernel'; "
+                "allowed: kernelspace, userspace.")
+        assert execute.argvs() == []
+
     def test_attach_does_not_check_the_pool(self, tmp_path):
         # Ganeti runs attach before every action: no vgs, one lvs.
         execute, provider = lvm_provider(tmp_path)
@@ -153,6 +169,23 @@ def test_qcow2_and_vdi_pools_are_refused(tmp_path):
             "Invalid pool images for Ganeti 'driver qcow2 (qcow2 files)'; "
             "allowed: a pool of raw volumes, which KVM can open as a block "
             "device: drivers raw, lvm and lvm-thin.")
+
+
+class CommaDriver:
+    """A raw file pool in a directory whose name has a comma."""
+
+    name = 'raw'
+    format = 'raw'
+    pool = 'raw'
+    path = '/srv/a,b'
+
+
+def test_userspace_access_refuses_a_path_kvm_would_split(tmp_path):
+    provider = provider_mod.Provider(CommaDriver(), NoLoops(),
+                                     str(tmp_path))
+    for action, env in (('create', {'VOL_SIZE': '1'}), ('verify', {})):
+        with pytest.raises(exception.InvalidValue, match="without ','"):
+            provider.run(parse(action, EXTP_ACCESS='userspace', **env))
 
 
 def test_main_reports_errors_on_stderr(tmp_path):

@@ -48,6 +48,9 @@ def test_an_empty_mapping_is_an_empty_inventory():
      'enabled, disabled'),
     ('pools: [{name: p, driver: raw}]', 'exactly one owner'),
     ('pools: [{name: p}]', "'driver' is required"),
+    ('zones: [{name: z1}]\npools: [{name: p, driver: raw, zone: z1, '
+     'total: 1G, reserved: 2G}]', '2147483648: 2 GiB, more than the total '
+     'of 1073741824'),
 ])
 def test_errors_name_the_file_and_entry(text, message):
     with pytest.raises(exception.BrickException, match=message) as caught:

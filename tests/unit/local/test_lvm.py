@@ -24,6 +24,7 @@ from brick.local import lvm
 
 DATA = pathlib.Path(__file__).parent / 'lvm_data'
 VG = 'brick-capture'
+RETRY_DEACTIVATION = ('--config', 'activation { retry_deactivation = 1 }')
 REPORT = ('--reportformat', 'json', '--units', 'b', '--nosuffix')
 
 
@@ -279,8 +280,9 @@ def test_change_argv():
     prims.merge_snapshot(VG, 'a..s')
     assert execute.argvs() == [
         ('lvm', 'lvextend', '--size', '12582912b', VG + '/a'),
-        ('lvm', 'lvremove', '--yes', VG + '/a'),
-        ('lvm', 'lvremove', '--yes', '--select', 'lv_name="a"', VG),
+        ('lvm', 'lvremove', *RETRY_DEACTIVATION, '--yes', VG + '/a'),
+        ('lvm', 'lvremove', *RETRY_DEACTIVATION, '--yes', '--select',
+         'lv_name="a"', VG),
         ('lvm', 'lvrename', VG, 'a', 'b'),
         ('lvm', 'lvchange', '--activate', 'y', VG + '/a'),
         ('lvm', 'lvchange', '--activate', 'y', '--ignoreactivationskip',
@@ -303,3 +305,51 @@ def test_overlong_names_are_refused_before_running():
 
 def test_select_regex_escapes_lvm_name_characters():
     assert lvm.select_regex('a+b.c-d_e..') == r'a\+b\.c-d_e\.\.'
+
+
+# -- field hardening os-brick learned ------------------------------------
+
+def test_reports_that_crash_are_run_again_changes_are_not():
+    # lvm2 reports segfault under concurrent metadata changes (LP
+    # #1901783): vgs/lvs exit 139 is retried; a change is not, since it
+    # may have been half done.
+    replies = [139, 139, data('vgs.json')]
+
+    def handler(argv, process_input=None):
+        reply = replies.pop(0) if argv[1] == 'vgs' else None
+        if isinstance(reply, int) or argv[1] == 'lvcreate':
+            testing.fail(argv, 139, 'Segmentation fault')
+        return reply
+    execute, prims = make(handler)
+    execute.lock_retries = 3
+    assert prims.vg(VG).name == VG
+    assert [r.exit_code for r in execute.history] == [139, 139, 0]
+    with pytest.raises(exception.CommandFailed, match='exit code 139'):
+        prims.create_lv(VG, 'x', units.Mi)
+    assert execute.history[-1].attempts == 1
+
+
+def test_lvremove_retries_deactivation_then_settles_and_skips_suspended():
+    # LP #1270192: lvremove races with udev; as os-brick's LVM.delete.
+    replies = {'lvremove': [{'busy_remove'}, '']}
+
+    def handler(argv, process_input=None):
+        queue = replies.get(argv[1], [''])
+        reply = queue.pop(0) if queue else ''
+        if isinstance(reply, set):
+            testing.fail(argv, 5, ERRORS[next(iter(reply))])
+        return reply
+    execute, prims = make(handler, config='global { activation = 0 }')
+    prims.remove_lv(VG, 'thick-1')
+    assert execute.argvs() == [
+        ('lvm', 'lvremove', '--config', 'global { activation = 0 } '
+         'activation { retry_deactivation = 1 }', '--yes', VG + '/thick-1'),
+        ('udevadm', 'settle'),
+        ('lvm', 'lvremove', '--config', 'global { activation = 0 } '
+         'activation { retry_deactivation = 1 } devices { '
+         'ignore_suspended_devices = 1 }', '--yes', VG + '/thick-1')]
+    # A missing LV is final: no settle, no second try.
+    execute, prims = make(answer(lvremove={'lv_missing_remove'}))
+    with pytest.raises(exception.VolumeNotFound):
+        prims.remove_lv(VG, 'nope')
+    assert execute.count == 1

@@ -14,6 +14,7 @@ import pytest
 
 from brick import exception
 from brick import testing
+from brick.local import image_check
 from brick.local import qemu_img
 
 DATA = pathlib.Path(__file__).parent.parent / 'data'
@@ -267,22 +268,48 @@ def test_missing_snapshot_is_qemus_error():
     assert "Could not apply snapshot 'nope'" in str(err.value)
 
 
-def test_inspect_untrusted_refuses_references(tmp_path):
+def test_inspect_untrusted_checks_what_qemu_img_says_too(tmp_path):
+    # The Python inspection (tests/functional/test_images.py) comes first;
+    # then qemu-img, told the format and limited, must agree with it and
+    # name no other file.  Here the content is plain raw bytes and a fake
+    # qemu-img answers as a hostile or confused one would.
     image = tmp_path / 'upload'
-    image.write_bytes(b'x')
-    for name in ('qemu-img-info-qcow2-backing.json',
-                 'qemu-img-info-qcow2-data-file.json',
-                 'qemu-img-info-vmdk-flat.json'):
+    image.write_bytes(b'x' * 512)
+    for name, says in (
+            ('qemu-img-info-qcow2-backing.json', 'refers to plain.qcow2'),
+            ('qemu-img-info-qcow2-data-file.json',
+             'refers to /var/lib/brick/pools/qcow2/ext.raw'),
+            ('qemu-img-info-vmdk-flat.json',
+             'refers to extent files flat-flat.vmdk'),
+            ('qemu-img-info-qcow2.json',
+             'refers to nothing, but qemu-img reads it as qcow2')):
         run, img = qemu(answering(info=data(name)))
         with pytest.raises(exception.InvalidValue) as err:
             img.inspect_untrusted(str(image))
-        assert 'self-contained' in str(err.value)
-        assert '-f' not in run.argvs()[0]        # probed: format unknown
-    run, img = qemu(answering(info=data('qemu-img-info-qcow2.json')))
-    assert img.inspect_untrusted(str(image), 'qcow2').format == 'qcow2'
-    with pytest.raises(exception.InvalidValue):
+        assert 'a self-contained image; this one %s' % says in \
+            str(err.value)
+        assert run.argvs() == [('qemu-img', 'info', '--output=json', '-f',
+                                'raw', '-U', str(image))]
+        assert run.history[0].limits is image_check.QEMU_IMG_LIMITS
+    run, img = qemu(answering(info=data('qemu-img-info-raw.json')))
+    assert img.inspect_untrusted(str(image), 'raw').format == 'raw'
+    with pytest.raises(exception.InvalidValue, match='regular file'):
         img.inspect_untrusted(str(tmp_path / 'missing'))
+    with pytest.raises(exception.InvalidValue, match='declared format '
+                       'qcow2; its content is raw'):
+        img.inspect_untrusted(str(image), 'qcow2')
     assert run.count == 1
+
+
+def test_qemu_img_killed_at_its_limits_is_a_refusal(tmp_path):
+    image = tmp_path / 'upload'
+    image.write_bytes(b'x' * 512)
+    run, img = qemu(lambda argv, process_input=None: testing.fail(argv, -9))
+    with pytest.raises(exception.InvalidValue) as err:
+        img.inspect_untrusted(str(image))
+    assert str(err.value).endswith(
+        'allowed: an image qemu-img can read as raw within 1 GiB of address '
+        'space and 30 s of CPU; it was killed at its limits.')
 
 
 def test_version():
@@ -294,10 +321,3 @@ def test_version():
     run, img = qemu(answering(**{'--version': 'garbage'}))
     with pytest.raises(exception.MalformedOutput):
         img.version()
-
-
-def test_vmdk_descriptor_names_its_extents():
-    run, img = qemu(answering(info=data('qemu-img-info-vmdk-flat.json')))
-    with pytest.raises(exception.InvalidValue) as err:
-        img.inspect_untrusted(__file__, 'vmdk')
-    assert 'extent files flat-flat.vmdk' in str(err.value)

@@ -33,7 +33,7 @@ FILTERS = filters_mod.load(SETTINGS.enabled_filters)
 WEIGHERS = weighers_mod.load(SETTINGS.enabled_weighers)
 
 
-_HOST_STATE = st.sampled_from(['up'] * 8 + ['down', 'disabled'])
+_HOST_STATE = st.sampled_from(['enabled'] * 8 + ['down', 'disabled'])
 _RACK = st.sampled_from((0, 2, None))
 _COUNT = st.sampled_from((0, 1, 2, 2, 3))
 # Often above search.EXCLUDE_ABOVE pools, so bounds are exercised too.
@@ -122,7 +122,7 @@ def test_finds_a_pool_iff_one_passes_every_filter(cluster, args):
         host = cache.hosts[candidate.host]
         (placement,) = candidate.placements
         pool = cache.pools[placement.pool]
-        assert host.state == 'up' and pool.state == 'enabled'
+        assert host.state == 'enabled' and pool.state == 'enabled'
         assert host.name not in spec.exclude_hosts
         assert state.distance(host, pool) == placement.distance
         assert placement.distance <= spec.widest_tier
