@@ -21,20 +21,28 @@ over-subscription (openstack/cinder
 856d3e10), with one source of truth for filtering and weighing.
 """
 
+import numpy as np
+
 from brick import units
 from brick.scheduler import state
 from brick.scheduler.filters import base
 
 
+def charges(volume, pairs):
+    """:func:`brick.scheduler.state.charge` of *volume* in every pair's
+    pool: its size rounded up to the pool's step."""
+    step = pairs.column('step')
+    size = np.int64(volume.size)
+    return np.where(size % step == 0, size, (size // step + 1) * step)
+
+
 class CapacityFilter(base.BaseFilter):
-    def excludes(self, ctx, volume, pools, shared=True):
-        # Rounding to a step only adds to the size: comparing the
-        # unrounded size with the bound never excludes a fit.
-        bound = pools.bound(shared)
-        if volume.size > bound:
-            return 'not enough free space: none has more than %s free, ' \
-                'asked %s' % (units.human(bound), units.human(volume.size))
-        return None
+    def mask(self, ctx, volume, pairs):
+        size = charges(volume, pairs)
+        return ((size >= pairs.column('min_unit'))
+                & (size <= pairs.column('max_unit'))
+                & (size <= pairs.column('free'))
+                & (size <= pairs.column('max_volume')))
 
     def check(self, ctx, host, pool, volume):
         size = state.charge(pool, volume.size)

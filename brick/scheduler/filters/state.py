@@ -7,6 +7,8 @@
 # WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
 """``state``: the host is up, the pool enabled, neither excluded."""
 
+import numpy as np
+
 from brick.scheduler.filters import base
 
 
@@ -16,6 +18,23 @@ class StateFilter(base.BaseFilter):
     A host-scoped pool also needs its own host up, which is the consumer
     host unless the volume goes to another host of the rack or zone.
     """
+
+    def mask(self, ctx, volume, pairs):
+        cols = pairs.columns
+        up = cols.hosts.up
+        keep = up[pairs.hosts] & pairs.column('enabled')
+        own = pairs.column('host')
+        keep &= (pairs.column('scope') != 0) | up[own]
+        request = ctx.request
+        if request.exclude_hosts:
+            excluded = ctx.excluded_hosts()
+            keep &= ~excluded[pairs.hosts]
+            keep &= ~excluded[own]
+        if request.exclude_pools:
+            rows = [ctx.cache.pools[k].index for k in request.exclude_pools
+                    if k in ctx.cache.pools]
+            keep &= ~np.isin(pairs.pools, rows)
+        return keep
 
     def check(self, ctx, host, pool, volume):
         if host.state != 'up':
