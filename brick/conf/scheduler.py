@@ -150,8 +150,9 @@ count towards any host.
 Seconds between two refreshes of the scheduler's in-memory view of hosts
 and pools from the inventory database.  A refresh reads only the rows
 changed since the previous one, and the pools and hosts deleted since
-(the inventory's tombstones); it never reads everything again.  Reservations made by this process are
-visible to its next decision at once, whatever the interval; the interval
+(the inventory's tombstones); it never reads everything again.
+Reservations made by this process are visible to its next decision at
+once, whatever the interval; the interval
 bounds how long other processes' changes stay unseen (0: refresh before
 every decision).
 """),

@@ -59,6 +59,10 @@ class Changes:
     removed_hosts: tuple = ()
     removed_pools: tuple = ()
     """Pool keys."""
+    removed_pool_ids: tuple = ()
+    """Inventory ids of deleted pools (tombstones): a pool is removed
+    only if the cache holds it under that id, so a pool deleted and
+    created again under the same key stays."""
     marker: object = None
     """What to pass to the next ``changes()``."""
     complete: bool = False
@@ -190,6 +194,12 @@ class StateCache:
         for pool in changes.pools:
             stats.moved += self._put_pool(pool)
         removed_pools = set(changes.removed_pools)
+        for pool_id in changes.removed_pool_ids:
+            key = self._ids.get(pool_id)
+            if key is not None and self.pools.get(key) is not None and \
+                    self.pools[key].id == pool_id:
+                removed_pools.add(key)
+                del self._ids[pool_id]
         removed_hosts = set(changes.removed_hosts)
         if changes.complete:
             removed_pools |= set(self.pools) - {p.key for p in changes.pools}

@@ -93,12 +93,13 @@ def derived(ctx):
     if len(shared):
         first_up_rack, any_rack = cols.first_host_by('rack')
         first_up_zone, any_zone = cols.first_host_by('zone')
-        srows = rows[shared]
-        in_rack = scope[shared] == 1
-        owner = np.where(in_rack, table.rack[srows], table.zone[srows])
-        up = np.where(in_rack, first_up_rack[owner], first_up_zone[owner])
-        anyone = np.where(in_rack, any_rack[owner], any_zone[owner])
-        hosts[shared] = np.where(up >= 0, up, anyone)
+        for which, column, first_up, first_any in (
+                (1, table.rack, first_up_rack, any_rack),
+                (2, table.zone, first_up_zone, any_zone)):
+            mine = shared[scope[shared] == which]
+            owner = column[rows[mine]]
+            up = first_up[owner]
+            hosts[mine] = np.where(up >= 0, up, first_any[owner])
         excluded = ctx.request.exclude_hosts
         if excluded:
             for i in shared.tolist():

@@ -96,8 +96,9 @@ class Search:
         volume's surviving pairs, every usable host of a shared pool."""
         ctx, cols = self.ctx, self.ctx.cache.columns
         if ctx.consumers is not None:
-            rows = set(np.unique(lead.hosts).tolist())
-            return [h for h in ctx.consumers if h.index in rows]
+            # Not only the closest consumer of each pool: any may be
+            # a candidate (those with nothing for a volume drop out).
+            return pairs_mod.usable(ctx, ctx.consumers) if len(lead) else []
         hosts = {}
         scope = cols.pools.scope[lead.pools]
         for row in np.unique(lead.hosts[scope == 0]).tolist():

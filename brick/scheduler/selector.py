@@ -205,11 +205,6 @@ class Selector:
         else:
             return None
         found = []
-        if host is not None and ctx.consumers is not None and \
-                host not in ctx.consumers:
-            found.append((0, '-', 'pairing', 'not a consumer host: the '
-                          'request allows %s' % (', '.join(
-                              h.name for h in ctx.consumers) or 'none')))
         for index, volume in enumerate(ctx.request.volumes):
             for consumer, pool in pairs:
                 for f in self.filters:
@@ -219,4 +214,10 @@ class Selector:
                     if reason is not None:
                         found.append((index, pool.key, f.name, reason))
                         break
+        if host is not None and ctx.consumers is not None and \
+                host not in ctx.consumers:
+            found.insert(min(len(found), 1), (
+                0, '-', 'pairing', 'not a consumer host: the request '
+                'allows %s' % (', '.join(h.name for h in ctx.consumers)
+                               or 'none')))
         return found

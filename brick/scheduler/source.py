@@ -11,9 +11,10 @@
 each refresh reads the pools and hosts changed since the previous one
 (``updated_at`` at or after the last watermark minus
 :data:`brick.inventory.hosts.REFRESH_MARGIN`; the cache keeps the
-row with the higher generation), and every ``full_every`` refreshes all
-of them, which is how deleted pools and hosts are noticed.  Volume counts
-per pool (allocations plus live reservations) come with the rows.
+row with the higher generation) and the tombstones of pools deleted
+since (:func:`brick.inventory.pools.read_tombstones`), so only the first
+refresh reads every row.  Volume counts per pool (allocations plus live
+reservations) come with the rows.
 
 :class:`StoreLocator` answers pairing questions from the same database:
 which pools hold a volume, or the allocations and reservations of a
@@ -28,6 +29,7 @@ import dataclasses
 import functools
 
 from brick import exception
+from brick.db import engine
 from brick.inventory import allocations
 from brick.inventory import hosts as hosts_mod
 from brick.inventory import pools as pools_mod
@@ -57,6 +59,10 @@ def driver_traits(name):
 class Marker:
     pools: object = None
     hosts: object = None
+    tombstones: object = None
+    seen: frozenset = frozenset()
+    """Ids of the tombstones already applied that a re-read may still
+    return: each is applied once."""
     count: int = 0
 
 
@@ -91,40 +97,47 @@ class StoreSource:
     """Reads what changed in the inventory for a cache.
 
     :param db: a :class:`brick.db.engine.Database`.
-    :param full_every: read everything on every this many refreshes
-        (the first is always full).
     """
 
-    def __init__(self, db, full_every=60):
+    def __init__(self, db):
         self.db = db
-        self.full_every = full_every
 
     def changes(self, marker):
         """Return :class:`~brick.scheduler.cache.Changes` since *marker*
         (None: everything)."""
-        full = marker is None or (self.full_every and
-                                  marker.count % self.full_every == 0)
+        full = marker is None
 
         def work(conn):
+            # The tombstone watermark is read first: a deletion that
+            # commits while the rows are read is seen next time.
+            now = engine.utcnow()
+            buried = [] if full or marker.tombstones is None else \
+                pools_mod.read_tombstones(conn, marker.tombstones)
             hosts = hosts_mod.read_changed(conn, None if full
                                            else marker.hosts)
             pools = pools_mod.read_changed(conn, None if full
                                            else marker.pools)
             counts = allocations.volume_counts(conn, None if full else [
                 pool.id for pool in pools])
-            return hosts, pools, counts
-        hosts, pools, counts = self.db.run('scheduler cache', work,
-                                           readonly=True)
+            return now, buried, hosts, pools, counts
+        now, buried, hosts, pools, counts = self.db.run(
+            'scheduler cache', work, readonly=True)
         old = marker or Marker()
+        fresh = [row for row in buried if row[0] not in old.seen]
         new = Marker(
             max((p.updated_at for p in pools), default=old.pools),
             max((h.updated_at for h in hosts), default=old.hosts),
-            old.count + 1)
+            max((row[4] for row in buried), default=old.tombstones or now),
+            frozenset(row[0] for row in buried), old.count + 1)
         return cache_mod.Changes(
             hosts=[host_state(host) for host in hosts],
             pools=[pool_state(pool, counts.get(pool.id, 0))
                    for pool in pools],
-            marker=new, complete=bool(full))
+            removed_pool_ids=tuple(row[2] for row in fresh
+                                   if row[1] == 'pool'),
+            removed_hosts=tuple(row[3] for row in fresh
+                                if row[1] == 'host'),
+            marker=new, complete=full)
 
 
 class StoreLocator(context.Locator):

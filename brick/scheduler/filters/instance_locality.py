@@ -17,6 +17,8 @@ class InstanceLocalityFilter(base.BaseFilter):
         return ctx.instance_host is not None
 
     def mask(self, ctx, volume, pairs):
+        if ctx.instance_host is None:
+            return pairs.hosts == pairs.hosts
         wanted = ctx.cache.hosts.get(ctx.instance_host)
         if wanted is None:
             return pairs.hosts < 0

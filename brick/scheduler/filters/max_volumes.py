@@ -21,6 +21,8 @@ class MaxVolumesFilter(base.BaseFilter):
         return ctx.max_volumes is not None
 
     def mask(self, ctx, volume, pairs):
+        if ctx.max_volumes is None:
+            return pairs.hosts == pairs.hosts
         held = ctx.host_volumes()[pairs.column('host')]
         return (pairs.column('scope') != 0) | (held + 1 <= ctx.max_volumes)
 
