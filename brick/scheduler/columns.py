@@ -37,8 +37,10 @@ _POOL_COLUMNS = (
     ('scope', np.int8, 0), ('host', np.int32, NONE),
     ('rack', np.int32, NONE), ('zone', np.int32, NONE),
     ('free', np.int64, 0), ('max_volume', np.int64, NO_LIMIT),
+    ('largest', np.int64, 0), ('room', np.int64, 0),
     ('min_unit', np.int64, 1), ('max_unit', np.int64, NO_LIMIT),
-    ('step', np.int64, 1), ('cost', np.float64, 0.0),
+    ('step', np.int64, 1), ('step_class', np.int32, 0),
+    ('cost', np.float64, 0.0),
     ('driver', np.int32, NONE), ('format', np.int32, NONE),
     ('thin', np.bool_, False), ('volumes', np.int64, 0))
 _HOST_COLUMNS = (('alive', np.bool_, False), ('up', np.bool_, False),
@@ -154,6 +156,10 @@ class Columns:
         self.racks = Names()
         self.zones = Names()
         self.tags = Names()
+        self.steps = Names()
+        self.steps.id(1)
+        """Distinct step sizes: a volume's charge is computed once per
+        step, not once per pool."""
         self.pool_objects = []
         """Row -> :class:`~brick.scheduler.state.PoolState` (None when
         dead)."""
@@ -203,6 +209,7 @@ class Columns:
         table.max_unit[row] = NO_LIMIT if pool.max_unit is None \
             else pool.max_unit
         table.step[row] = pool.step
+        table.step_class[row] = self.steps.id(max(1, pool.step))
         table.cost[row] = pool.cost
         table.driver[row] = self.drivers.id(pool.driver)
         table.format[row] = self.formats.id(pool.format)
@@ -218,6 +225,10 @@ class Columns:
         table.free[row] = pool.free
         table.max_volume[row] = NO_LIMIT if pool.max_volume is None \
             else pool.max_volume
+        # What filters and weighers compare with, kept ready: the
+        # largest volume that fits, and that and max_unit together.
+        table.largest[row] = pool.largest
+        table.room[row] = min(pool.largest, table.max_unit[row])
         table.volumes[row] = pool.volumes
         table.enabled[row] = pool.state == 'enabled'
 
@@ -250,10 +261,37 @@ class Columns:
             row[bit // 64] |= np.uint64(1 << (bit % 64))
         return row
 
+    def charges(self, size):
+        """Per step class, *size* rounded up to that step."""
+        return np.array([size if size % step == 0 else
+                         (size // step + 1) * step
+                         for step in self.steps.names], dtype=np.int64)
+
+    def grouped(self, what):
+        """Live pool rows grouped by ``'rack'`` or ``'zone'`` id:
+        ``(rows, starts)``, group *g* being ``rows[starts[g]:starts[g +
+        1]]`` (cached until pools come, go or move)."""
+        def build():
+            rows = self.live_pools()
+            owner = getattr(self.pools, what)[rows]
+            order = np.argsort(owner, kind='stable')
+            count = len((self.racks if what == 'rack' else
+                         self.zones).names)
+            starts = np.searchsorted(owner[order], np.arange(count + 1))
+            return rows[order], starts
+        return self._cached('group_' + what, self.pools.version, build)
+
+    def lookup(self, size, rows):
+        """A bool array of *size* + 1 entries, True at *rows* (the last
+        entry, for a missing id of -1, stays False)."""
+        found = np.zeros(size + 1, dtype=np.bool_)
+        found[np.asarray(list(rows), dtype=np.int64)] = True
+        return found
+
     def live_pools(self):
         """Rows of every live pool, ascending (cached)."""
         return self._cached('live', self.pools.version, lambda: np.flatnonzero(
-            self.pools.alive[:self.pools.size]).astype(np.int64))
+            self.pools.alive[:self.pools.size]))
 
     def pool_key_rank(self):
         """Per pool row, its rank in pool key order (for ties)."""
@@ -288,16 +326,15 @@ class Columns:
             owner = getattr(hosts, what)[:hosts.size]
             order = np.argsort(self.host_name_rank()[:hosts.size],
                                kind='stable')
-            first_up = np.full(count + 1, NONE, dtype=np.int64)
-            first_any = np.full(count + 1, NONE, dtype=np.int64)
-            # Reversed, so that the first by name is written last.
-            for row in order[::-1]:
-                if not hosts.alive[row] or owner[row] < 0:
-                    continue
-                first_any[owner[row]] = row
-                if hosts.up[row]:
-                    first_up[owner[row]] = row
-            return first_up, first_any
+            found = []
+            for wanted in (hosts.up[:hosts.size], hosts.alive[:hosts.size]):
+                rows = order[wanted[order] & (owner[order] >= 0)]
+                first = np.full(count + 1, NONE, dtype=np.int64)
+                # unique() gives each owner's first row in name order.
+                owners, at = np.unique(owner[rows], return_index=True)
+                first[owners] = rows[at]
+                found.append(first)
+            return tuple(found)
         return self._cached('first_' + what, self.hosts.version, build)
 
     def host_volumes(self):

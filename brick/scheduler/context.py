@@ -177,10 +177,13 @@ class Context:
     def _check_place(self):
         request, cache = self.request, self.cache
         zone, rack = request.availability_zone, request.rack
+        if zone is None and rack is None:
+            return
         zones = {z for z in cache.hosts_by_zone if z is not None and
                  cache.hosts_by_zone[z]}
-        racks = {r: h for r, hosts in cache.hosts_by_rack.items()
-                 if r is not None for h in list(hosts.values())[:1]}
+        racks = {r: next(iter(hosts.values()))
+                 for r, hosts in cache.hosts_by_rack.items()
+                 if r is not None and hosts}
         if zone is not None and zone not in zones:
             raise exception.NotFound(
                 what='availability zone %r: no host of the inventory is '
@@ -196,11 +199,9 @@ class Context:
                     allowed='a rack of availability zone %s (rack %s is '
                             'in zone %s)' % (zone, rack,
                                              racks[rack].zone))
-        if zone is not None or rack is not None:
-            self.notes.append('consumer and pools in %s' % ', '.join(
-                part for part in (
-                    zone and 'availability zone %s' % zone,
-                    rack and 'rack %s' % rack) if part))
+        self.notes.append('consumer and pools in %s' % ', '.join(
+            part for part in (zone and 'availability zone %s' % zone,
+                              rack and 'rack %s' % rack) if part))
 
     def _find_instance(self, instance):
         host = self.locator.instance_host(instance)

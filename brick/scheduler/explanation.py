@@ -179,9 +179,12 @@ class Explanation:
         parts.extend(self.notes)
         for stats in self.filters:
             if stats.removed:
-                reasons = '; '.join('%s x%d, e.g. %s' % (kind, times,
-                                                          example)
-                                    for kind, times, example in stats.top())
+                # Reasons are asked of the first removals only: counts
+                # are shown when they cover every removal.
+                exact = sum(stats.reasons.values()) == stats.pairs
+                reasons = '; '.join('%s%s, e.g. %s' % (
+                    kind, ' x%d' % times if exact else '', example)
+                    for kind, times, example in stats.top())
                 more = stats.removed - len(stats.named)
                 parts.append('%s removed %d of %d pools: %s%s (%s)' % (
                     stats.name, stats.removed, stats.examined,

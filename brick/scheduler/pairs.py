@@ -45,7 +45,7 @@ class Pairs:
     """
 
     __slots__ = ('cache', 'columns', 'pools', 'hosts', 'distance',
-                 'unique')
+                 'unique', 'dense')
 
     def __init__(self, cache, pools, hosts, distance, unique=True):
         self.cache = cache
@@ -55,6 +55,9 @@ class Pairs:
         self.distance = distance
         self.unique = unique
         """Each pool at most once (False: a pair per host and pool)."""
+        self.dense = len(pools) > 0 and unique and pools[0] == 0 and \
+            pools[-1] == len(pools) - 1
+        """The pools are rows 0..n-1 in order: a column is a slice."""
 
     def __len__(self):
         return len(self.pools)
@@ -72,6 +75,8 @@ class Pairs:
 
     def column(self, name):
         """Pool column *name* for every pair."""
+        if self.dense:
+            return getattr(self.columns.pools, name)[:len(self.pools)]
         return getattr(self.columns.pools, name)[self.pools]
 
 
@@ -83,6 +88,19 @@ def empty(cache):
 def derived(ctx):
     """Every live pool with the host that stands for it (no consumer
     named)."""
+    cache = ctx.cache
+    cols = cache.columns
+    if ctx.request.exclude_hosts:
+        return _derived(ctx)
+    # The same for every decision until pools come, go or move, or a
+    # host changes place or state: kept.
+    found = cols._cached('derived', (cols.pools.version,
+                                     cols.hosts.version),
+                         lambda: _derived(ctx))
+    return Pairs(cache, found.pools, found.hosts, found.distance)
+
+
+def _derived(ctx):
     cache = ctx.cache
     cols = cache.columns
     table = cols.pools
@@ -143,7 +161,7 @@ def anchored(ctx, consumers):
         return empty(cache)
     table = cols.pools
     hosts = sorted(usable(ctx, consumers), key=_name)
-    rows = cols.live_pools()
+    rows = _region(ctx, hosts)
     scope = table.scope[rows]
     racks = len(cols.racks.names)
     zones = len(cols.zones.names)
@@ -171,6 +189,27 @@ def anchored(ctx, consumers):
         [distance == 0, distance == 1, distance == 2],
         [pool_host, near_rack, near_zone], hosts[0].index).astype(np.int64)
     return Pairs(cache, rows, chosen, distance.astype(np.int8))
+
+
+def _region(ctx, hosts):
+    """Pool rows that can be within ``ctx.tier`` of *hosts*: their own
+    pools and those of their racks (host tier: the rack too, so that an
+    explanation can say what is just too far) or zones; every pool at
+    tier ``any``."""
+    cols = ctx.cache.columns
+    if ctx.tier >= 3:
+        return cols.live_pools()
+    what = 'rack' if ctx.tier <= 1 else 'zone'
+    rows, starts = cols.grouped(what)
+    owners = sorted({int(getattr(cols.hosts, what)[h.index])
+                     for h in hosts} - {columns_mod.NONE})
+    parts = [rows[starts[o]:starts[o + 1]] for o in owners]
+    parts.append(np.asarray([p.index for h in hosts for p in h.pools
+                             if getattr(p, what) is None],
+                            dtype=rows.dtype))
+    found = np.concatenate(parts)
+    found.sort()
+    return found
 
 
 def expand(ctx, consumers, pools):

@@ -41,19 +41,32 @@ def top(keys, k, tie):
         candidates equal on every key.
     """
     count = len(keys[0]) if keys else len(tie(None))
-    positions = np.arange(count)
+    positions = None            # None: every position
     chosen = []
     need = k
     for key in keys:
-        if need <= 0 or len(positions) <= need:
+        left = count if positions is None else len(positions)
+        if need <= 0 or left <= need:
             break
-        values = key[positions]
-        cut = len(values) - need
-        kth = np.partition(values, cut)[cut]
-        above = values > kth
-        chosen.append(positions[above])
-        need -= int(above.sum())
-        positions = positions[values == kth]
+        values = key if positions is None else key[positions]
+        best = values.max()
+        at_best = values == best
+        if np.count_nonzero(at_best) >= need:
+            # The commonest case (cost first: many pools share the
+            # lowest cost): no partition needed.
+            kth, above = best, None
+        else:
+            cut = len(values) - need
+            kth = np.partition(values, cut)[cut]
+            above = np.flatnonzero(values > kth)
+            if positions is not None:
+                above = positions[above]
+            chosen.append(above)
+            need -= len(above)
+        same = np.flatnonzero(values == kth)
+        positions = same if positions is None else positions[same]
+    if positions is None:
+        positions = np.arange(count)
     if need <= 0:
         positions = positions[:0]
     elif len(positions) > need:
@@ -63,6 +76,11 @@ def top(keys, k, tie):
     order = np.lexsort([tie(final)] + [-key[final]
                                        for key in reversed(keys)])
     return final[order]
+
+
+def total(parts, k):
+    """Pair *k*'s score: every weighted score summed, in weigher order."""
+    return float(sum(float(values[k]) for _name, values in parts))
 
 
 class Ranker:
@@ -87,13 +105,12 @@ class Ranker:
     def weigh(self, index, pairs):
         """Score the pairs of volume *index*.
 
-        :returns: ``(levels, total, parts)``: the summed weighted scores
-            per precedence level (highest first), their sum, and
-            ``[(weigher name, weighted scores)]``.
+        :returns: ``(levels, parts)``: the summed weighted scores per
+            precedence level (highest first) and ``[(weigher name,
+            weighted scores)]``; a pair's total is :func:`total`.
         """
         volume = self.ctx.request.volumes[index]
-        levels = {level: np.zeros(len(pairs)) for level in self.levels}
-        total = np.zeros(len(pairs))
+        levels = {}
         parts = []
         for weigher, multiplier in self.weighers:
             raw = weigher.weigh_all(self.ctx, volume, pairs)
@@ -106,9 +123,10 @@ class Ranker:
                 raw, weigher.minval, weigher.maxval)
             parts.append((weigher.name, values))
             level = self.settings.level(weigher)
-            levels[level] = levels[level] + values
-            total = total + values
-        return [levels[level] for level in self.levels], total, parts
+            levels[level] = values if level not in levels else \
+                levels[level] + values
+        return [levels.get(level, np.zeros(len(pairs)))
+                for level in self.levels], parts
 
     def rank(self, found):
         """Return a :class:`~brick.scheduler.candidate.Ranking` of the
@@ -120,7 +138,7 @@ class Ranker:
     # -- one volume: candidates are pools ---------------------------------
 
     def _single(self, pairs):
-        levels, total, parts = self.weigh(0, pairs)
+        levels, parts = self.weigh(0, pairs)
         keys = [rounded(level) for level in levels]
         cols = self.ctx.cache.columns
         names = cols.host_name_rank()
@@ -140,7 +158,7 @@ class Ranker:
             placement = cand.Placement(
                 volume=0, pool=pool.key, pool_id=pool.id,
                 size=st.charge(pool, ctx.request.volumes[0].size),
-                distance=int(pairs.distance[k]), score=float(total[k]),
+                distance=int(pairs.distance[k]), score=total(parts, k),
                 breakdown={name: float(values[k])
                            for name, values in parts})
             return cand.Candidate(host.name, (placement,), placement.score,
@@ -153,7 +171,7 @@ class Ranker:
         ctx = self.ctx
         options = [{} for _ in found]
         for index, pairs in enumerate(found):
-            levels, total, parts = self.weigh(index, pairs)
+            levels, parts = self.weigh(index, pairs)
             keys = [rounded(level) for level in levels]
             size = ctx.request.volumes[index].size
             for k in range(len(pairs)):
@@ -161,7 +179,7 @@ class Ranker:
                 placement = cand.Placement(
                     volume=index, pool=pool.key, pool_id=pool.id,
                     size=st.charge(pool, size),
-                    distance=int(pairs.distance[k]), score=float(total[k]),
+                    distance=int(pairs.distance[k]), score=total(parts, k),
                     breakdown={name: float(values[k])
                                for name, values in parts})
                 key = tuple(-float(level[k]) for level in keys)

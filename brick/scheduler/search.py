@@ -35,7 +35,7 @@ from brick.scheduler import pairs as pairs_mod
 
 LOG = logging.getLogger(__name__)
 
-SAMPLE = 64
+SAMPLE = 8
 """Removed pairs per filter whose reasons are asked for (kinds counted
 over them; the count of removals is always exact)."""
 
@@ -112,31 +112,42 @@ class Search:
         return [hosts[name] for name in sorted(hosts)]
 
     def _filter(self, index, pairs, record):
+        """The pairs that pass every filter.  Masks are ANDed over the
+        same pairs and the pairs copied down to the survivors only when
+        fewer than half are left (a copy costs more than a mask)."""
         ctx = self.ctx
         volume = ctx.request.volumes[index]
         explanation = self.explanation
+        alive, left = None, len(pairs)
         for position, f in self._applying[index]:
-            if not len(pairs):
+            if not left:
                 break
             if record:
-                explanation.reach(position, _pools(pairs))
+                explanation.reach(position, left if pairs.unique else
+                                  _pools(pairs, alive))
             keep = f.mask(ctx, volume, pairs)
             if keep is None:
+                if alive is not None:
+                    pairs, alive = pairs.take(alive), None
                 keep = np.fromiter(
                     (f.check(ctx, *pairs.objects(i), volume) is None
                      for i in range(len(pairs))), dtype=np.bool_,
                     count=len(pairs))
-            removed = np.flatnonzero(~keep)
+            removed = ~keep if alive is None else alive & ~keep
+            count = int(np.count_nonzero(removed))
             LOG.debug('filter %s kept %d of %d pairs', f.name,
-                      len(pairs) - len(removed), len(pairs))
-            if len(removed):
-                if record:
-                    self._record(index, position, f, pairs, removed,
-                                 volume)
-                pairs = pairs.take(keep)
-        if record:
-            LOG.debug('volume %d: %d pairs pass every filter', index + 1,
-                      len(pairs))
+                      left - count, left)
+            if not count:
+                continue
+            if record:
+                self._record(index, position, f, pairs,
+                             np.flatnonzero(removed), volume)
+            alive = keep if alive is None else alive & keep
+            left -= count
+            if left < len(pairs) // 2:
+                pairs, alive = pairs.take(alive), None
+        if alive is not None:
+            pairs = pairs.take(alive)
         return pairs
 
     def _record(self, index, position, f, pairs, removed, volume):
@@ -153,8 +164,9 @@ class Search:
                                 examples)
 
 
-def _pools(pairs):
-    return len(pairs) if pairs.unique else len(np.unique(pairs.pools))
+def _pools(pairs, alive=None):
+    rows = pairs.pools if alive is None else pairs.pools[alive]
+    return len(rows) if pairs.unique else len(np.unique(rows))
 
 
 def feasible_elsewhere(search, tiers):

@@ -21,13 +21,13 @@ from brick.scheduler.filters import base
 
 def in_domains(ctx, pairs, domains):
     """Per pair: is its pool's failure domain one of *domains*?"""
-    hosts = [ctx.cache.hosts[d].index for d in domains
-             if d in ctx.cache.hosts]
-    pools = [ctx.cache.pools[d].index for d in domains
-             if d in ctx.cache.pools]
+    cols = pairs.columns
+    hosts = cols.lookup(cols.hosts.capacity, [
+        ctx.cache.hosts[d].index for d in domains if d in ctx.cache.hosts])
+    pools = cols.lookup(cols.pools.capacity, [
+        ctx.cache.pools[d].index for d in domains if d in ctx.cache.pools])
     shared = pairs.column('scope') != 0
-    return np.where(shared, np.isin(pairs.pools, pools),
-                    np.isin(pairs.column('host'), hosts))
+    return np.where(shared, pools[pairs.pools], hosts[pairs.column('host')])
 
 
 class AffinityFilter(base.BaseFilter):

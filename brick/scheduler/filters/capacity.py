@@ -30,19 +30,27 @@ from brick.scheduler.filters import base
 
 def charges(volume, pairs):
     """:func:`brick.scheduler.state.charge` of *volume* in every pair's
-    pool: its size rounded up to the pool's step."""
-    step = pairs.column('step')
-    size = np.int64(volume.size)
-    return np.where(size % step == 0, size, (size // step + 1) * step)
+    pool: its size rounded up to the pool's step (computed once per
+    distinct step)."""
+    table = pairs.columns.charges(volume.size)
+    if len(table) == 1:
+        return np.full(len(pairs), table[0])
+    return table[pairs.column('step_class')]
 
 
 class CapacityFilter(base.BaseFilter):
     def mask(self, ctx, volume, pairs):
-        size = charges(volume, pairs)
-        return ((size >= pairs.column('min_unit'))
-                & (size <= pairs.column('max_unit'))
-                & (size <= pairs.column('free'))
-                & (size <= pairs.column('max_volume')))
+        table = pairs.columns.charges(volume.size)
+        if len(table) == 1:
+            # One step everywhere: compare with a scalar.
+            size = table[0]
+        else:
+            size = table[pairs.column('step_class')]
+        keep = size <= pairs.column('room')
+        if (pairs.columns.pools.min_unit[:pairs.columns.pools.size] > 1
+                ).any():
+            keep &= size >= pairs.column('min_unit')
+        return keep
 
     def check(self, ctx, host, pool, volume):
         size = state.charge(pool, volume.size)

@@ -36,9 +36,10 @@ class DriverFilter(base.BaseFilter):
         cols = pairs.columns
         keep = np.ones(len(pairs), dtype=np.bool_)
         if volume.drivers:
-            ids = [cols.drivers.get(d) for d in volume.drivers]
-            keep &= np.isin(pairs.column('driver'),
-                            [i for i in ids if i is not None])
+            wanted = cols.lookup(len(cols.drivers.names), [
+                i for i in map(cols.drivers.get, volume.drivers)
+                if i is not None])
+            keep &= wanted[pairs.column('driver')]
         if volume.format is not None:
             found = cols.formats.get(volume.format)
             keep &= pairs.column('format') == (-2 if found is None

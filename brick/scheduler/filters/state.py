@@ -7,7 +7,6 @@
 # WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
 """``state``: the host is up, the pool enabled, neither excluded."""
 
-import numpy as np
 
 from brick.scheduler.filters import base
 
@@ -33,7 +32,7 @@ class StateFilter(base.BaseFilter):
         if request.exclude_pools:
             rows = [ctx.cache.pools[k].index for k in request.exclude_pools
                     if k in ctx.cache.pools]
-            keep &= ~np.isin(pairs.pools, rows)
+            keep &= ~cols.lookup(cols.pools.capacity, rows)[pairs.pools]
         return keep
 
     def check(self, ctx, host, pool, volume):

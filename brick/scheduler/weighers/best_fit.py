@@ -18,8 +18,6 @@ space that still fits (https://github.com/openebs/lvm-localpv,
 ``pkg/mgmt/volume/volume.go``, ``getVgPriorityList``).
 """
 
-import numpy as np
-
 from brick.scheduler import state
 from brick.scheduler.filters import capacity
 from brick.scheduler.weighers import base
@@ -27,9 +25,8 @@ from brick.scheduler.weighers import base
 
 class BestFitWeigher(base.BaseWeigher):
     def weigh_all(self, ctx, volume, pairs):
-        largest = np.minimum(pairs.column('free'),
-                             pairs.column('max_volume'))
-        return -(largest - capacity.charges(volume, pairs)).astype(float)
+        return -(pairs.column('largest') - capacity.charges(volume, pairs)
+                 ).astype(float)
 
     def weigh(self, ctx, host, pool, volume):
         return -float(pool.largest - state.charge(pool, volume.size))

@@ -177,7 +177,7 @@ def test_a_volume_larger_than_any_pool_names_pools():
     assert explanation.stage.examined == 150
     assert 'capacity removed 150 of 150 pools: host:n001/lvm, ' \
         'host:n002/lvm, host:n003/lvm, host:n004/lvm, host:n005/lvm and ' \
-        '145 more (not enough free space x64, e.g. not enough free ' \
+        '145 more (not enough free space, e.g. not enough free ' \
         'space: host:n001/lvm has 100 GiB free' in str(info.value)
     assert 'removed by capacity (not enough free space: host:n007/lvm' in \
         explanation.why('n007')
