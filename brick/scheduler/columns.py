@@ -98,6 +98,14 @@ class Table:
         self.size += 1
         return self.size - 1
 
+    def allocate_many(self, count):
+        """*count* new rows at the end, as an array."""
+        self.reserve(count)
+        self.version += 1
+        start = self.size
+        self.size += count
+        return np.arange(start, self.size)
+
     def reserve(self, rows):
         """Make room for *rows* more rows at once (a bulk load)."""
         if self.size + rows > self.capacity:
@@ -186,6 +194,29 @@ class Columns:
             table.rack[row], table.zone[row] = rack, zone
             table.version += 1
 
+    def put_hosts(self, hosts):
+        """Write many new hosts at once (a first load)."""
+        table = self.hosts
+        rows = self._rows(table, self.host_objects, hosts)
+        table.alive[rows] = True
+        table.up[rows] = [h.state == 'up' for h in hosts]
+        table.rack[rows] = [self.racks.id(h.rack) for h in hosts]
+        table.zone[rows] = [self.zones.id(h.zone) for h in hosts]
+
+    @staticmethod
+    def _rows(table, objects, items):
+        if table.size != len(objects) or table._free_rows:
+            rows = np.asarray([table.allocate() for _ in items],
+                              dtype=np.int64)
+            for row, item in zip(rows.tolist(), items, strict=True):
+                _place(objects, row, item)
+        else:
+            rows = table.allocate_many(len(items))
+            objects.extend(items)
+        for row, item in zip(rows.tolist(), items, strict=True):
+            item.index = row
+        return rows
+
     def drop_host(self, host):
         if host.index >= 0:
             self.hosts.release(host.index)
@@ -217,6 +248,48 @@ class Columns:
         table.tags[row] = self.tag_bits(pool.tags)
         table.version += 1
         self.put_usage(pool)
+
+    def put_pools(self, entries):
+        """Write many new pools at once: ``[(pool, host row)]`` (a
+        first load; the same values as :meth:`put_pool`, a column at a
+        time)."""
+        table = self.pools
+        pools = [pool for pool, _host in entries]
+        rows = self._rows(table, self.pool_objects, pools)
+
+        def put(name, values):
+            getattr(table, name)[rows] = values
+
+        def ids(names, field):
+            return [names.id(getattr(p, field)) for p in pools]
+        put('alive', True)
+        put('scope', [SCOPES[p.scope] for p in pools])
+        put('host', [host for _pool, host in entries])
+        put('rack', [NONE if p.scope == 'zone' else self.racks.id(p.rack)
+                     for p in pools])
+        put('zone', ids(self.zones, 'zone'))
+        put('min_unit', [p.min_unit for p in pools])
+        put('max_unit', [NO_LIMIT if p.max_unit is None else p.max_unit
+                         for p in pools])
+        put('step', [p.step for p in pools])
+        put('step_class', [self.steps.id(max(1, p.step)) for p in pools])
+        put('cost', [p.cost for p in pools])
+        put('driver', ids(self.drivers, 'driver'))
+        put('format', ids(self.formats, 'format'))
+        put('thin', [bool(p.thin) for p in pools])
+        tagsets = {p.tags for p in pools}
+        for tags in tagsets:
+            self.tag_bits(tags)         # every bit known: final width
+        bits = {tags: self.tag_bits(tags) for tags in tagsets}
+        table.tags[rows] = [bits[p.tags] for p in pools]
+        put('free', [p.free for p in pools])
+        put('max_volume', [NO_LIMIT if p.max_volume is None
+                           else p.max_volume for p in pools])
+        put('largest', [p.largest for p in pools])
+        table.room[rows] = np.minimum(table.largest[rows],
+                                      table.max_unit[rows])
+        put('volumes', [p.volumes for p in pools])
+        put('enabled', [p.state == 'enabled' for p in pools])
 
     def put_usage(self, pool):
         """Write what claims and reports change: free space, the largest
