@@ -231,17 +231,7 @@ class StateCache:
             bulk, self._bulk = self._bulk, None
             if bulk:
                 self.columns.put_pools(bulk)
-        removed_pools = set(changes.removed_pools)
-        for pool_id in changes.removed_pool_ids:
-            key = self._ids.get(pool_id)
-            if key is not None and self.pools.get(key) is not None and \
-                    self.pools[key].id == pool_id:
-                removed_pools.add(key)
-                del self._ids[pool_id]
-        removed_hosts = set(changes.removed_hosts)
-        if changes.complete:
-            removed_pools |= set(self.pools) - {p.key for p in changes.pools}
-            removed_hosts |= set(self.hosts) - {h.name for h in changes.hosts}
+        removed_pools, removed_hosts = self._removed(changes)
         for key in removed_pools:
             if key in self.pools:
                 self._unindex(self.pools.pop(key))
@@ -255,6 +245,21 @@ class StateCache:
                 self._unplace_host(host)
                 self.columns.drop_host(host)
         return stats
+
+    def _removed(self, changes):
+        """Keys of the pools and names of the hosts *changes* remove."""
+        removed_pools = set(changes.removed_pools)
+        for pool_id in changes.removed_pool_ids:
+            key = self._ids.get(pool_id)
+            if key is not None and self.pools.get(key) is not None and \
+                    self.pools[key].id == pool_id:
+                removed_pools.add(key)
+                del self._ids[pool_id]
+        removed_hosts = set(changes.removed_hosts)
+        if changes.complete:
+            removed_pools |= set(self.pools) - {p.key for p in changes.pools}
+            removed_hosts |= set(self.hosts) - {h.name for h in changes.hosts}
+        return removed_pools, removed_hosts
 
     def _put_host(self, row):
         host = self.hosts.get(row.name)
