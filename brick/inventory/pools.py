@@ -233,6 +233,41 @@ def read_changed(conn, since=None):
     return read_pools(conn, where)
 
 
+_SCAN = sa.select(*(
+    models.pools.c[name] for name in (
+        'id', 'name', 'driver', 'scope', 'rack_id', 'zone_id', 'total',
+        'reserved', 'allocation_ratio', 'capacity', 'used', 'unmanaged',
+        'min_unit', 'max_unit', 'step', 'max_volume', 'cost', 'role',
+        'tags', 'state', 'generation')),
+    models.hosts.c.name.label('host_name'),
+    models.hosts.c.zone_id.label('host_zone_id'),
+    models.hosts.c.rack_id.label('host_rack_id')).select_from(
+        models.pools.outerjoin(
+            models.hosts, models.pools.c.host_id == models.hosts.c.id))
+
+
+def scan(conn, since=None):
+    """What a scheduler's cache reads: the raw rows of the pools changed
+    at or after *since* minus :data:`brick.inventory.hosts.REFRESH_MARGIN`
+    (every pool if None), without timestamps, and the new watermark.
+
+    :func:`read_changed` builds a :class:`Pool` per row, parsing its
+    timestamps and place: seconds at 200,000 pools.  This returns rows
+    with ``tags`` still JSON and places as ids, and the largest
+    ``updated_at`` from the database itself.
+
+    :returns: ``(rows, watermark)``; *watermark* is *since* when nothing
+        changed.
+    """
+    query, latest = _SCAN, sa.select(sa.func.max(models.pools.c.updated_at))
+    if since is not None:
+        where = models.pools.c.updated_at >= since - hosts.REFRESH_MARGIN
+        query, latest = query.where(where), latest.where(where)
+    watermark = conn.scalar(latest)
+    rows = conn.execute(query).all()
+    return rows, watermark if watermark is not None else since
+
+
 def changed_pools(db, since=None):
     """Pools changed at or after *since* minus
     :data:`brick.inventory.hosts.REFRESH_MARGIN`.

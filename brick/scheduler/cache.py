@@ -351,9 +351,11 @@ class StateCache:
                     pool.host, pool.zone, pool.rack, pool.region, 'down')
                 self._place_host(host)
                 self.columns.put_host(host)
-            if pool not in host.pools:
-                host.pools.append(pool)
-                host.pools.sort(key=lambda p: p.key)
+            owned = host.pools
+            if not any(p is pool for p in owned):
+                owned.append(pool)
+                if len(owned) > 1 and owned[-2].key > pool.key:
+                    owned.sort(key=_key)
             host_row = host.index
         if self._bulk is not None:
             self._bulk.append((pool, host_row))
@@ -368,6 +370,10 @@ class StateCache:
     def _unindex(self, pool):
         self._unhost(pool)
         self.columns.drop_pool(pool)
+
+
+def _key(pool):
+    return pool.key
 
 
 def _layout(pool):
