@@ -162,7 +162,7 @@ class Explanation:
         if found is None:
             return 'unknown host or pool %s' % name
         if found:
-            return 'filtered, evaluated now: ' + '; '.join(
+            return 'filtered: ' + '; '.join(
                 _rejection(entry) for entry in found[:2 * MAX_REASONS])
         return ('passed every filter, ranked below the %d candidates '
                 'kept' % len(self.candidates))

@@ -43,7 +43,7 @@ def test_no_valid_host_carries_the_explanation():
     stats = {s.name: (s.examined, s.removed) for s in explanation.filters}
     assert stats['state'] == (3, 0) and stats['capacity'] == (3, 3)
     assert explanation.why('n002').startswith(
-        'filtered, evaluated now: volume 1 in host:n002/lvm removed by '
+        'filtered: volume 1 in host:n002/lvm removed by '
         'capacity')
     assert explanation.why('nowhere') == 'unknown host or pool nowhere'
     data = explanation.as_dict()
