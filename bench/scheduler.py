@@ -204,8 +204,8 @@ def make_request(shape, rng, site, scarce):
     if shape == 'scarce':
         return request.build(size=scarce)
     if shape == 'hosts50':
-        return request.build(size=size, locality='rack', hosts=[
-            h.name for h in rng.sample(host_list, 50)])
+        return request.build(size=size, locality='rack',
+                             hosts=rng.sample(host_list, 50))
     if shape == 'boot3':
         return request.build(
             volumes=[{'size': 10 * G}, {'size': 20 * G}, {'size': 40 * G}],
@@ -235,11 +235,13 @@ def run(hosts, decisions, seed, others, interval):
     build = time.perf_counter() - start
     cache.columns.pool_key_rank()
     cache.columns.host_name_rank()
-    memory = _rss() - before
-    site = (host_list, sorted({h.rack for h in host_list}),
+    site = ([h.name for h in host_list], sorted({h.rack for h in host_list}),
             sorted({h.zone for h in host_list}),
             ['vol%d' % i for i in range(1000)])
-    del pools
+    # The cache copied the hosts and kept the pools: what is left of the
+    # generated site is the cache's.
+    del pools, host_list
+    memory = _rss() - before
     source = OtherSchedulers(cache, others, rng)
     cache.refresh(source)
     cache.refreshes.clear()

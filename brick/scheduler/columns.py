@@ -352,7 +352,7 @@ class Columns:
                          self.zones).names)
             starts = np.searchsorted(owner[order], np.arange(count + 1))
             return rows[order], starts
-        return self._cached('group_' + what, self.pools.version, build)
+        return self.cached('group_' + what, self.pools.version, build)
 
     def lookup(self, size, rows):
         """A bool array of *size* + 1 entries, True at *rows* (the last
@@ -363,7 +363,7 @@ class Columns:
 
     def live_pools(self):
         """Rows of every live pool, ascending (cached)."""
-        return self._cached('live', self.pools.version, lambda: np.flatnonzero(
+        return self.cached('live', self.pools.version, lambda: np.flatnonzero(
             self.pools.alive[:self.pools.size]))
 
     def pool_key_rank(self):
@@ -375,7 +375,7 @@ class Columns:
                            key=lambda r: self.pool_objects[r].key)
             rank[np.asarray(order, dtype=np.int64)] = np.arange(len(order))
             return rank
-        return self._cached('key_rank', self.pools.version, build)
+        return self.cached('key_rank', self.pools.version, build)
 
     def host_name_rank(self):
         """Per host row, its rank in host name order."""
@@ -386,7 +386,7 @@ class Columns:
             rows.sort(key=lambda r: self.host_objects[r].name)
             rank[np.asarray(rows, dtype=np.int64)] = np.arange(len(rows))
             return rank
-        return self._cached('name_rank', self.hosts.version, build)
+        return self.cached('name_rank', self.hosts.version, build)
 
     def first_host_by(self, what):
         """Per rack (``what='rack'``) or zone id, the row of its first up
@@ -408,7 +408,7 @@ class Columns:
                 first[owners] = rows[at]
                 found.append(first)
             return tuple(found)
-        return self._cached('first_' + what, self.hosts.version, build)
+        return self.cached('first_' + what, self.hosts.version, build)
 
     def host_volumes(self):
         """Volumes held by each host's own pools, per host row."""
@@ -418,7 +418,9 @@ class Columns:
         return np.bincount(pools.host[own], weights=pools.volumes[own],
                            minlength=self.hosts.capacity)
 
-    def _cached(self, name, version, build):
+    def cached(self, name, version, build):
+        """*build()*'s value, kept under *name* until *version* changes
+        (arrays derived from the columns)."""
         found = self._derived.get(name)
         if found is not None and found[0] == version:
             return found[1]

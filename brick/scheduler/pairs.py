@@ -94,7 +94,7 @@ def derived(ctx):
         return _derived(ctx)
     # The same for every decision until pools come, go or move, or a
     # host changes place or state: kept.
-    found = cols._cached('derived', (cols.pools.version,
+    found = cols.cached('derived', (cols.pools.version,
                                      cols.hosts.version),
                          lambda: _derived(ctx))
     return Pairs(cache, found.pools, found.hosts, found.distance)

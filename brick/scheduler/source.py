@@ -68,33 +68,6 @@ class Marker:
     count: int = 0
 
 
-def host_state(host):
-    """A :class:`~brick.scheduler.state.HostState` from an inventory
-    :class:`~brick.inventory.hosts.Host`."""
-    place = host.place
-    return st.HostState(host.name, place.zone, place.rack, place.region,
-                        host.state)
-
-
-def pool_state(pool, volumes=0):
-    """A :class:`~brick.scheduler.state.PoolState` from an inventory
-    :class:`~brick.inventory.pools.Pool`."""
-    fmt, thin = driver_traits(pool.driver)
-    place = pool.place
-    return st.PoolState(
-        pool.name, pool.driver, scope=pool.scope,
-        host=place.host if pool.scope == 'host' else None,
-        rack=place.rack, zone=place.zone, region=place.region,
-        total=pool.total, reserved=pool.reserved,
-        allocation_ratio=pool.allocation_ratio, used=pool.used,
-        unmanaged=pool.unmanaged, min_unit=pool.min_unit,
-        max_unit=pool.max_unit, step=pool.step, max_volume=pool.max_volume,
-        cost=pool.cost, role=pool.role, tags=frozenset(pool.tags),
-        state=pool.state, thin=thin, format=fmt, volumes=volumes,
-        generation=pool.generation, id=pool.id, capacity=pool.capacity,
-        key=pool.key)
-
-
 class _Places:
     """Zone, rack and region names by ids, each worked out once."""
 
