@@ -44,6 +44,9 @@ _OPTIONS = (
     ('locality', 'TIER', 'host, rack, zone or any (default host)'),
     ('locality_mode', 'MODE', 'required (default) or preferred'),
     ('locality_max', 'TIER', 'widest tier preferred locality may use'),
+    ('availability_zone', 'ZONE', 'the consumer and the pools in this '
+     'availability zone'),
+    ('rack', 'RACK', 'the consumer and the pools in this rack'),
     ('tags', 'TAG,...', 'tags the pool must carry'),
     ('forbidden_tags', 'TAG,...', 'tags the pool must not carry'),
     ('group_policy', 'POLICY', 'none, affinity or anti-affinity'),

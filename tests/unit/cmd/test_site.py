@@ -90,6 +90,9 @@ def test_availability_zone_and_rack(brick):
     found = brick('place', '--size', '50G', '--tags', 'ssd', '--hint',
                   'availability_zone=dc1', '-f', 'json')
     assert _pools(found)[0] == 'zone:dc1/ssd-b'
+    option = brick('place', '--size', '50G', '--availability-zone', 'dc1',
+                   '--tags', 'distributed', '-f', 'json')
+    assert _pools(option) == ['zone:dc1/ceph']
     unknown = brick('place', '--size', '50G', '--hint',
                     'availability_zone=dc9')
     assert unknown.code == 3
