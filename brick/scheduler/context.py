@@ -154,7 +154,7 @@ class Context:
                 request.near_volume, ', '.join(p.key for p in pools)))
         if request.hosts is not None:
             given = set(request.hosts)
-            unknown = sorted(given - set(self.cache.hosts))
+            unknown = sorted(h for h in given if h not in self.cache.hosts)
             if unknown and len(unknown) == len(given):
                 raise exception.NotFound(
                     what='host %s (hosts): not in the inventory' % (

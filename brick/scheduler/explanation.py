@@ -195,8 +195,17 @@ class Explanation:
             parts.append('%d host(s) could not take every volume together, '
                          'e.g. %s: %s' % (len(self.dropped), host, reason))
         if self.stage is not None and not self.stage.examined:
-            parts.append('no pool to examine: the inventory has no pool '
-                         'usable from the consumer hosts')
+            request = self.request
+            if request.rack is not None:
+                parts.append('no pool of the inventory is in rack %s (a '
+                             'pool shared by a whole zone is in no rack)'
+                             % request.rack)
+            elif request.availability_zone is not None:
+                parts.append('no pool of the inventory is in availability '
+                             'zone %s' % request.availability_zone)
+            else:
+                parts.append('no pool to examine: the inventory has no '
+                             'pool usable from the consumer hosts')
         parts.extend(self._unknown_tags())
         for tier, count in sorted(self.wider.items()):
             if count:

@@ -90,6 +90,28 @@ def derived(ctx):
     named)."""
     cache = ctx.cache
     cols = cache.columns
+    request = ctx.request
+    if request.rack is not None or request.availability_zone is not None:
+        # Only the pools of that rack or zone can pass.
+        found = derived_all(ctx)
+        what = 'rack' if request.rack is not None else 'zone'
+        names = cols.racks if what == 'rack' else cols.zones
+        owner = names.get(getattr(request, 'rack' if what == 'rack'
+                                  else 'availability_zone'))
+        if owner is None:
+            return empty(cache)
+        rows, starts = cols.grouped(what)
+        mine = rows[starts[owner]:starts[owner + 1]]
+        at = np.searchsorted(found.pools, mine)
+        at = at[at < len(found.pools)]
+        return found.take(at[np.isin(found.pools[at], mine)])
+    return derived_all(ctx)
+
+
+def derived_all(ctx):
+    """:func:`derived` for every live pool."""
+    cache = ctx.cache
+    cols = cache.columns
     if ctx.request.exclude_hosts:
         return _derived(ctx)
     # The same for every decision until pools come, go or move, or a

@@ -101,8 +101,8 @@ def test_availability_zone_and_rack(brick):
     # A pool shared by the zone is not in a rack.
     rack = brick('place', '--size', '50G', '--property', 'brick:rack=ra')
     assert rack.code == 4
-    assert 'outside the rack: zone:dc1/ssd-a is in rack none, asked ra' \
-        in rack.stderr
+    assert 'no pool of the inventory is in rack ra (a pool shared by a ' \
+        'whole zone is in no rack)' in rack.stderr
 
 
 def test_unknown_on_host_is_not_found(brick):
