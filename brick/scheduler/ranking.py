@@ -35,7 +35,8 @@ def top(keys, k, tie):
     """Positions of the *k* best, best first.
 
     :param keys: float arrays of one length, most significant first,
-        larger better (already :func:`rounded`).
+        larger better; compared :func:`rounded` (only the positions that
+        reach a key are rounded).
     :param k: how many.
     :param tie: ``tie(positions) -> int array``, smaller first, for
         candidates equal on every key.
@@ -48,7 +49,7 @@ def top(keys, k, tie):
         left = count if positions is None else len(positions)
         if need <= 0 or left <= need:
             break
-        values = key if positions is None else key[positions]
+        values = rounded(key if positions is None else key[positions])
         best = values.max()
         at_best = values == best
         if np.count_nonzero(at_best) >= need:
@@ -73,7 +74,7 @@ def top(keys, k, tie):
         ties = tie(positions)
         positions = positions[np.argpartition(ties, need - 1)[:need]]
     final = np.concatenate(chosen + [positions])
-    order = np.lexsort([tie(final)] + [-key[final]
+    order = np.lexsort([tie(final)] + [-rounded(key[final])
                                        for key in reversed(keys)])
     return final[order]
 
@@ -138,8 +139,7 @@ class Ranker:
     # -- one volume: candidates are pools ---------------------------------
 
     def _single(self, pairs):
-        levels, parts = self.weigh(0, pairs)
-        keys = [rounded(level) for level in levels]
+        keys, parts = self.weigh(0, pairs)
         cols = self.ctx.cache.columns
         names = cols.host_name_rank()
         pool_keys = cols.pool_key_rank()
