@@ -119,7 +119,8 @@ class PoolState:
         if self.capacity is None:
             self.capacity = fields.capacity(self.total, self.reserved,
                                             self.allocation_ratio)
-        self.tags = frozenset(self.tags)
+        if type(self.tags) is not frozenset:
+            self.tags = frozenset(self.tags)
         if not self.key:
             self.key = pool_key(self.name, self.scope, self.owner)
 
