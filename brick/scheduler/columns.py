@@ -174,6 +174,8 @@ class Columns:
         self.host_objects = []
         """Row -> :class:`~brick.scheduler.state.HostState`."""
         self._derived = {}
+        self.states = 0
+        """Bumped when a pool is enabled or disabled."""
 
     # -- writing ---------------------------------------------------------
 
@@ -303,7 +305,10 @@ class Columns:
         table.largest[row] = pool.largest
         table.room[row] = min(pool.largest, table.max_unit[row])
         table.volumes[row] = pool.volumes
-        table.enabled[row] = pool.state == 'enabled'
+        enabled = pool.state == 'enabled'
+        if table.enabled[row] != enabled:
+            table.enabled[row] = enabled
+            self.states += 1
 
     def drop_pool(self, pool):
         if pool.index >= 0:

@@ -31,7 +31,7 @@ def rounded(values):
     return np.round(values, 9)
 
 
-def top(keys, k, tie):
+def top(keys, k, tie, alive=None):
     """Positions of the *k* best, best first.
 
     :param keys: float arrays of one length, most significant first,
@@ -40,11 +40,21 @@ def top(keys, k, tie):
     :param k: how many.
     :param tie: ``tie(positions) -> int array``, smaller first, for
         candidates equal on every key.
+    :param alive: None, or a bool array: only those positions may be
+        chosen.
     """
     count = len(keys[0]) if keys else len(tie(None))
     positions = None            # None: every position
     chosen = []
     need = k
+    if alive is not None:
+        need = min(k, int(np.count_nonzero(alive)))
+        if keys:
+            # Below every real score; the first key's cut then leaves
+            # the dead out of every later one.
+            keys = [np.where(alive, keys[0], -np.inf)] + list(keys[1:])
+        else:
+            positions = np.flatnonzero(alive)
     for key in keys:
         left = count if positions is None else len(positions)
         if need <= 0 or left <= need:
@@ -113,15 +123,19 @@ class Ranker:
         volume = self.ctx.request.volumes[index]
         levels = {}
         parts = []
+        alive = pairs.alive
         for weigher, multiplier in self.weighers:
             raw = weigher.weigh_all(self.ctx, volume, pairs)
             if raw is None:
-                raw = np.fromiter(
+                # Asked pair by pair, the pairs that pass only.
+                raw = np.zeros(len(pairs))
+                rows = np.arange(len(pairs)) if alive is None else \
+                    np.flatnonzero(alive)
+                raw[rows] = np.fromiter(
                     (weigher.weigh(self.ctx, *pairs.objects(i), volume)
-                     for i in range(len(pairs))), dtype=float,
-                    count=len(pairs))
+                     for i in rows.tolist()), dtype=float, count=len(rows))
             values = multiplier * weigher_base.normalize_all(
-                raw, weigher.minval, weigher.maxval)
+                raw, weigher.minval, weigher.maxval, alive)
             parts.append((weigher.name, values))
             level = self.settings.level(weigher)
             levels[level] = values if level not in levels else \
@@ -150,7 +164,7 @@ class Ranker:
                 return np.zeros(len(pairs), dtype=np.int64)
             return names[pairs.hosts[positions]] * span + \
                 pool_keys[pairs.pools[positions]]
-        order = top(keys, self.want, tie).tolist()
+        order = top(keys, self.want, tie, pairs.alive).tolist()
         ctx = self.ctx
 
         def build(k):
@@ -163,7 +177,7 @@ class Ranker:
                            for name, values in parts})
             return cand.Candidate(host.name, (placement,), placement.score,
                                   placement.breakdown)
-        return cand.Ranking(order, build, total=len(pairs))
+        return cand.Ranking(order, build, total=pairs.count())
 
     # -- several volumes: candidates are hosts ----------------------------
 

@@ -79,6 +79,8 @@ class Search:
         found = [None] * len(volumes)
         found[lead] = self._filter(lead, base, record)
         if len(volumes) > 1:
+            found[lead] = found[lead].compact()
+        if len(volumes) > 1:
             hosts = self._consumers(found[lead])
             near = base.take(base.distance <= tier)
             for index in range(len(volumes)):
@@ -88,7 +90,7 @@ class Search:
         if record:
             stage = self.explanation.stage
             stage.examined = len(base)
-            stage.feasible = len(found[lead])
+            stage.feasible = found[lead].count()
         return found
 
     def _consumers(self, lead):
@@ -147,7 +149,10 @@ class Search:
             if left < len(pairs) // 2:
                 pairs, alive = pairs.take(alive), None
         if alive is not None:
-            pairs = pairs.take(alive)
+            # Most pass: keep the mask (weighers then read columns as
+            # slices) rather than copy them.
+            pairs = pairs.with_alive(alive) if pairs.dense else \
+                pairs.take(alive)
         return pairs
 
     def _record(self, index, position, f, pairs, removed, volume):
@@ -174,7 +179,7 @@ def feasible_elsewhere(search, tiers):
     pools would pass every filter there (nothing is recorded)."""
     found = {}
     for tier in tiers:
-        survivors = search.stage(tier, record=False)
+        survivors = [s.compact() for s in search.stage(tier, record=False)]
         found[tier] = len(np.unique(survivors[0].pools)) if all(
             len(s) for s in survivors) else 0
     return found

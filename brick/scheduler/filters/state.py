@@ -19,6 +19,18 @@ class StateFilter(base.BaseFilter):
     """
 
     def mask(self, ctx, volume, pairs):
+        request = ctx.request
+        if pairs.shared_base and not request.exclude_hosts and \
+                not request.exclude_pools:
+            # The same verdict for every decision until a host or pool
+            # changes state: kept.
+            cols = pairs.columns
+            return cols.cached('state', (
+                cols.pools.version, cols.hosts.version, cols.states),
+                lambda: self._mask(ctx, pairs))
+        return self._mask(ctx, pairs)
+
+    def _mask(self, ctx, pairs):
         cols = pairs.columns
         up = cols.hosts.up
         keep = up[pairs.hosts] & pairs.column('enabled')
