@@ -45,7 +45,7 @@ class Pairs:
     """
 
     __slots__ = ('cache', 'columns', 'pools', 'hosts', 'distance',
-                 'unique', 'dense', 'alive', 'shared_base')
+                 'unique', 'dense', 'shared_base')
 
     def __init__(self, cache, pools, hosts, distance, unique=True):
         self.cache = cache
@@ -58,10 +58,6 @@ class Pairs:
         self.dense = len(pools) > 0 and unique and pools[0] == 0 and \
             pools[-1] == len(pools) - 1
         """The pools are rows 0..n-1 in order: a column is a slice."""
-        self.alive = None
-        """None, or a bool per pair: only those pass (the filters'
-        verdict kept as a mask rather than copying most of the pairs;
-        see :meth:`count` and :meth:`compact`)."""
         self.shared_base = False
         """The pool-derived pairs every decision shares (so a filter may
         keep its verdict on them between decisions)."""
@@ -74,21 +70,6 @@ class Pairs:
         return Pairs(self.cache, self.pools[keep], self.hosts[keep],
                      self.distance[keep], self.unique)
 
-    def with_alive(self, alive):
-        """These pairs with the mask *alive* of those that pass."""
-        found = Pairs(self.cache, self.pools, self.hosts, self.distance,
-                      self.unique)
-        found.alive = alive
-        return found
-
-    def count(self):
-        """Pairs that pass."""
-        return len(self) if self.alive is None else int(
-            np.count_nonzero(self.alive))
-
-    def compact(self):
-        """Only the pairs that pass."""
-        return self if self.alive is None else self.take(self.alive)
 
     def objects(self, position):
         """``(HostState, PoolState)`` of the pair at *position*."""

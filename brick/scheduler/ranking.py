@@ -31,7 +31,7 @@ def rounded(values):
     return np.round(values, 9)
 
 
-def top(keys, k, tie, alive=None):
+def top(keys, k, tie):
     """Positions of the *k* best, best first.
 
     :param keys: float arrays of one length, most significant first,
@@ -40,21 +40,11 @@ def top(keys, k, tie, alive=None):
     :param k: how many.
     :param tie: ``tie(positions) -> int array``, smaller first, for
         candidates equal on every key.
-    :param alive: None, or a bool array: only those positions may be
-        chosen.
     """
     count = len(keys[0]) if keys else len(tie(None))
     positions = None            # None: every position
     chosen = []
     need = k
-    if alive is not None:
-        need = min(k, int(np.count_nonzero(alive)))
-        if keys:
-            # Below every real score; the first key's cut then leaves
-            # the dead out of every later one.
-            keys = [np.where(alive, keys[0], -np.inf)] + list(keys[1:])
-        else:
-            positions = np.flatnonzero(alive)
     for key in keys:
         left = count if positions is None else len(positions)
         if need <= 0 or left <= need:
@@ -123,19 +113,15 @@ class Ranker:
         volume = self.ctx.request.volumes[index]
         levels = {}
         parts = []
-        alive = pairs.alive
         for weigher, multiplier in self.weighers:
             raw = weigher.weigh_all(self.ctx, volume, pairs)
             if raw is None:
-                # Asked pair by pair, the pairs that pass only.
-                raw = np.zeros(len(pairs))
-                rows = np.arange(len(pairs)) if alive is None else \
-                    np.flatnonzero(alive)
-                raw[rows] = np.fromiter(
+                raw = np.fromiter(
                     (weigher.weigh(self.ctx, *pairs.objects(i), volume)
-                     for i in rows.tolist()), dtype=float, count=len(rows))
+                     for i in range(len(pairs))), dtype=float,
+                    count=len(pairs))
             values = multiplier * weigher_base.normalize_all(
-                raw, weigher.minval, weigher.maxval, alive)
+                raw, weigher.minval, weigher.maxval)
             parts.append((weigher.name, values))
             level = self.settings.level(weigher)
             levels[level] = values if level not in levels else \
@@ -164,7 +150,7 @@ class Ranker:
                 return np.zeros(len(pairs), dtype=np.int64)
             return names[pairs.hosts[positions]] * span + \
                 pool_keys[pairs.pools[positions]]
-        order = top(keys, self.want, tie, pairs.alive).tolist()
+        order = top(keys, self.want, tie).tolist()
         ctx = self.ctx
 
         def build(k):
@@ -177,7 +163,7 @@ class Ranker:
                            for name, values in parts})
             return cand.Candidate(host.name, (placement,), placement.score,
                                   placement.breakdown)
-        return cand.Ranking(order, build, total=pairs.count())
+        return cand.Ranking(order, build, total=len(pairs))
 
     # -- several volumes: candidates are hosts ----------------------------
 

@@ -71,22 +71,12 @@ class BaseWeigher(metaclass=abc.ABCMeta):
         return None
 
 
-def normalize_all(values, minval=None, maxval=None, where=None):
-    """:func:`normalize` of a numpy array, the same arithmetic.
-
-    :param where: None, or a bool array: the bounds come from those
-        values only (the others are scaled too, and ignored).
-    """
-    if not len(values) or (where is not None and not where.any()):
+def normalize_all(values, minval=None, maxval=None):
+    """:func:`normalize` of a numpy array, the same arithmetic."""
+    if not len(values):
         return values.astype(float)
-    if where is None:
-        low = values.min() if minval is None else minval
-        high = values.max() if maxval is None else maxval
-    else:
-        low = values.min(where=where, initial=np.inf) if minval is None \
-            else minval
-        high = values.max(where=where, initial=-np.inf) if maxval is None \
-            else maxval
+    low = values.min() if minval is None else minval
+    high = values.max() if maxval is None else maxval
     if high == low:
         return np.zeros(len(values))
     return (values - low) / float(high - low)
