@@ -179,26 +179,26 @@ class Context:
         zone, rack = request.availability_zone, request.rack
         if zone is None and rack is None:
             return
-        zones = {z for z in cache.hosts_by_zone if z is not None and
-                 cache.hosts_by_zone[z]}
-        racks = {r: next(iter(hosts.values()))
-                 for r, hosts in cache.hosts_by_rack.items()
-                 if r is not None and hosts}
-        if zone is not None and zone not in zones:
+        if zone is not None and not cache.hosts_by_zone.get(zone):
+            zones = sorted(z for z, hosts in cache.hosts_by_zone.items()
+                           if z is not None and hosts)
             raise exception.NotFound(
                 what='availability zone %r: no host of the inventory is '
-                     'in it; zones: %s' % (zone, _short(sorted(zones))))
+                     'in it; zones: %s' % (zone, _short(zones)))
         if rack is not None:
-            if rack not in racks:
+            members = cache.hosts_by_rack.get(rack)
+            if not members:
+                racks = sorted(r for r, hosts in cache.hosts_by_rack.items()
+                               if r is not None and hosts)
                 raise exception.NotFound(
                     what='rack %r: no host of the inventory is in it; '
-                         'racks: %s' % (rack, _short(sorted(racks))))
-            if zone is not None and racks[rack].zone != zone:
+                         'racks: %s' % (rack, _short(racks)))
+            rack_zone = next(iter(members.values())).zone
+            if zone is not None and rack_zone != zone:
                 raise exception.InvalidValue(
                     field='rack', value=rack,
                     allowed='a rack of availability zone %s (rack %s is '
-                            'in zone %s)' % (zone, rack,
-                                             racks[rack].zone))
+                            'in zone %s)' % (zone, rack, rack_zone))
         self.notes.append('consumer and pools in %s' % ', '.join(
             part for part in (zone and 'availability zone %s' % zone,
                               rack and 'rack %s' % rack) if part))
