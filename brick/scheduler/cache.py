@@ -166,14 +166,22 @@ class StateCache:
         :returns: :class:`RefreshStats`.
         """
         start = time.perf_counter()
-        changes = source.changes(self.marker)
+        stats = self.accept(source.changes(self.marker))
+        stats.seconds = time.perf_counter() - start
+        return stats
+
+    def accept(self, changes):
+        """Apply *changes* read from a source and move the marker on
+        (what :meth:`refresh` does after reading).
+
+        :returns: :class:`RefreshStats`.
+        """
         stats = self.apply(changes)
         self.marker = changes.marker
         self.refreshed_at = time.monotonic()
-        stats.seconds = time.perf_counter() - start
         LOG.debug('Scheduler cache refresh: %d hosts, %d pools changed, '
-                  '%d moved, %d removed in %.3f s', stats.hosts, stats.pools,
-                  stats.moved, stats.removed, stats.seconds)
+                  '%d moved, %d removed', stats.hosts, stats.pools,
+                  stats.moved, stats.removed)
         return stats
 
     def refresh_if_due(self, source, interval):

@@ -210,3 +210,22 @@ def test_driver_traits():
     assert source_mod.driver_traits('lvm') == ('raw', False)
     assert source_mod.driver_traits('lvm-thin') == ('raw', True)
     assert source_mod.driver_traits('no-such-driver') == (None, False)
+
+
+def test_selector_refresh_reads_outside_the_lock(db):
+    cache, source = cache_mod.StateCache(), source_mod.StoreSource(db)
+    selector = selector_mod.Selector(cache, settings_mod.Settings(),
+                                     source=source)
+    selector.refresh()
+
+    class Watching:
+        def changes(self, marker):
+            # A decision could run now: the lock is free.
+            assert selector.lock.acquire(blocking=False)
+            selector.lock.release()
+            return source.changes(marker)
+    pools.update_pool(db, _pool_id(db, 'host:h2/lvm'), cost=4.0)
+    selector.source = Watching()
+    stats = selector.refresh()
+    assert stats.pools >= 1 and stats.seconds > 0
+    assert cache.pools['host:h2/lvm'].cost == 4.0
