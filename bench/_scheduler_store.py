@@ -56,7 +56,7 @@ def fill(db, hosts, pools):
         _insert(conn, models.hosts, [
             dict(stamp, id=host_ids[h.name], name=h.name,
                  zone_id=zone_ids[h.zone], rack_id=rack_ids[h.rack],
-                 state=h.state,
+                 state='up' if h.state == 'enabled' else h.state,
                  updated_at=now + datetime.timedelta(seconds=i * step))
             for i, h in enumerate(hosts)])
         step = 3600.0 / max(1, len(pools))

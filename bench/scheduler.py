@@ -90,7 +90,7 @@ def build_site(hosts, rng):
         zone = rack // RACKS_PER_ZONE
         roll = rng.random()
         state = 'down' if roll < 0.01 else 'disabled' if roll < 0.015 \
-            else 'up'
+            else 'enabled'
         host = st.HostState('n%06d' % i, 'z%03d' % zone, 'r%05d' % rack,
                             None, state)
         host_list.append(host)
@@ -223,7 +223,7 @@ def run(hosts, decisions, seed, others, interval):
     rng = random.Random(seed)
     before = _rss()
     host_list, pools = build_site(hosts, rng)
-    up = [h.name for h in host_list if h.state == 'up']
+    up = [h.name for h in host_list if h.state == 'enabled']
     host_pools = [p.key for p in pools if p.scope == 'host']
     locator = context.StaticLocator(
         instances={'vm%d' % i: rng.choice(up) for i in range(1000)},

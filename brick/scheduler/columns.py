@@ -43,6 +43,7 @@ _POOL_COLUMNS = (
     ('cost', np.float64, 0.0),
     ('driver', np.int32, NONE), ('format', np.int32, NONE),
     ('thin', np.bool_, False), ('volumes', np.int64, 0))
+# ``up``: the host takes new volumes (its state is ``enabled``).
 _HOST_COLUMNS = (('alive', np.bool_, False), ('up', np.bool_, False),
                  ('rack', np.int32, NONE), ('zone', np.int32, NONE))
 
@@ -187,7 +188,7 @@ class Columns:
             _place(self.host_objects, host.index, host)
         row = host.index
         table.alive[row] = True
-        up = host.state == 'up'
+        up = host.state == 'enabled'
         if table.up[row] != up:
             table.up[row] = up
             table.version += 1
@@ -201,7 +202,7 @@ class Columns:
         table = self.hosts
         rows = self._rows(table, self.host_objects, hosts)
         table.alive[rows] = True
-        table.up[rows] = [h.state == 'up' for h in hosts]
+        table.up[rows] = [h.state == 'enabled' for h in hosts]
         table.rack[rows] = [self.racks.id(h.rack) for h in hosts]
         table.zone[rows] = [self.zones.id(h.zone) for h in hosts]
 

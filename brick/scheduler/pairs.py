@@ -163,7 +163,7 @@ def _first_usable(ctx, table, row, fallback):
     excluded, or *fallback*."""
     pool = ctx.cache.columns.pool_objects[row]
     for host in sorted(ctx.cache.hosts_sharing(pool), key=_name):
-        if host.state == 'up' and host.name not in \
+        if host.state == 'enabled' and host.name not in \
                 ctx.request.exclude_hosts:
             return host.index
     return fallback
@@ -174,10 +174,10 @@ def _name(host):
 
 
 def usable(ctx, hosts):
-    """Of consumer *hosts*, those a pair may use: up and in the
+    """Of consumer *hosts*, those a pair may use: enabled and in the
     requested place; all of them if none is (the filters then say
     why)."""
-    found = [h for h in hosts if h.state == 'up' and ctx.in_place(h)]
+    found = [h for h in hosts if h.state == 'enabled' and ctx.in_place(h)]
     return found or list(hosts)
 
 

@@ -106,7 +106,7 @@ class Search:
             hosts[host.name] = host
         for row in np.unique(lead.pools[scope > 0]).tolist():
             for host in ctx.cache.hosts_sharing(cols.pool_objects[row]):
-                if host.state == 'up' and ctx.in_place(host) and \
+                if host.state == 'enabled' and ctx.in_place(host) and \
                         host.name not in ctx.request.exclude_hosts:
                     hosts[host.name] = host
         return [hosts[name] for name in sorted(hosts)]

@@ -68,6 +68,11 @@ class Marker:
     count: int = 0
 
 
+_STORED_STATES = {'up': 'enabled'}
+"""The ``hosts.state`` column stores ``up`` for ``enabled`` (its 0001
+schema's word)."""
+
+
 class _Places:
     """Zone, rack and region names by ids, each worked out once."""
 
@@ -158,7 +163,8 @@ class StoreSource:
             frozenset(row[0] for row in buried), old.count + 1)
         places = _Places(topo)
         return cache_mod.Changes(
-            hosts=[st.HostState(name, *places.of(zone_id, rack_id), state)
+            hosts=[st.HostState(name, *places.of(zone_id, rack_id),
+                                _STORED_STATES.get(state, state))
                    for name, zone_id, rack_id, state in hosts],
             pools=_pool_states(pools, places, counts),
             removed_pool_ids=tuple(row[2] for row in fresh

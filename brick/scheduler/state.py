@@ -51,7 +51,7 @@ class HostState:
     zone: str | None = None
     rack: str | None = None
     region: str | None = None
-    state: str = 'up'
+    state: str = 'enabled'
     pools: list = dataclasses.field(default_factory=list)
     """Its host-scoped :class:`PoolState` objects, by key order."""
     index: int = -1

@@ -5,7 +5,7 @@
 # Unless required by applicable law or agreed to in writing, software
 # distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
 # WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
-"""``state``: the host is up, the pool enabled, neither excluded."""
+"""``state``: the host and the pool enabled, neither excluded."""
 
 
 from brick.scheduler.filters import base
@@ -14,8 +14,9 @@ from brick.scheduler.filters import base
 class StateFilter(base.BaseFilter):
     """Host and pool state, and the request's exclusions (retries).
 
-    A host-scoped pool also needs its own host up, which is the consumer
-    host unless the volume goes to another host of the rack or zone.
+    A host-scoped pool also needs its own host enabled, which is the
+    consumer host unless the volume goes to another host of the rack or
+    zone.
     """
 
     def mask(self, ctx, volume, pairs):
@@ -48,7 +49,7 @@ class StateFilter(base.BaseFilter):
         return keep
 
     def check(self, ctx, host, pool, volume):
-        if host.state != 'up':
+        if host.state != 'enabled':
             return 'host not up: %s is %s' % (host.name, host.state)
         if pool.state != 'enabled':
             return 'pool disabled: %s' % pool.key
@@ -59,7 +60,7 @@ class StateFilter(base.BaseFilter):
             return 'pool excluded: %s failed an earlier attempt' % pool.key
         if pool.scope == 'host' and pool.host != host.name:
             owner = ctx.cache.hosts.get(pool.host)
-            if owner is None or owner.state != 'up':
+            if owner is None or owner.state != 'enabled':
                 return 'pool host not up: %s' % pool.host
             if pool.host in request.exclude_hosts:
                 return 'host excluded: %s failed an earlier attempt' % (

@@ -48,7 +48,7 @@ def _expand(entries):
 
 def hosts(spec):
     return [st.HostState(h['name'], h.get('zone'), h.get('rack'),
-                         h.get('region'), h.get('state', 'up'))
+                         h.get('region'), h.get('state', 'enabled'))
             for h in _expand(spec.get('hosts', ()))]
 
 

@@ -35,7 +35,7 @@ SETTINGS = settings_mod.Settings()
 FILTERS = filters_mod.load(SETTINGS.enabled_filters)
 WEIGHERS = weighers_mod.load(SETTINGS.enabled_weighers + ('best_fit',))
 
-_HOST_STATE = st.sampled_from(['up'] * 8 + ['down', 'disabled'])
+_HOST_STATE = st.sampled_from(['enabled'] * 8 + ['down', 'disabled'])
 _RACK = st.sampled_from((0, 2, None))
 _COUNT = st.sampled_from((0, 1, 2, 2, 3))
 _HOSTS = st.integers(1, 40)

@@ -17,7 +17,7 @@ from brick.scheduler import state as st
 G = units.Gi
 
 
-def _host(name, rack='r1', zone='z1', state='up'):
+def _host(name, rack='r1', zone='z1', state='enabled'):
     return st.HostState(name, zone, rack, None, state)
 
 
@@ -163,7 +163,7 @@ def test_pool_before_its_host_is_down(cache):
     cache.apply(cache_mod.Changes(pools=[_pool('lvm', 'h7')]))
     assert cache.hosts['h7'].state == 'down'
     cache.apply(cache_mod.Changes(hosts=[_host('h7')]))
-    assert cache.hosts['h7'].state == 'up'
+    assert cache.hosts['h7'].state == 'enabled'
     assert [p.key for p in cache.hosts['h7'].pools] == ['host:h7/lvm']
 
 
