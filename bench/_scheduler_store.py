@@ -23,6 +23,7 @@ import time
 from brick.db import engine
 from brick.db import migration
 from brick.db import models
+from brick.inventory import pools as pools_mod
 from brick.scheduler import cache as cache_mod
 from brick.scheduler import source as source_mod
 
@@ -55,7 +56,7 @@ def fill(db, hosts, pools):
         _insert(conn, models.hosts, [
             dict(stamp, id=host_ids[h.name], name=h.name,
                  zone_id=zone_ids[h.zone], rack_id=rack_ids[h.rack],
-                 state=h.state,
+                 state='up' if h.state == 'enabled' else h.state,
                  updated_at=now + datetime.timedelta(seconds=i * step))
             for i, h in enumerate(hosts)])
         step = 3600.0 / max(1, len(pools))
@@ -85,7 +86,9 @@ def _pool_row(pool, pool_id, host_ids, rack_ids, zone_ids, stamp):
 
 
 def measure(hosts, pools):
-    """Return ``(fill s, full load s, refresh s, rows refreshed)``."""
+    """Return ``(fill s, full load s, refresh s, rows refreshed)``; the
+    refresh sees 1 % of the pools changed and one deleted (a
+    tombstone)."""
     with tempfile.TemporaryDirectory() as tmp:
         db = engine.Database('sqlite:///%s' % os.path.join(tmp, 'b.sqlite'))
         try:
@@ -102,7 +105,9 @@ def measure(hosts, pools):
                         used=models.pools.c.used + 1,
                         generation=models.pools.c.generation + 1,
                         updated_at=engine.utcnow()))
+            pools_mod.delete_pool(db, len(pools))
             stats = cache.refresh(source)
+            assert stats.removed == 1
             return filled, full, stats.seconds, stats.pools
         finally:
             db.dispose()

@@ -294,6 +294,9 @@ class API:
         request = {'flavor': dict(flavor or {}), 'hints': dict(hints or {}),
                    'args': {k: _plain(v) for k, v in args.items()
                             if v is not None}}
+        if kind == 'boot':
+            # The instance's volumes stay on its host unless asked.
+            request['defaults'] = {'locality': 'host'}
         spec = tasks.build_spec(request, consumer)
         if not spec.volumes:
             raise exception.InvalidValue(

@@ -17,8 +17,11 @@ The request is built as the scheduler builds it
 (:func:`brick.scheduler.request.build`): options win over ``--hint``
 scheduler hints, which win over ``--property`` flavor extra specs.
 When nothing fits the command exits 4 with the explanation's summary on
-stderr; ``--explain`` prints the whole explanation (per-filter counts
-and reasons) on stderr in every case, so stdout stays the candidates.
+stderr (the pools each filter removed, by name, and a wider locality
+that would fit); ``--explain`` prints the whole explanation (per-filter
+counts and reasons) on stderr in every case, so stdout stays the
+candidates.  A request naming no host considers every pool; an unknown
+``--on-host`` or availability zone exits 3.
 """
 
 from brick.cmd import common
@@ -41,6 +44,9 @@ _OPTIONS = (
     ('locality', 'TIER', 'host, rack, zone or any (default host)'),
     ('locality_mode', 'MODE', 'required (default) or preferred'),
     ('locality_max', 'TIER', 'widest tier preferred locality may use'),
+    ('availability_zone', 'ZONE', 'the consumer and the pools in this '
+     'availability zone'),
+    ('rack', 'RACK', 'the consumer and the pools in this rack'),
     ('tags', 'TAG,...', 'tags the pool must carry'),
     ('forbidden_tags', 'TAG,...', 'tags the pool must not carry'),
     ('group_policy', 'POLICY', 'none, affinity or anti-affinity'),
@@ -64,16 +70,17 @@ def explain(explanation):
             stage['name'], stage['examined'], stage['feasible'],
             stage['candidates']))
     for stats in data['filters']:
-        lines.append('filter %s: %d examined, %d removed' % (
-            stats['name'], stats['examined'], stats['removed']))
-        lines.extend('  %s x%d, e.g. %s' % (r['kind'], r['count'],
-                                           r['example'])
+        lines.append('filter %s: %d examined, %d removed%s' % (
+            stats['name'], stats['examined'], stats['removed'],
+            ' (%s%s)' % (', '.join(stats['named']),
+                         ', ...' if stats['removed'] > len(stats['named'])
+                         else '') if stats['named'] else ''))
+        lines.extend('  %s, e.g. %s' % (r['kind'], r['example'])
                      for r in stats['reasons'])
     lines.extend('dropped %s: %s' % item for item in sorted(
         data['dropped'].items()))
-    lines.extend('excluded by %s: %s (%d pools): %s' % (
-        e['filter'], e['index'], e['pools'], e['reason'])
-        for e in data['excluded'])
+    lines.extend('would fit at locality %s: %d pool(s)' % item
+                 for item in data['wider'].items() if item[1])
     if explanation.candidates:
         lines.extend('%d. %s' % (c.rank, c.describe())
                      for c in explanation.candidates[:20])

@@ -21,8 +21,9 @@ GROUP = cfg.OptGroup(
     help='Which filters and weighers choose a pool for a volume, in what '
          'order, and how much each weigher counts.')
 
-DEFAULT_FILTERS = ['state', 'driver', 'tags', 'locality', 'instance_locality',
-                   'affinity', 'anti_affinity', 'max_volumes', 'capacity']
+DEFAULT_FILTERS = ['state', 'availability_zone', 'driver', 'tags',
+                   'locality', 'instance_locality', 'affinity',
+                   'anti_affinity', 'max_volumes', 'capacity']
 DEFAULT_WEIGHERS = ['locality', 'cost', 'capacity']
 
 OPTS = [
@@ -61,9 +62,10 @@ free at the price of hot spots.
         default=1.0,
         help="""
 Weight of the operator's cost of a pool (the pool's ``cost``): a positive
-value prefers cheaper pools.  Candidates are also searched cheapest first
-when it is positive, so cost still counts when
-``[brick_scheduler]max_considered`` stops the search early.
+value prefers cheaper pools.  With the default
+``[brick_scheduler]weigher_precedence`` cost ranks before free space: the
+cheapest pool that fits wins, and ``capacity`` (spread or pack) decides
+only between pools of equal cost.
 """),
     cfg.FloatOpt(
         'locality_weight_multiplier',
@@ -82,6 +84,20 @@ Weight of how closely the volume fits the pool's largest free extent (the
 largest volume the pool could take): a positive value prefers the
 tightest fit, leaving large extents whole for large volumes.  Only used
 when ``best_fit`` is in ``[brick_scheduler]enabled_weighers``.
+"""),
+    cfg.DictOpt(
+        'weigher_precedence',
+        default={'locality': '2', 'cost': '1'},
+        help="""
+Which weighers rank first, as ``name:level`` pairs (a weigher not named
+gets its own default: 2 for ``locality``, 1 for ``cost``, 0 for the
+others).  Candidates are compared on the summed weighted scores of the
+highest level first; only candidates equal there (to 9 decimals) are
+compared on the next level, and so on.  The default ranks the closest
+pools first, then the cheapest, then by free space (spread with a
+positive ``capacity_weight_multiplier``, pack with a negative one).  Give
+every weigher the same level (``locality:0,cost:0``) to rank by the
+plain weighted sum of all of them, as Nova and Cinder do.
 """),
     cfg.IntOpt(
         'host_subset_size',
@@ -105,18 +121,16 @@ widens to the next tier while fewer than this many candidates were found.
 """),
     cfg.IntOpt(
         'max_considered',
-        default=200,
+        default=0,
         min=0,
+        deprecated_for_removal=True,
+        deprecated_reason='Every decision now filters and weighs every '
+                          'pool (the exact best answer) in a few '
+                          'milliseconds at 100,000 hosts; there is '
+                          'nothing left to cut short.',
         help="""
-Stop searching once this many candidates have passed every filter, and
-rank only those (0: search and rank every pool that can match).  The
-search visits pools cheapest first and starts each request where the
-previous one stopped, so large sites spread load without scoring every
-pool on every request; this is what keeps a decision in the low
-milliseconds at 100,000 hosts (kube-scheduler stops the same way, after
-at least 100 feasible nodes).  A decision costs about 5 microseconds per
-candidate considered.  Indexes by driver, tag and topology already skip
-pools that cannot match, whatever this is set to.
+Ignored.  It used to stop the search after this many candidates, which
+made the answer approximate.
 """),
     cfg.IntOpt(
         'max_volumes_per_host',
@@ -135,8 +149,10 @@ count towards any host.
         help="""
 Seconds between two refreshes of the scheduler's in-memory view of hosts
 and pools from the inventory database.  A refresh reads only the rows
-changed since the previous one.  Reservations made by this process are
-visible to its next decision at once, whatever the interval; the interval
+changed since the previous one, and the pools and hosts deleted since
+(the inventory's tombstones); it never reads everything again.
+Reservations made by this process are visible to its next decision at
+once, whatever the interval; the interval
 bounds how long other processes' changes stay unseen (0: refresh before
 every decision).
 """),

@@ -27,7 +27,8 @@ node found in the pool that brick did not create.
 
 Every change of a pool bumps ``generation`` and sets ``updated_at``, for
 a scheduler's incremental cache refresh (:mod:`brick.inventory`;
-why ``updated_at`` has no index is said there).
+why ``updated_at`` has no index is said there); deleting one writes a
+``tombstones`` row.
 
 The Alembic migrations in :mod:`brick.db.migrations` create exactly
 these tables; a test compares the two on every backend.
@@ -52,6 +53,7 @@ HOST_STATES = ('up', 'down', 'disabled')
 POOL_STATES = ('enabled', 'disabled')
 SCOPES = ('host', 'rack', 'zone')
 RESERVATION_STATES = ('reserved', 'committed', 'released', 'expired')
+TOMBSTONE_KINDS = ('pool', 'host')
 
 NAMING = {
     'ix': 'ix_%(table_name)s_%(column_0_N_name)s',
@@ -165,6 +167,25 @@ class Pool(Base):
     updated_at = sa.Column(TIMESTAMP, nullable=False)
 
 
+class Tombstone(Base):
+    """A deleted pool (or host): its id, key (or name) and when, so that
+    a scheduler's incremental refresh notices deletions without reading
+    every row (:mod:`brick.inventory.pools`).  Kept
+    :data:`brick.inventory.pools.TOMBSTONE_DAYS` days."""
+
+    __tablename__ = 'tombstones'
+    __table_args__ = (
+        sa.CheckConstraint(_in('kind', TOMBSTONE_KINDS), name='kind'),
+    )
+
+    id = sa.Column(sa.BigInteger().with_variant(sa.Integer, 'sqlite'),
+                   primary_key=True)
+    kind = sa.Column(sa.String(8), nullable=False)
+    row_id = sa.Column(sa.Integer, nullable=False)
+    name = sa.Column(sa.String(255), nullable=False)
+    deleted_at = sa.Column(TIMESTAMP, nullable=False, index=True)
+
+
 class Allocation(Base):
     __tablename__ = 'allocations'
 
@@ -209,3 +230,4 @@ hosts = Host.__table__
 pools = Pool.__table__
 allocations = Allocation.__table__
 reservations = Reservation.__table__
+tombstones = Tombstone.__table__

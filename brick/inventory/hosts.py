@@ -111,6 +111,22 @@ def read_hosts(conn, where=None):
             for row in conn.execute(query)]
 
 
+def scan(conn, since=None):
+    """Raw ``(name, zone_id, rack_id, state)`` rows of the hosts changed
+    since *since* (as :func:`read_changed`) and the new watermark (see
+    :func:`brick.inventory.pools.scan`)."""
+    table = models.hosts
+    query = sa.select(table.c.name, table.c.zone_id, table.c.rack_id,
+                      table.c.state)
+    latest = sa.select(sa.func.max(table.c.updated_at))
+    if since is not None:
+        where = table.c.updated_at >= since - REFRESH_MARGIN
+        query, latest = query.where(where), latest.where(where)
+    watermark = conn.scalar(latest)
+    return conn.execute(query).all(), (
+        watermark if watermark is not None else since)
+
+
 def read_changed(conn, since=None):
     """Hosts changed at or after *since* minus
     :data:`REFRESH_MARGIN` (every host if *since*

@@ -26,10 +26,10 @@ keeping, per pool, the row with the higher generation, and moving the
 watermark to the largest ``updated_at`` seen.  The margin (a few seconds,
 :data:`brick.inventory.hosts.REFRESH_MARGIN`) covers clock skew between
 writers and transactions that committed after a later-stamped one; the
-generation comparison makes re-reading a row harmless.  Deleted pools
-and host state are found by a full :func:`list_pools` /
-:func:`brick.inventory.hosts.list_hosts` now and then (pools are deleted
-only by an operator).  A stale cache is never
+generation comparison makes re-reading a row harmless.  A deleted pool
+leaves a tombstone (:func:`bury`, the ``tombstones`` table, indexed by
+``deleted_at``), read the same way (:func:`read_tombstones`), so no
+refresh ever reads every row again.  A stale cache is never
 a correctness problem: the claim itself checks capacity atomically, and
 a stale candidate costs one InsufficientCapacity.
 
@@ -244,6 +244,41 @@ def read_changed(conn, since=None):
     return read_pools(conn, where)
 
 
+_SCAN = sa.select(*(
+    models.pools.c[name] for name in (
+        'id', 'name', 'driver', 'scope', 'rack_id', 'zone_id', 'total',
+        'reserved', 'allocation_ratio', 'capacity', 'used', 'unmanaged',
+        'min_unit', 'max_unit', 'step', 'max_volume', 'cost', 'role',
+        'tags', 'state', 'generation')),
+    models.hosts.c.name.label('host_name'),
+    models.hosts.c.zone_id.label('host_zone_id'),
+    models.hosts.c.rack_id.label('host_rack_id')).select_from(
+        models.pools.outerjoin(
+            models.hosts, models.pools.c.host_id == models.hosts.c.id))
+
+
+def scan(conn, since=None):
+    """What a scheduler's cache reads: the raw rows of the pools changed
+    at or after *since* minus :data:`brick.inventory.hosts.REFRESH_MARGIN`
+    (every pool if None), without timestamps, and the new watermark.
+
+    :func:`read_changed` builds a :class:`Pool` per row, parsing its
+    timestamps and place: seconds at 200,000 pools.  This returns rows
+    with ``tags`` still JSON and places as ids, and the largest
+    ``updated_at`` from the database itself.
+
+    :returns: ``(rows, watermark)``; *watermark* is *since* when nothing
+        changed.
+    """
+    query, latest = _SCAN, sa.select(sa.func.max(models.pools.c.updated_at))
+    if since is not None:
+        where = models.pools.c.updated_at >= since - hosts.REFRESH_MARGIN
+        query, latest = query.where(where), latest.where(where)
+    watermark = conn.scalar(latest)
+    rows = conn.execute(query).all()
+    return rows, watermark if watermark is not None else since
+
+
 def changed_pools(db, since=None):
     """Pools changed at or after *since* minus
     :data:`brick.inventory.hosts.REFRESH_MARGIN`.
@@ -391,11 +426,44 @@ def remove_pool(conn, pool_id, force=False):
             reason='pool %d holds %d allocations and %d reservations; '
                    'release them or delete with force' % (
                        pool_id, allocations, live))
+    found = read_pools(conn, POOLS.c.id == pool_id)
     conn.execute(models.reservations.delete().where(
         models.reservations.c.pool_id == pool_id))
     conn.execute(models.allocations.delete().where(
         models.allocations.c.pool_id == pool_id))
     conn.execute(POOLS.delete().where(POOLS.c.id == pool_id))
+    if found:
+        bury(conn, 'pool', pool_id, found[0].key)
+
+
+TOMBSTONE_DAYS = 7
+"""Days a tombstone is kept: longer than any scheduler goes without a
+refresh (one that did re-reads everything)."""
+
+
+def bury(conn, kind, row_id, name):
+    """Record the deletion of pool (or host) *row_id*, *name* its key,
+    and forget tombstones older than :data:`TOMBSTONE_DAYS`."""
+    now = engine.utcnow()
+    table = models.tombstones
+    conn.execute(table.delete().where(
+        table.c.deleted_at < now - datetime.timedelta(days=TOMBSTONE_DAYS)))
+    conn.execute(table.insert().values(kind=kind, row_id=row_id, name=name,
+                                       deleted_at=now))
+
+
+def read_tombstones(conn, since):
+    """``[(id, kind, row id, name, deleted_at)]`` of deletions at or
+    after *since* minus :data:`brick.inventory.hosts.REFRESH_MARGIN`
+    (a reader remembers the ids it has seen: SQLite reuses the id of a
+    deleted pool, so the same tombstone must not remove a new pool)."""
+    table = models.tombstones
+    rows = conn.execute(sa.select(
+        table.c.id, table.c.kind, table.c.row_id, table.c.name,
+        table.c.deleted_at).where(
+            table.c.deleted_at >= since - hosts.REFRESH_MARGIN).order_by(
+                table.c.id))
+    return [tuple(row) for row in rows]
 
 
 def create_pool(db, name, driver, host=None, rack=None, zone=None,

@@ -15,16 +15,18 @@ Pure and in memory; it never runs a command and never writes SQL.
   :mod:`~brick.scheduler.spec_types`, documented by
   :mod:`~brick.scheduler.spec_docs`), arguments and hints.
 * What is known: :mod:`~brick.scheduler.state` (hosts and pools in
-  memory), kept by :mod:`~brick.scheduler.cache` with the indexes of
-  :mod:`~brick.scheduler.index`, refreshed from the inventory
-  (:mod:`brick.inventory`) by :mod:`~brick.scheduler.source`.
+  memory), kept by :mod:`~brick.scheduler.cache` and mirrored into the
+  numpy arrays of :mod:`~brick.scheduler.columns`, refreshed from the
+  inventory (:mod:`brick.inventory`) by :mod:`~brick.scheduler.source`.
 * How it decides: :mod:`~brick.scheduler.context` resolves the request's
-  pairing, :mod:`~brick.scheduler.search` finds the pairs that pass the
-  :mod:`~brick.scheduler.filters`, :mod:`~brick.scheduler.selector`
-  ranks them with the :mod:`~brick.scheduler.weighers` into
-  :mod:`~brick.scheduler.candidate` objects, with an
+  pairing, :mod:`~brick.scheduler.pairs` lays out the (host, pool)
+  pairs, :mod:`~brick.scheduler.search` keeps those that pass every
+  :mod:`~brick.scheduler.filters` plugin, :mod:`~brick.scheduler.ranking`
+  weighs them with the :mod:`~brick.scheduler.weighers` and takes the
+  best into :mod:`~brick.scheduler.candidate` objects, and
+  :mod:`~brick.scheduler.selector` runs it all with an
   :mod:`~brick.scheduler.explanation`; :mod:`~brick.scheduler.settings`
-  holds the knobs.
+  holds the knobs.  Every pool is looked at: the answer is exact.
 
 Reserving the chosen space is the inventory's
 (:mod:`brick.inventory.reservations`); the workflow

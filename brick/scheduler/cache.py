@@ -5,25 +5,20 @@
 # Unless required by applicable law or agreed to in writing, software
 # distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
 # WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
-"""The scheduler's in-memory view of hosts and pools, with its indexes.
+"""The scheduler's in-memory view of hosts and pools.
 
 :class:`StateCache` is filled and kept fresh from a *source*: anything
 with ``changes(marker) -> Changes`` (:mod:`brick.scheduler.source` reads
 the inventory database; tests and benchmarks build :class:`Changes`
 directly).  A refresh asks only for rows changed since the marker of the
 previous one, and applies them in place: an object a filter holds stays
-valid, and only pools whose driver, tags, cost or place changed move
-between indexes.
+valid.  Deleted pools and hosts come as keys in the changes
+(``removed_pools``, ``removed_hosts``), never by re-reading everything.
 
-Indexes (each an ordered :class:`~brick.scheduler.index.Index`):
-
-* by driver and by tag, over all pools;
-* by rack (pools of the rack's hosts and pools shared by the rack) and by
-  zone (every pool in the zone), plus everything;
-* a host's own pools are its :attr:`HostState.pools`.
-
-A search takes the smallest index that every match must be in, so a
-host-local request reads that host's pools and a rack-local one its rack.
+Every object is mirrored into :class:`~brick.scheduler.columns.Columns`
+(one numpy array per field), which the search reads for all pools at
+once; a host's own pools are also its :attr:`HostState.pools`, and the
+hosts of each rack and zone are kept by name for shared pools.
 
 Claims made by this process (:meth:`StateCache.claim`) lower a pool's free
 space at once and are remembered with the generation at which the store
@@ -34,19 +29,25 @@ decision, claim or refresh at a time.
 """
 
 import dataclasses
+import gc
 import time
 
 from oslo_log import log as logging
 
 from brick import exception
-from brick.scheduler import index as index_mod
+from brick.scheduler import columns as columns_mod
 from brick.scheduler import state as st
 
 LOG = logging.getLogger(__name__)
 
+FREEZE_ABOVE = 10000
+"""A load of more rows than this freezes the objects it made."""
+
 _HOST_FIELDS = ('zone', 'rack', 'region', 'state')
 _POOL_FIELDS = tuple(f.name for f in dataclasses.fields(st.PoolState)
-                     if f.name not in ('pending', 'key'))
+                     if f.name not in ('pending', 'key', 'index'))
+# What moves a pool between places: its host's row and its place columns.
+_PLACE_FIELDS = ('scope', 'host', 'rack', 'zone')
 
 
 @dataclasses.dataclass
@@ -62,6 +63,10 @@ class Changes:
     removed_hosts: tuple = ()
     removed_pools: tuple = ()
     """Pool keys."""
+    removed_pool_ids: tuple = ()
+    """Inventory ids of deleted pools (tombstones): a pool is removed
+    only if the cache holds it under that id, so a pool deleted and
+    created again under the same key stays."""
     marker: object = None
     """What to pass to the next ``changes()``."""
     complete: bool = False
@@ -73,26 +78,23 @@ class RefreshStats:
     hosts: int = 0
     pools: int = 0
     moved: int = 0
-    """Pools whose index entries changed."""
+    """Pools whose place, driver, tags or cost changed."""
     removed: int = 0
     seconds: float = 0.0
 
 
 class StateCache:
-    """Hosts and pools by name and key, indexed for the selector."""
+    """Hosts and pools by name and key, with their columns."""
 
     def __init__(self):
         self.hosts = {}
         self.pools = {}
+        self.columns = columns_mod.Columns()
         self._ids = {}
-        self.everything = index_mod.Index()
-        self.by_driver = {}
-        self.by_tag = {}
-        self.by_rack = {}
-        self.by_zone = {}
         self.hosts_by_rack = {}
         self.hosts_by_zone = {}
-        self._dirty = set()
+        self._tagsets = {}
+        self._bulk = None
         self.marker = None
         self.refreshed_at = None
 
@@ -112,17 +114,6 @@ class StateCache:
     def key_of(self, pool_id):
         """The key of the pool with inventory id *pool_id*, or None."""
         return self._ids.get(pool_id)
-
-    def region(self, host, tier):
-        """The smallest index holding every pool within *tier* of *host*:
-        a list (the host's own pools) or an :class:`Index`."""
-        if tier >= st.topology.FAR:
-            return self.everything
-        if tier >= st.topology.SAME_ZONE and host.zone is not None:
-            return self.by_zone.get(host.zone) or ()
-        if tier >= st.topology.SAME_RACK and host.rack is not None:
-            return self.by_rack.get(host.rack) or ()
-        return host.pools
 
     def hosts_sharing(self, pool):
         """The hosts that can use shared *pool* (its rack's or zone's),
@@ -148,20 +139,23 @@ class StateCache:
         pool = self.pool(key)
         if generation is None:
             generation = pool.generation + 1
+        if pool.pending is None:
+            pool.pending = []
         pool.pending.append([generation, size, volumes])
         pool.used += size
         pool.volumes += volumes
+        self.columns.put_usage(pool)
 
     def release(self, key, size, volumes=1):
         """Undo a claim (a reservation released or a failed create)."""
         pool = self.pool(key)
-        for entry in pool.pending:
+        for entry in pool.pending or ():
             if entry[1] == size and entry[2] == volumes:
                 pool.pending.remove(entry)
                 break
         pool.used = max(0, pool.used - size)
         pool.volumes = max(0, pool.volumes - volumes)
-        self._raise_bounds(pool)
+        self.columns.put_usage(pool)
 
     # -- refresh ---------------------------------------------------------
 
@@ -172,14 +166,22 @@ class StateCache:
         :returns: :class:`RefreshStats`.
         """
         start = time.perf_counter()
-        changes = source.changes(self.marker)
+        stats = self.accept(source.changes(self.marker))
+        stats.seconds = time.perf_counter() - start
+        return stats
+
+    def accept(self, changes):
+        """Apply *changes* read from a source and move the marker on
+        (what :meth:`refresh` does after reading).
+
+        :returns: :class:`RefreshStats`.
+        """
         stats = self.apply(changes)
         self.marker = changes.marker
         self.refreshed_at = time.monotonic()
-        stats.seconds = time.perf_counter() - start
         LOG.debug('Scheduler cache refresh: %d hosts, %d pools changed, '
-                  '%d moved, %d removed in %.3f s', stats.hosts, stats.pools,
-                  stats.moved, stats.removed, stats.seconds)
+                  '%d moved, %d removed', stats.hosts, stats.pools,
+                  stats.moved, stats.removed)
         return stats
 
     def refresh_if_due(self, source, interval):
@@ -193,19 +195,51 @@ class StateCache:
     def apply(self, changes):
         """Apply :class:`Changes` in place.
 
+        A load of more than :data:`FREEZE_ABOVE` rows runs with the
+        cyclic garbage collector paused and then freezes what it made
+        (``gc.freeze()``): hundreds of thousands of long-lived objects
+        kept out of the collector, whose full passes would otherwise walk
+        them all, in the load (seconds at 100,000 hosts) and later inside
+        some decision (tens to hundreds of ms).  CPython documents this
+        use: https://docs.python.org/3/library/gc.html#gc.freeze
+
         :returns: :class:`RefreshStats` (seconds left at 0).
         """
+        bulk = len(changes.hosts) + len(changes.pools) > FREEZE_ABOVE
+        paused = bulk and gc.isenabled()
+        if paused:
+            gc.disable()
+        try:
+            stats = self._apply(changes)
+        finally:
+            if paused:
+                gc.enable()
+        if bulk:
+            gc.freeze()
+        return stats
+
+    def _apply(self, changes):
         stats = RefreshStats(hosts=len(changes.hosts),
                              pools=len(changes.pools))
-        for host in changes.hosts:
-            self._put_host(host)
-        for pool in changes.pools:
-            stats.moved += self._put_pool(pool)
-        removed_pools = set(changes.removed_pools)
-        removed_hosts = set(changes.removed_hosts)
-        if changes.complete:
-            removed_pools |= set(self.pools) - {p.key for p in changes.pools}
-            removed_hosts |= set(self.hosts) - {h.name for h in changes.hosts}
+        if not self.pools:
+            self.columns.pools.reserve(len(changes.pools))
+            self.columns.hosts.reserve(len(changes.hosts))
+            # A first load writes the pool columns at once, not a row
+            # at a time.
+            self._bulk = []
+        if self._bulk is not None and not self.hosts:
+            self._load_hosts(changes.hosts)
+        else:
+            for host in changes.hosts:
+                self._put_host(host)
+        try:
+            for pool in changes.pools:
+                stats.moved += self._put_pool(pool)
+        finally:
+            bulk, self._bulk = self._bulk, None
+            if bulk:
+                self.columns.put_pools(bulk)
+        removed_pools, removed_hosts = self._removed(changes)
         for key in removed_pools:
             if key in self.pools:
                 self._unindex(self.pools.pop(key))
@@ -217,11 +251,23 @@ class StateCache:
                     self._unindex(self.pools.pop(pool.key))
                     stats.removed += 1
                 self._unplace_host(host)
-        # Order changed indexes now, so that no decision pays for it.
-        for index in self._dirty:
-            index.buckets()
-        self._dirty.clear()
+                self.columns.drop_host(host)
         return stats
+
+    def _removed(self, changes):
+        """Keys of the pools and names of the hosts *changes* remove."""
+        removed_pools = set(changes.removed_pools)
+        for pool_id in changes.removed_pool_ids:
+            key = self._ids.get(pool_id)
+            if key is not None and self.pools.get(key) is not None and \
+                    self.pools[key].id == pool_id:
+                removed_pools.add(key)
+                del self._ids[pool_id]
+        removed_hosts = set(changes.removed_hosts)
+        if changes.complete:
+            removed_pools |= set(self.pools) - {p.key for p in changes.pools}
+            removed_hosts |= set(self.hosts) - {h.name for h in changes.hosts}
+        return removed_pools, removed_hosts
 
     def _put_host(self, row):
         host = self.hosts.get(row.name)
@@ -229,9 +275,31 @@ class StateCache:
             host = self.hosts[row.name] = st.HostState(row.name)
         elif (host.zone, host.rack) != (row.zone, row.rack):
             self._unplace_host(host)
+        moved = (host.zone, host.rack) != (row.zone, row.rack)
         for field in _HOST_FIELDS:
             setattr(host, field, getattr(row, field))
         self._place_host(host)
+        self.columns.put_host(host)
+        if moved:
+            # Its pools are where it is.
+            for pool in host.pools:
+                pool.zone, pool.rack, pool.region = (host.zone, host.rack,
+                                                     host.region)
+                self.columns.put_pool(pool, host.index)
+
+    def _load_hosts(self, rows):
+        """A first load: hosts copied in, their columns written at
+        once."""
+        hosts = []
+        for row in rows:
+            if row.name in self.hosts:
+                self._put_host(row)
+                continue
+            host = self.hosts[row.name] = st.HostState(
+                row.name, row.zone, row.rack, row.region, row.state)
+            self._place_host(host)
+            hosts.append(host)
+        self.columns.put_hosts(hosts)
 
     def _place_host(self, host):
         self.hosts_by_rack.setdefault(host.rack, {})[host.name] = host
@@ -242,7 +310,8 @@ class StateCache:
         self.hosts_by_zone.get(host.zone, {}).pop(host.name, None)
 
     def _put_pool(self, row):
-        """Copy *row* in; return 1 if the pool moved between indexes."""
+        """Copy *row* in; return 1 if the pool moved or changed what a
+        filter matches on."""
         if row.id is not None and self._ids.get(row.id, row.key) != row.key:
             old = self.pools.pop(self._ids[row.id], None)
             if old is not None:
@@ -252,33 +321,35 @@ class StateCache:
             self._ids[row.id] = row.key
         if pool is None:
             # A new pool: keep the source's object, nobody else holds it.
-            row.pending = []
+            row.pending = None
+            row.index = -1
+            row.tags = self._tagsets.setdefault(row.tags, row.tags)
             self.pools[row.key] = row
             self._index(row)
             return 1
         if row.generation < pool.generation:
             return 0    # a re-read older than what we hold
-        moved = pool.index_keys() != row.index_keys()
-        if moved:
-            self._unindex(pool)
+        moved = _layout(pool) != _layout(row)
+        if moved and pool.scope == 'host':
+            self._unhost(pool)
         for field in _POOL_FIELDS:
             setattr(pool, field, getattr(row, field))
+        pool.tags = self._tagsets.setdefault(pool.tags, pool.tags)
         # Claims the store already shows leave the pending list.
         if pool.pending:
             pool.pending = [entry for entry in pool.pending
-                            if entry[0] > row.generation]
-            pool.used += sum(entry[1] for entry in pool.pending)
-            pool.volumes += sum(entry[2] for entry in pool.pending)
+                            if entry[0] > row.generation] or None
+            for entry in pool.pending or ():
+                pool.used += entry[1]
+                pool.volumes += entry[2]
         if moved:
             self._index(pool)
         else:
-            self._raise_bounds(pool)
+            self.columns.put_usage(pool)
         return int(moved)
 
     def _index(self, pool):
-        for index in self._indexes(pool, create=True):
-            index.add(pool)
-            self._dirty.add(index)
+        host_row = columns_mod.NONE
         if pool.scope == 'host':
             host = self.hosts.get(pool.host)
             if host is None:
@@ -287,34 +358,33 @@ class StateCache:
                 host = self.hosts[pool.host] = st.HostState(
                     pool.host, pool.zone, pool.rack, pool.region, 'down')
                 self._place_host(host)
-            host.pools.append(pool)
-            host.pools.sort(key=lambda p: p.key)
+                self.columns.put_host(host)
+            owned = host.pools
+            if not any(p is pool for p in owned):
+                owned.append(pool)
+                if len(owned) > 1 and owned[-2].key > pool.key:
+                    owned.sort(key=_key)
+            host_row = host.index
+        if self._bulk is not None:
+            self._bulk.append((pool, host_row))
+        else:
+            self.columns.put_pool(pool, host_row)
 
-    def _indexes(self, pool, create=False):
-        """The indexes *pool* is in (by its :meth:`PoolState.index_keys`);
-        with *create*, those it goes into, made if missing."""
-        wanted = [(self.by_driver, pool.driver), (self.by_rack, pool.rack),
-                  (self.by_zone, pool.zone)]
-        wanted.extend((self.by_tag, tag) for tag in pool.tags)
-        found = [self.everything]
-        for indexes, key in wanted:
-            if key is None:
-                continue
-            index = indexes.get(key)
-            if index is None and create:
-                index = indexes[key] = index_mod.Index()
-            if index is not None:
-                found.append(index)
-        return found
-
-    def _raise_bounds(self, pool):
-        for index in self._indexes(pool):
-            index.raise_bound(pool)
-
-    def _unindex(self, pool):
-        for index in self._indexes(pool):
-            index.discard(pool)
-            self._dirty.add(index)
+    def _unhost(self, pool):
         host = self.hosts.get(pool.host) if pool.scope == 'host' else None
         if host is not None and pool in host.pools:
             host.pools.remove(pool)
+
+    def _unindex(self, pool):
+        self._unhost(pool)
+        self.columns.drop_pool(pool)
+
+
+def _key(pool):
+    return pool.key
+
+
+def _layout(pool):
+    return (pool.driver, pool.tags, pool.cost, pool.scope, pool.host,
+            pool.rack, pool.zone, pool.format, pool.thin, pool.min_unit,
+            pool.max_unit, pool.step)

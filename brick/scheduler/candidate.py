@@ -75,17 +75,19 @@ class Candidate:
 
 
 class Ranking(collections.abc.Sequence):
-    """Candidates in rank order, each built when first read: a decision
-    ranks hundreds of pairs but returns a handful.
+    """The best candidates in rank order, each built when first read: a
+    decision ranks every feasible pair but keeps and builds a handful.
 
     :param entries: what *build* needs per candidate, best first.
     :param build: ``build(entry) -> Candidate``.
     """
 
-    def __init__(self, entries, build):
+    def __init__(self, entries, build, total=None):
         self._entries = entries
         self._build = build
         self._built = {}
+        self.total = len(entries) if total is None else total
+        """Feasible candidates in all (only the best are kept)."""
 
     def __len__(self):
         return len(self._entries)

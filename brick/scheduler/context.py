@@ -14,7 +14,12 @@ into hosts and failure domains, once:
   :class:`Locator` says; failing that, the one host of X's pools);
 * ``near_volume`` V: the hosts that can use V's pool (its host, or every
   host of the rack or zone sharing it);
-* ``hosts`` and ``exclude_hosts`` narrow those;
+* ``hosts`` and ``exclude_hosts`` narrow those (a list of hosts none of
+  which the inventory knows is :exc:`~brick.exception.NotFound`);
+* ``availability_zone`` and ``rack``: checked against the inventory (an
+  unknown zone or rack is :exc:`~brick.exception.NotFound`, a rack of
+  another zone :exc:`~brick.exception.InvalidValue`); the
+  ``availability_zone`` filter then keeps consumer and pool inside;
 * ``same_host`` / ``different_host``: the failure domains of the named
   volumes or consumers.
 
@@ -24,6 +29,8 @@ allocations (:class:`brick.scheduler.source.StoreLocator`).
 """
 
 import dataclasses
+
+import numpy as np
 
 from brick import exception
 
@@ -87,7 +94,37 @@ class Context:
                                       settings.max_volumes_per_host)
                   if limit]
         self.max_volumes = min(limits) if limits else None
+        self._derived = {}
         self._resolve()
+
+    def in_place(self, host):
+        """Is *host* in the requested availability zone and rack?"""
+        request = self.request
+        return (request.availability_zone is None
+                or host.zone == request.availability_zone) and (
+            request.rack is None or host.rack == request.rack)
+
+    def excluded_hosts(self):
+        """A bool per host row: excluded by the request."""
+        found = self._derived.get('excluded')
+        if found is None:
+            cols = self.cache.columns
+            found = np.zeros(cols.hosts.capacity + 1, dtype=np.bool_)
+            for name in self.request.exclude_hosts:
+                host = self.cache.hosts.get(name)
+                if host is not None:
+                    found[host.index] = True
+            self._derived['excluded'] = found
+        return found
+
+    def host_volumes(self):
+        """Volumes held by each host's own pools, per host row, with
+        this process's claims (computed once per decision)."""
+        found = self._derived.get('volumes')
+        if found is None:
+            found = self._derived['volumes'] = \
+                self.cache.columns.host_volumes()
+        return found
 
     def _pools_of(self, name):
         pools = [self.cache.pools.get(key)
@@ -96,6 +133,7 @@ class Context:
 
     def _resolve(self):
         request = self.request
+        self._check_place()
         allowed = None
         if request.local_to_instance is not None:
             self.instance_host = self._find_instance(
@@ -116,6 +154,14 @@ class Context:
                 request.near_volume, ', '.join(p.key for p in pools)))
         if request.hosts is not None:
             given = set(request.hosts)
+            unknown = sorted(h for h in given if h not in self.cache.hosts)
+            if unknown and len(unknown) == len(given):
+                raise exception.NotFound(
+                    what='host %s (hosts): not in the inventory' % (
+                        _short(unknown)))
+            if unknown:
+                self.notes.append('hosts not in the inventory, ignored: '
+                                  '%s' % _short(unknown))
             allowed = given if allowed is None else allowed & given
         if allowed is not None:
             self.consumers = [self.cache.hosts[name]
@@ -127,6 +173,35 @@ class Context:
         self.with_domains = self._domains(request.same_host, 'same_host')
         self.avoid_domains = frozenset(
             self._domains(request.different_host, 'different_host') or ())
+
+    def _check_place(self):
+        request, cache = self.request, self.cache
+        zone, rack = request.availability_zone, request.rack
+        if zone is None and rack is None:
+            return
+        if zone is not None and not cache.hosts_by_zone.get(zone):
+            zones = sorted(z for z, hosts in cache.hosts_by_zone.items()
+                           if z is not None and hosts)
+            raise exception.NotFound(
+                what='availability zone %r: no host of the inventory is '
+                     'in it; zones: %s' % (zone, _short(zones)))
+        if rack is not None:
+            members = cache.hosts_by_rack.get(rack)
+            if not members:
+                racks = sorted(r for r, hosts in cache.hosts_by_rack.items()
+                               if r is not None and hosts)
+                raise exception.NotFound(
+                    what='rack %r: no host of the inventory is in it; '
+                         'racks: %s' % (rack, _short(racks)))
+            rack_zone = next(iter(members.values())).zone
+            if zone is not None and rack_zone != zone:
+                raise exception.InvalidValue(
+                    field='rack', value=rack,
+                    allowed='a rack of availability zone %s (rack %s is '
+                            'in zone %s)' % (zone, rack, rack_zone))
+        self.notes.append('consumer and pools in %s' % ', '.join(
+            part for part in (zone and 'availability zone %s' % zone,
+                              rack and 'rack %s' % rack) if part))
 
     def _find_instance(self, instance):
         host = self.locator.instance_host(instance)

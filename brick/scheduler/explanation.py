@@ -9,16 +9,19 @@
 
 An :class:`Explanation` records, for the widest locality tier searched:
 
-* what the request's pairing resolved to and which index each volume's
-  search read (``notes``);
-* per filter, how many candidates reached it, how many it removed and
-  its commonest reasons (:class:`FilterStats`); a reason's kind is the
-  text before its first colon;
+* what the request's pairing resolved to (``notes``);
+* per filter, how many pools it removed (a shared pool counts once,
+  however many hosts share it), up to :data:`MAX_NAMED` of them by name
+  with the filter's reason, and the kinds of reason
+  (:class:`FilterStats`); a reason's kind is the text before its first
+  colon;
 * the ranked candidates with their score breakdown;
-* for any host, why it lost (:meth:`Explanation.why`): ranked N with
-  its scores, dropped while assembling a multi-volume candidate, removed
-  by a filter with the reason, or, for a host the search never read, the
-  filters evaluated against it on the spot.
+* when nothing fitted: how many pools would have fitted at each wider
+  locality tier, and which spec allows it (``wider``), and, for a tag no
+  pool carries, that tag;
+* for any host or pool, why it lost (:meth:`Explanation.why`): ranked N
+  with its scores, dropped while assembling a multi-volume candidate, or
+  the filters evaluated against it on the spot.
 
 :exc:`brick.exception.NoValidHost` carries one, so a "no valid host" is
 never bare; its message is :meth:`Explanation.summary`.
@@ -30,18 +33,29 @@ import dataclasses
 from brick.scheduler import request as request_mod
 
 MAX_REASONS = 3
-"""Reasons kept per host and shown per filter."""
+"""Reasons shown per filter and per host."""
+MAX_NAMED = 5
+"""Pools named per filter."""
 
 
 @dataclasses.dataclass
 class FilterStats:
     name: str
     examined: int = 0
+    """Pools that reached the filter."""
     removed: int = 0
+    """Pools it removed."""
+    pairs: int = 0
+    """(host, pool) pairs it removed (more than pools only for
+    multi-volume requests, whose candidates pair every host)."""
     reasons: collections.Counter = dataclasses.field(
         default_factory=collections.Counter)
+    """Kinds of reason among the removals asked (the first
+    :data:`brick.scheduler.search.SAMPLE`)."""
     examples: dict = dataclasses.field(default_factory=dict)
     """``{kind: first full reason}``."""
+    named: list = dataclasses.field(default_factory=list)
+    """Keys of the first pools removed, up to :data:`MAX_NAMED`."""
 
     @property
     def kept(self):
@@ -78,48 +92,49 @@ class Explanation:
         self.notes = []
         self.stages = []
         self.filters = []
-        self.rejections = {}
-        """``{host: [(volume, pool key, filter, reason)]}``, by consumer
-        host and by the pool's own host."""
         self.dropped = {}
         """``{host: reason}``: every volume passed the filters on the
         host, but not all of them together."""
-        self.excluded = []
-        """``[(filter, index label, pools, reason)]``: indexes a filter
-        ruled out without reading them."""
         self.candidates = []
-        """Every ranked candidate, best first (a decision returns the
-        first ``max_results``)."""
+        """The best ranked candidates, best first (a decision returns
+        the first ``max_results``); ``candidates.total`` counts every
+        feasible one."""
+        self.wider = {}
+        """``{tier: pools that would pass there}`` for the tiers wider
+        than the request allows (set when nothing fitted)."""
+        self.derived = False
+        """True when the request named no consumer host."""
+        self.unknown_tags = ()
+        """Required tags no pool carries (set when nothing fitted)."""
+        self.known_tags = ()
         self.evaluate = None
-        """``evaluate(host name) -> [(volume, pool key, filter, reason)]``
-        for hosts the search never read (set by the selector)."""
+        """``evaluate(name) -> [(volume, pool key, filter, reason)]``
+        for a host or pool (set by the selector)."""
 
     # -- recording -------------------------------------------------------
 
     def start_stage(self, tier):
         self.stages.append(Stage(tier))
         self.filters = [FilterStats(name) for name in self.filter_names]
-        self.rejections = {}
         self.dropped = {}
-        self.excluded = []
 
-    def exclude(self, filter_name, label, count, reason):
-        """Filter *filter_name* ruled out a whole index at once."""
-        entry = (filter_name, label, count, reason)
-        if entry not in self.excluded:
-            self.excluded.append(entry)
+    def reach(self, index, pools):
+        """*pools* pools reached filter number *index*."""
+        self.filters[index].examined += pools
 
-    def reject(self, volume, host, pool, index, reason):
+    def reject(self, volume, index, pools, pairs, examples):
+        """Filter number *index* removed *pools* pools (*pairs* pairs) of
+        volume *volume*; *examples* are ``[(pool key, reason)]`` of the
+        first of them."""
         stats = self.filters[index]
-        stats.removed += 1
-        kind = kind_of(reason)
-        stats.reasons[kind] += 1
-        stats.examples.setdefault(kind, reason)
-        entry = (volume, pool.key, stats.name, reason)
-        for name in {host.name, pool.host or pool.key}:
-            found = self.rejections.setdefault(name, [])
-            if len(found) < MAX_REASONS:
-                found.append(entry)
+        stats.removed += pools
+        stats.pairs += pairs
+        for key, reason in examples:
+            kind = kind_of(reason)
+            stats.reasons[kind] += 1
+            stats.examples.setdefault(kind, reason)
+            if len(stats.named) < MAX_NAMED and key not in stats.named:
+                stats.named.append(key)
 
     # -- reading ---------------------------------------------------------
 
@@ -127,57 +142,90 @@ class Explanation:
     def stage(self):
         return self.stages[-1] if self.stages else None
 
-    def why(self, host):
-        """Say why *host* won or lost, in one paragraph."""
+    def why(self, name):
+        """Say why host or pool *name* won or lost, in one paragraph."""
         for candidate in self.candidates:
-            if candidate.host == host or any(
-                    key == host or key.startswith('host:%s/' % host)
+            # With no consumer named, a shared pool's host only stands
+            # for the hosts sharing it.
+            stands_in = self.derived and len(candidate.placements) == 1 \
+                and not candidate.pools[0].startswith('host:')
+            if (candidate.host == name and not stands_in) or any(
+                    key == name or key.startswith('host:%s/' % name)
                     for key in candidate.pools):
                 return 'ranked %d of %d: %s' % (
-                    candidate.rank, len(self.candidates),
-                    candidate.describe())
-        if host in self.dropped:
-            return 'dropped: %s' % self.dropped[host]
-        if host in self.rejections:
-            return 'filtered: ' + '; '.join(
-                _rejection(entry) for entry in self.rejections[host])
-        found = self.evaluate(host) if self.evaluate else None
+                    candidate.rank, self.candidates.total
+                    if hasattr(self.candidates, 'total')
+                    else len(self.candidates), candidate.describe())
+        if name in self.dropped:
+            return 'dropped: %s' % self.dropped[name]
+        found = self.evaluate(name) if self.evaluate else None
         if found is None:
-            return 'unknown host %s' % host
+            return 'unknown host or pool %s' % name
         if found:
-            return 'not read by the search; evaluated now: ' + '; '.join(
-                _rejection(entry) for entry in found[:MAX_REASONS])
-        return ('not reached: the search stopped after '
-                '[brick_scheduler]max_considered candidates, or the host '
-                'has no pool of the right driver, tags or place')
+            return 'filtered: ' + '; '.join(
+                _rejection(entry) for entry in found[:2 * MAX_REASONS])
+        return ('passed every filter, ranked below the %d candidates '
+                'kept' % len(self.candidates))
 
     def summary(self):
         """One paragraph: the request, the tiers, each filter that removed
-        something with its commonest reasons."""
+        something with its commonest reasons and the pools it named,
+        and what would have fitted."""
         parts = [self.request.summary()]
         if self.stages:
             parts.append('searched %s' % ', then '.join(
-                '%s (%d candidates)' % (s.name, s.candidates)
-                for s in self.stages))
+                '%s (%d pools examined, %d candidates)' % (
+                    s.name, s.examined, s.candidates) for s in self.stages))
         parts.extend(self.notes)
         for stats in self.filters:
             if stats.removed:
-                reasons = '; '.join('%s x%d, e.g. %s' % (kind, times,
-                                                          example)
-                                    for kind, times, example in stats.top())
-                parts.append('%s removed %d of %d (%s)' % (
-                    stats.name, stats.removed, stats.examined, reasons))
+                # Reasons are asked of the first removals only: counts
+                # are shown when they cover every removal.
+                exact = sum(stats.reasons.values()) == stats.pairs
+                reasons = '; '.join('%s%s, e.g. %s' % (
+                    kind, ' x%d' % times if exact else '', example)
+                    for kind, times, example in stats.top())
+                more = stats.removed - len(stats.named)
+                parts.append('%s removed %d of %d pools: %s%s (%s)' % (
+                    stats.name, stats.removed, stats.examined,
+                    ', '.join(stats.named),
+                    ' and %d more' % more if more > 0 else '', reasons))
         if self.dropped:
             host, reason = sorted(self.dropped.items())[0]
             parts.append('%d host(s) could not take every volume together, '
                          'e.g. %s: %s' % (len(self.dropped), host, reason))
-        for name, label, count, reason in self.excluded:
-            parts.append('%s ruled out %s (%d pools) at once: %s' % (
-                name, label, count, reason))
-        if self.stage is not None and not self.stage.examined and \
-                not self.excluded:
-            parts.append('no pool matched the indexes (driver, tags, place)')
+        if self.stage is not None and not self.stage.examined:
+            request = self.request
+            if request.rack is not None:
+                parts.append('no pool of the inventory is in rack %s (a '
+                             'pool shared by a whole zone is in no rack)'
+                             % request.rack)
+            elif request.availability_zone is not None:
+                parts.append('no pool of the inventory is in availability '
+                             'zone %s' % request.availability_zone)
+            else:
+                parts.append('no pool to examine: the inventory has no '
+                             'pool usable from the consumer hosts')
+        parts.extend(self._unknown_tags())
+        for tier, count in sorted(self.wider.items()):
+            if count:
+                name = request_mod.TIER_NAMES[tier]
+                parts.append(
+                    '%d pool(s) would fit at locality %s: allow it with '
+                    'brick:locality=%s (or brick:locality_mode=preferred '
+                    'with brick:locality_max=%s), hint locality=%s or '
+                    'argument locality=%s' % (count, name, name, name,
+                                              name, name))
+                break
         return '; '.join(parts)
+
+    def _unknown_tags(self):
+        if not self.unknown_tags:
+            return []
+        return ['the tags filter removed every pool: no pool of the '
+                'inventory carries tag %s (tags in use: %s)' % (
+                    ', '.join(sorted(self.unknown_tags)),
+                    ', '.join(sorted(self.known_tags)) or 'none')]
 
     def as_dict(self):
         """Plain data for the CLI and logs."""
@@ -187,15 +235,14 @@ class Explanation:
             'stages': [dataclasses.asdict(s) | {'name': s.name}
                        for s in self.stages],
             'filters': [{'name': s.name, 'examined': s.examined,
-                         'removed': s.removed,
+                         'removed': s.removed, 'named': list(s.named),
                          'reasons': [{'kind': k, 'count': n, 'example': e}
                                      for k, n, e in s.top()]}
                         for s in self.filters],
             'candidates': [c.as_dict() for c in self.candidates],
             'dropped': dict(self.dropped),
-            'excluded': [{'filter': f, 'index': label, 'pools': count,
-                          'reason': reason}
-                         for f, label, count, reason in self.excluded],
+            'wider': {request_mod.TIER_NAMES[t]: n
+                      for t, n in sorted(self.wider.items())},
         }
 
     def __str__(self):

@@ -37,7 +37,11 @@ _LOCALITY = Key(
 How close to the instance's host the volumes must be: on the ``host``
 itself, in its ``rack``, in its ``zone``, or ``any`` where.  A pool shared
 by a rack is in the rack of every host of that rack, not on any host, and
-is never used by a host outside it.  Default: ``host``.""")
+is never used by a host outside it.  Default: ``host`` for an instance's
+boot and for a request naming its consumer host (``local_to_instance``,
+``near_volume``, a host list); ``any`` for a volume request that names
+none, which then considers every pool of the site, shared ones
+included.""")
 _MODE = Key(
     'locality_mode', t.Choice(*MODES), 'locality_mode', """
 ``required``: never place a volume farther than ``locality``.
@@ -56,13 +60,24 @@ Tags a pool must all carry (the pool's ``tags`` in the inventory), e.g.
 _FORBIDDEN = Key(
     'forbidden_tags', t.Words(t.TAG), 'forbidden_tags', """
 Tags a pool must not carry, e.g. ``shared`` to keep volumes off pools
-shared by a rack or zone.""")
+shared by a rack or zone.  A tag may not be both required and
+forbidden.""")
 _MAX_VOLUMES = Key(
     'max_volumes_per_host', t.Integer(1, 100000), 'max_volumes_per_host',
     """
 Place a volume only on hosts whose pools hold fewer than this many
 volumes, counting the request's own.  The lower of this and
 ``[brick_scheduler]max_volumes_per_host`` applies.""")
+_ZONE = Key(
+    'availability_zone', t.NAME, 'availability_zone', """
+The availability zone (the inventory's zone) the instance's host and
+every volume must be in, as Nova's and Cinder's ``availability_zone``.
+A zone the inventory does not know is an error, not an empty answer.""")
+_RACK = Key(
+    'rack', t.NAME, 'rack', """
+The rack the instance's host and every volume must be in; a pool shared
+by the whole zone is not in the rack.  A rack the inventory does not
+know is an error.""")
 _GROUP_POLICY = Key(
     'group_policy', t.Choice(*GROUP_POLICIES), 'group_policy', """
 How the volumes of one request relate to each other:
@@ -80,8 +95,9 @@ Number of volumes.  Default: the highest N of any ``brick:volume{N}_*``
 key, else 1.  Volumes without a size of their own get ``local_gb``."""),
     Key('driver', t.Words(t.NAME), 'drivers', """
 Volume drivers the volumes may use, any of them, e.g. ``lvm`` or
-``lvm,lvm-thin`` (entry points of ``brick.volume_drivers``).  Default:
-any driver."""),
+``lvm,lvm-thin`` (entry points of ``brick.volume_drivers``; a driver not
+installed is refused, as ``brick inventory apply`` refuses it).
+Default: any driver."""),
     Key('format', t.Choice(*FORMATS), 'format', """
 On-disk format the hypervisor will open: ``raw`` (block devices of the
 ``lvm`` and ``lvm-thin`` drivers, and ``raw`` files), ``qcow2`` or
@@ -89,7 +105,8 @@ On-disk format the hypervisor will open: ``raw`` (block devices of the
     Key('thin', t.Boolean(), 'thin', """
 ``true``: only thin pools (space allocated on write, possibly
 over-committed); ``false``: only thick pools.  Default: either."""),
-    _LOCALITY, _MODE, _MAX, _TAGS, _FORBIDDEN, _MAX_VOLUMES, _GROUP_POLICY,
+    _LOCALITY, _MODE, _MAX, _ZONE, _RACK, _TAGS, _FORBIDDEN, _MAX_VOLUMES,
+    _GROUP_POLICY,
     Key('volume{N}_gb', t.Integer(1, 1 << 30, 'GiB'), 'size', """
 Size of volume N in GiB; wins over ``local_gb`` for that volume.""",
         scale=units.Gi),
@@ -122,5 +139,6 @@ volumes must share: affinity.  Cinder's hint of the same name."""),
     Key('different_host', t.Words(t.CONSUMER), 'different_host', """
 Volumes or consumers whose hosts the new volumes must avoid:
 anti-affinity.  Cinder's hint of the same name."""),
-    _LOCALITY, _MODE, _MAX, _TAGS, _FORBIDDEN, _MAX_VOLUMES, _GROUP_POLICY,
+    _LOCALITY, _MODE, _MAX, _ZONE, _RACK, _TAGS, _FORBIDDEN, _MAX_VOLUMES,
+    _GROUP_POLICY,
 ], strict=False, what='scheduler hint')

@@ -26,11 +26,13 @@ consumers) and ``group_policy`` (between the request's own volumes).
 """
 
 import dataclasses
+import functools
 import types
 
 from brick import exception
 from brick import names
 from brick import units
+from brick.inventory import pools as pools_mod
 from brick.inventory import topology
 from brick.scheduler import extra_specs
 from brick.scheduler import spec_types
@@ -96,6 +98,13 @@ class VolumeRequest:
         object.__setattr__(self, 'tags', _tags(self.tags, 'volume tags'))
         object.__setattr__(self, 'forbidden_tags', _tags(
             self.forbidden_tags, 'volume forbidden_tags'))
+        both = self.tags & self.forbidden_tags
+        if both:
+            raise exception.InvalidValue(
+                field='forbidden_tags', value=','.join(sorted(both)),
+                allowed='tags not also required (brick:tags and '
+                        'brick:forbidden_tags contradict each other on '
+                        '%s)' % ','.join(sorted(both)))
         if self.name is not None:
             names.validate(self.name, 'volume name')
 
@@ -128,6 +137,10 @@ class RequestSpec:
     locality_mode: str = 'required'
     locality_max: str = 'any'
     group_policy: str = 'none'
+    availability_zone: str | None = None
+    """The zone consumer and pools must be in (None: any)."""
+    rack: str | None = None
+    """The rack consumer and pools must be in (None: any)."""
     tags: frozenset = frozenset()
     """Request-wide tags, already merged into each volume's; kept for
     explanations."""
@@ -173,6 +186,23 @@ class RequestSpec:
         for field in ('same_host', 'different_host'):
             object.__setattr__(self, field, _consumers(
                 getattr(self, field), field))
+        both = set(self.same_host) & set(self.different_host)
+        if both:
+            raise exception.InvalidValue(
+                field='different_host', value=','.join(sorted(both)),
+                allowed='members not also named by same_host (with and '
+                        'away from %s at once)' % ','.join(sorted(both)))
+        for field in ('availability_zone', 'rack'):
+            value = getattr(self, field)
+            if value is not None:
+                names.validate(value, field)
+        if self.consumer is not None:
+            try:
+                spec_types.CONSUMER.parse(self.consumer)
+            except (ValueError, TypeError) as err:
+                raise exception.InvalidValue(
+                    field='consumer', value=_cut(self.consumer),
+                    allowed=spec_types.CONSUMER.allowed) from err
         if self.hosts is not None:
             object.__setattr__(self, 'hosts', tuple(
                 names.validate(h, 'host name') for h in self.hosts))
@@ -212,7 +242,8 @@ class RequestSpec:
         tags = sorted({t for vol in self.volumes for t in vol.tags})
         if tags:
             parts.append('tags %s' % ','.join(tags))
-        for field in ('local_to_instance', 'near_volume'):
+        for field in ('local_to_instance', 'near_volume',
+                      'availability_zone', 'rack'):
             if getattr(self, field):
                 parts.append('%s %s' % (field, getattr(self, field)))
         if self.different_host:
@@ -235,7 +266,37 @@ _PASSED = ('volumes', 'hosts', 'exclude_hosts', 'exclude_pools', 'consumer')
 _REQUEST_FIELDS = ('locality', 'locality_mode', 'locality_max',
                    'group_policy', 'max_volumes_per_host', 'same_host',
                    'different_host', 'local_to_instance', 'near_volume',
-                   'tags', 'forbidden_tags')
+                   'availability_zone', 'rack', 'tags', 'forbidden_tags')
+_ANCHORS = ('local_to_instance', 'near_volume', 'hosts')
+"""Fields that name the consumer's host: the default locality is then
+``host``, else ``any`` (issue: a volume request in a site of shared
+pools found nothing with ``host``)."""
+
+
+def _cut(value, limit=40):
+    """*value* for an error message: long ones cut, with their length."""
+    text = value if isinstance(value, str) else repr(value)
+    if len(text) <= limit:
+        return text
+    return '%s... (%d characters)' % (text[:limit], len(text))
+
+
+@functools.lru_cache(maxsize=1)
+def _installed_drivers():
+    from brick import drivers
+    return tuple(drivers.names())
+
+
+def check_drivers(volumes):
+    """Refuse a driver that is not installed, as ``brick inventory
+    apply`` does (:func:`brick.inventory.pools.check_driver`).
+
+    :raises brick.exception.DriverNotFound: naming the installed ones.
+    """
+    for volume in volumes:
+        for name in volume.drivers:
+            pools_mod.check_driver(name, 'brick:driver',
+                                   _installed_drivers())
 _VOLUME_FIELDS = ('drivers', 'format', 'thin', 'tags', 'forbidden_tags')
 
 
@@ -318,19 +379,25 @@ def _volume_list(layers, numbered):
     return tuple(volumes), '+'.join(sorted(origins)) or 'default'
 
 
-def build(flavor=None, hints=None, **args):
+def build(flavor=None, hints=None, *, defaults=None, **args):
     """Build a :class:`RequestSpec` from arguments, hints and a flavor.
 
     :param flavor: the flavor's extra specs, ``{key: str}``; keys outside
         ``brick:`` are ignored.
     :param hints: scheduler hints, ``{name: str or list}``; unknown names
         are ignored.
+    :param defaults: values used when no other source sets them, e.g.
+        ``{'locality': 'host'}`` for an instance's boot; without one the
+        locality is ``host`` when the request names its consumer host
+        (``local_to_instance``, ``near_volume``, ``hosts``) and ``any``
+        otherwise.
     :param args: explicit values, which win over both: ``size`` (int
         bytes or a string such as ``'20G'``), ``count``, ``driver``,
         ``format``, ``thin``, ``locality``, ``locality_mode``,
         ``locality_max``, ``tags``, ``forbidden_tags``,
         ``max_volumes_per_host``, ``group_policy``, ``same_host``,
-        ``different_host``, ``local_to_instance``, ``near_volume``;
+        ``different_host``, ``local_to_instance``, ``near_volume``,
+        ``availability_zone``, ``rack``;
         passed as given: ``volumes`` (:class:`VolumeRequest` objects,
         replacing every other source of volumes), ``hosts``,
         ``exclude_hosts``, ``exclude_pools``, ``consumer``.
@@ -339,6 +406,7 @@ def build(flavor=None, hints=None, **args):
     :raises brick.exception.InvalidValue: an unknown ``brick:`` key or
         argument, or a bad value, naming key, value and what is allowed.
     :raises brick.exception.InvalidSize: a bad size argument.
+    :raises brick.exception.DriverNotFound: a driver not installed.
     """
     flavor_p = extra_specs.EXTRA_SPECS.parse(flavor)
     hint_p = extra_specs.HINTS.parse(hints)
@@ -361,5 +429,14 @@ def build(flavor=None, hints=None, **args):
     for name in _PASSED[1:]:
         if name in explicit:
             fields[name] = explicit[name]
+    if 'locality' not in fields:
+        # Naming the consumer's host, or a locality mode or limit,
+        # speaks of distance from that host: host-local by default.
+        anchored = any(fields.get(name) is not None for name in _ANCHORS) \
+            or 'locality_mode' in fields or 'locality_max' in fields
+        fields['locality'] = (defaults or {}).get(
+            'locality', 'host' if anchored else 'any')
+        origin['locality'] = 'default'
+    check_drivers(volumes)
     return RequestSpec(volumes=volumes, origin=types.MappingProxyType(origin),
                        **fields)

@@ -5,37 +5,39 @@
 # Unless required by applicable law or agreed to in writing, software
 # distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
 # WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
-"""Finding the (host, pool) pairs that pass every filter, fast.
+"""Finding the (host, pool) pairs that pass every filter: all of them.
 
 A search runs once per locality tier (the selector widens it under
-``preferred`` locality) and, per volume, reads one index: the smallest
-of those the enabled filters say every match must be in (a driver, a
-tag, the consumer host's own pools, its rack, its zone), or every pool.
-Within it pools come cheapest first and, inside one cost, from a cursor
-that moves on after each decision, so successive requests start on
-different pools.  It stops once ``max_considered`` pairs have passed.
+``preferred`` locality).  Per volume it builds the pairs
+(:mod:`brick.scheduler.pairs`) and runs the enabled filters in their
+configured order over all of them at once: a filter with a ``mask``
+(:meth:`~brick.scheduler.filters.base.BaseFilter.mask`) answers for
+every pair in one vector operation, one without is asked pair by pair
+(:meth:`~brick.scheduler.filters.base.BaseFilter.check`), on the pairs
+the earlier filters kept only.  Nothing is skipped and nothing stops
+early: the survivors are exactly the pairs that pass every filter.
 
-Consumer hosts are either given (``local_to_instance``, ``near_volume``,
-``hosts``: the search reads each one's region) or derived from the pools
-of the request's largest volume: a host pool gives its own host (any
-other host would be farther from it), a shared pool up to
-``max(host_subset_size, max_results)`` up hosts of its rack or zone.  The
-other volumes of the request are then searched around those hosts.
+Each filter's removals are counted in pools and a few are named, with
+the filter's own reason (:meth:`BaseFilter.check` of that pair), in the
+:class:`~brick.scheduler.explanation.Explanation`.
 
-Verdicts are remembered for the whole decision, so a wider tier does not
-run the filters again on pairs it already judged, except for rejections
-by a tier-dependent filter (``locality``).
+Multi-volume requests: the largest volume is searched first; its
+surviving pairs give the consumer hosts (a host pool its own host, a
+shared pool every usable host sharing it), and every volume is then
+searched as pairs of those hosts with the pools within the tier
+(:func:`brick.scheduler.pairs.expand`).
 """
 
+import numpy as np
 from oslo_log import log as logging
 
-from brick.scheduler import index as index_mod
-from brick.scheduler import state as st
+from brick.scheduler import pairs as pairs_mod
 
 LOG = logging.getLogger(__name__)
 
-EXCLUDE_ABOVE = 100
-"""Indexes larger than this may be ruled out whole (``excludes``)."""
+SAMPLE = 8
+"""Removed pairs per filter whose reasons are asked for (kinds counted
+over them; the count of removals is always exact)."""
 
 
 class Search:
@@ -45,195 +47,136 @@ class Search:
     :param filters: the filter plugins, in order.
     :param explanation: the :class:`~brick.scheduler.explanation.Explanation`
         to record into.
-    :param settings: the :class:`~brick.scheduler.settings.Settings`.
     """
 
-    def __init__(self, ctx, filters, explanation, settings):
+    def __init__(self, ctx, filters, explanation):
         self.ctx = ctx
         self.filters = filters
         self.explanation = explanation
-        self.limit = settings.max_considered or None
-        self.order = settings.cost_order
-        self.expand = max(settings.host_subset_size, settings.max_results)
         request = ctx.request
-        # Verdicts are worth remembering only if pairs are judged twice.
-        self._memo = {} if (len(request.volumes) > 1 or
-                            request.widest_tier > request.tier) else None
-        self._tiered = frozenset(
-            index for index, f in enumerate(filters)
-            if getattr(f, 'tier_dependent', False))
         # Which filters apply to each volume depends on the request and
-        # the resolved pairing only: decided once, not per host and tier.
+        # the resolved pairing only: decided once, not per tier.
         self._applying = [
             [(position, f) for position, f in enumerate(filters)
              if f.applies(ctx, volume)] for volume in request.volumes]
-        self._visited = {}
 
-    def stage(self, tier):
+    def stage(self, tier, record=True):
         """Search with locality tier *tier*.
 
-        :returns: per volume, the list of feasible ``(host, pool)``.
+        :param record: count into the explanation (False: a what-if).
+        :returns: per volume, the surviving :class:`Pairs`.
         """
         ctx = self.ctx
         ctx.tier = tier
-        self.explanation.start_stage(tier)
-        self._passed = self._examined = 0
-        self._noted = set()
+        if record:
+            self.explanation.start_stage(tier)
         volumes = ctx.request.volumes
         lead = max(range(len(volumes)), key=lambda i: volumes[i].size)
-        pairs = [[] for _ in volumes]
         if ctx.consumers is None:
-            pairs[lead] = self._derived(lead)
+            base = pairs_mod.derived(ctx)
         else:
-            pairs[lead] = self._anchored(lead, ctx.consumers)
-        hosts = list({host.name: host for host, _pool in pairs[lead]}
-                     .values())
-        for index in range(len(volumes)):
-            if index != lead:
-                pairs[index] = self._anchored(index, hosts)
-        self._count()
+            base = pairs_mod.anchored(ctx, ctx.consumers)
+        found = [None] * len(volumes)
+        found[lead] = self._filter(lead, base, record)
+        if len(volumes) > 1:
+            hosts = self._consumers(found[lead])
+            near = base.take(base.distance <= tier)
+            for index in range(len(volumes)):
+                pairs = pairs_mod.expand(ctx, hosts, near)
+                found[index] = self._filter(index, pairs, record and
+                                            index != lead)
+        if record:
+            stage = self.explanation.stage
+            stage.examined = len(base)
+            stage.feasible = len(found[lead])
+        return found
+
+    def _consumers(self, lead):
+        """Consumer hosts of a multi-volume request: those of the lead
+        volume's surviving pairs, every usable host of a shared pool."""
+        ctx, cols = self.ctx, self.ctx.cache.columns
+        if ctx.consumers is not None:
+            # Not only the closest consumer of each pool: any may be
+            # a candidate (those with nothing for a volume drop out).
+            return pairs_mod.usable(ctx, ctx.consumers) if len(lead) else []
+        hosts = {}
+        scope = cols.pools.scope[lead.pools]
+        for row in np.unique(lead.hosts[scope == 0]).tolist():
+            host = cols.host_objects[row]
+            hosts[host.name] = host
+        for row in np.unique(lead.pools[scope > 0]).tolist():
+            for host in ctx.cache.hosts_sharing(cols.pool_objects[row]):
+                if host.state == 'enabled' and ctx.in_place(host) and \
+                        host.name not in ctx.request.exclude_hosts:
+                    hosts[host.name] = host
+        return [hosts[name] for name in sorted(hosts)]
+
+    def _filter(self, index, pairs, record):
+        """The pairs that pass every filter.  Masks are ANDed over the
+        same pairs and the pairs copied down to the survivors only when
+        fewer than half are left (a copy costs more than a mask)."""
+        ctx = self.ctx
+        volume = ctx.request.volumes[index]
+        explanation = self.explanation
+        alive, left = None, len(pairs)
+        for position, f in self._applying[index]:
+            if not left:
+                break
+            if record:
+                explanation.reach(position, left if pairs.unique else
+                                  _pools(pairs, alive))
+            keep = f.mask(ctx, volume, pairs)
+            if keep is None:
+                if alive is not None:
+                    pairs, alive = pairs.take(alive), None
+                keep = np.fromiter(
+                    (f.check(ctx, *pairs.objects(i), volume) is None
+                     for i in range(len(pairs))), dtype=np.bool_,
+                    count=len(pairs))
+            removed = ~keep if alive is None else alive & ~keep
+            count = int(np.count_nonzero(removed))
+            LOG.debug('filter %s kept %d of %d pairs', f.name,
+                      left - count, left)
+            if not count:
+                continue
+            if record:
+                self._record(index, position, f, pairs,
+                             np.flatnonzero(removed), volume)
+            alive = keep if alive is None else alive & keep
+            left -= count
+            if left < len(pairs) // 2:
+                pairs, alive = pairs.take(alive), None
+        if alive is not None:
+            # Copied once, at the end: weighing the survivors as a
+            # masked whole measured slower than copying them.
+            pairs = pairs.take(alive)
         return pairs
 
-    def advance(self):
-        """Move the cursor of every index read, past what was read."""
-        for index, count in self._visited.items():
-            index.cursor += count
-
-    # -- pair sources ------------------------------------------------------
-
-    def _base(self, host, volume, index):
-        judges = [f for _position, f in self._applying[index]]
-        options = [option for f in judges
-                   for option in f.narrow(self.ctx, host, volume)]
-        label, base = min(options, key=lambda o: len(o[1]), default=(
-            'every pool', self.ctx.cache.everything))
-        shared = host is not None or not self._local_only()
-        if index not in self._noted:
-            self._noted.add(index)
-            self.explanation.notes.append(
-                '%s volume %d: read %s (%d of %d pools)' % (
-                    self.explanation.stage.name, index + 1, label,
-                    len(base), len(self.ctx.cache.pools)))
-        if not isinstance(base, index_mod.Index):
-            return None, base
-        self._visited.setdefault(base, 0)
-        # Reading a small index costs less than it tells (a reason per
-        # pool); in a large one, what a filter rules out is not read.
-        if len(base) <= EXCLUDE_ABOVE:
-            return base, base.visit(self.order)
-
-        def ruled_out(pools, what):
-            for f in judges:
-                reason = f.excludes(self.ctx, volume, pools, shared)
-                if reason:
-                    self.explanation.exclude(f.name, what, len(pools),
-                                             reason)
-                    return True
-            return False
-        if ruled_out(base, label):
-            return base, ()
-        return base, base.visit(self.order, lambda bucket: ruled_out(
-            bucket, '%s at cost %s' % (label, bucket.cost)))
-
-    def _local_only(self):
-        """True when no shared pool can pass: hosts derived from pools at
-        host tier, with the locality filter on (a shared pool is at rack
-        distance at least from every host)."""
-        return self.ctx.tier < st.topology.SAME_RACK and any(
-            getattr(f, 'tier_dependent', False) for f in self.filters)
-
-    def _derived(self, index):
-        volume = self.ctx.request.volumes[index]
-        found = []
-        cache = self.ctx.cache
-        hosts_by_name = cache.hosts
-        excluded = self.ctx.request.exclude_hosts
-        check = self._checker(index, volume)
-        limit = self.limit
-        visited = 0
-        local_only = self._local_only()
-        base, pools = self._base(None, volume, index)
-        for pool in pools:
-            visited += 1
-            if pool.scope == 'host':
-                host = hosts_by_name.get(pool.host)
-                if host is not None and check(host, pool):
-                    found.append((host, pool))
-            elif not local_only:
-                expanded = 0
-                for host in cache.hosts_sharing(pool):
-                    if host.state == 'enabled' and host.name not in excluded:
-                        expanded += 1
-                        if check(host, pool):
-                            found.append((host, pool))
-                        if expanded >= self.expand:
-                            break
-            if limit is not None and len(found) >= limit:
-                break
-        if base is not None:
-            self._visited[base] += visited
-        return found
-
-    def _anchored(self, index, hosts):
-        volume = self.ctx.request.volumes[index]
-        check = self._checker(index, volume)
-        found = []
-        for host in hosts:
-            base, pools = self._base(host, volume, index)
-            visited = 0
-            for pool in pools:
-                visited += 1
-                if check(host, pool):
-                    found.append((host, pool))
-                    if self.limit is not None and len(found) >= self.limit:
-                        break
-            if base is not None:
-                self._visited[base] += visited
-            if self.limit is not None and len(found) >= self.limit:
-                break
-        return found
-
-    # -- filters -----------------------------------------------------------
-
-    def _checker(self, index, volume):
-        """A function ``(host, pool) -> bool`` running the filters that
-        apply to *volume*, counting into the explanation."""
+    def _record(self, index, position, f, pairs, removed, volume):
         ctx = self.ctx
-        active = [(position, f.check)
-                  for position, f in self._applying[index]]
-        memo, tiered = self._memo, self._tiered
-        reject = self.explanation.reject
+        pools = len(removed) if pairs.unique else len(
+            np.unique(pairs.pools[removed]))
+        examples = []
+        for i in removed[:SAMPLE].tolist():
+            host, pool = pairs.objects(i)
+            reason = f.check(ctx, host, pool, volume) or \
+                '%s: %s for host %s' % (f.name, pool.key, host.name)
+            examples.append((pool.key, reason))
+        self.explanation.reject(index, position, pools, len(removed),
+                                examples)
 
-        def judge(host, pool):
-            for position, check in active:
-                reason = check(ctx, host, pool, volume)
-                if reason is not None:
-                    return position, reason
-            return None
 
-        def check(host, pool):
-            self._examined += 1
-            if memo is None:
-                verdict = judge(host, pool)
-            else:
-                key = (index, host.name, pool.key)
-                verdict = memo.get(key, False)
-                if verdict is False or (verdict is not None
-                                        and verdict[0] in tiered):
-                    verdict = memo[key] = judge(host, pool)
-            if verdict is None:
-                self._passed += 1
-                return True
-            reject(index, host, pool, verdict[0], verdict[1])
-            return False
-        return check
+def _pools(pairs, alive=None):
+    rows = pairs.pools if alive is None else pairs.pools[alive]
+    return len(rows) if pairs.unique else len(np.unique(rows))
 
-    def _count(self):
-        stage = self.explanation.stage
-        stage.examined, stage.feasible = self._examined, self._passed
-        reaching = self._examined
-        for stats in self.explanation.filters:
-            stats.examined = reaching
-            reaching -= stats.removed
-            LOG.debug('filter %s kept %d of %d', stats.name, reaching,
-                      stats.examined)
+
+def feasible_elsewhere(search, tiers):
+    """For an empty-handed decision: per wider tier in *tiers*, how many
+    pools would pass every filter there (nothing is recorded)."""
+    found = {}
+    for tier in tiers:
+        survivors = search.stage(tier, record=False)
+        found[tier] = len(np.unique(survivors[0].pools)) if all(
+            len(s) for s in survivors) else 0
+    return found

@@ -8,33 +8,45 @@
 """Choosing where a request's volumes go: filters, then weighers.
 
 :meth:`Selector.select` resolves the request's pairing
-(:class:`~brick.scheduler.context.Context`), searches the feasible
-(host, pool) pairs tier by tier (:class:`~brick.scheduler.search.Search`;
+(:class:`~brick.scheduler.context.Context`), finds every (host, pool)
+pair that passes every filter (:class:`~brick.scheduler.search.Search`;
 ``required`` locality searches its tier only, ``preferred`` widens to the
 next tier while fewer than ``max_results`` candidates were found, up to
-``locality_max``), weighs them and returns the ranked candidates with an
+``locality_max``), weighs them and returns the best with an
 :class:`~brick.scheduler.explanation.Explanation`, or raises
 :exc:`~brick.exception.NoValidHost` carrying it.
 
+**Exact.**  The answer is the true best ``max_results`` under the
+enabled filters and weighers: every pool is filtered and every survivor
+weighed, in vector operations over the columns of
+:mod:`brick.scheduler.columns`; nothing is sampled or cut short.
+
 Weighing: every weigher scores every feasible pair of a volume; scores
 are normalised to 0..1 over those pairs, multiplied by the weigher's
-multiplier and summed.  A one-volume request's candidates are its pairs;
-a multi-volume request's are one per consumer host, each volume (largest
-first) taking its best pair on that host that still fits beside the
-ones already taken, under ``group_policy`` and the volume limit, scored
-by the mean.
+multiplier, and summed per precedence level
+(:mod:`brick.scheduler.weighers.base`).  Candidates are ranked on the
+highest level first, then the next (by default: closest, then cheapest,
+then most free space).
 
-Ties: candidates are sorted by score rounded to 9 decimals, then host
-name, then pool keys, so equal candidates always come out in the same
-order.  With ``host_subset_size`` N > 1 the choice is drawn at random
-among the N best (as Nova does, so that concurrent schedulers collide
-less), from a generator seeded by ``Settings.seed``; the others keep their
-order.
+A one-volume request's candidates are pools, each once: a pool shared by
+a rack or zone is one candidate with the host that stands for it, so
+the alternates are other pools and a retry goes somewhere new.  A
+multi-volume request's candidates are consumer hosts, each volume
+(largest first) taking its best pair on that host that still fits
+beside the ones already taken, under ``group_policy`` and the volume
+limit, scored by the mean.
+
+Ties: equal candidates (to 9 decimals, level by level) come out by host
+name, then pool key.  With ``host_subset_size`` N > 1 the choice is
+drawn at random among the N best (as Nova does, so that concurrent
+schedulers collide less), from a generator seeded by ``Settings.seed``;
+the others keep their order.
 """
 
 import functools
 import random
 import threading
+import time
 
 from oslo_log import log as logging
 
@@ -43,11 +55,11 @@ from brick.scheduler import candidate as cand
 from brick.scheduler import context as context_mod
 from brick.scheduler import explanation as expl_mod
 from brick.scheduler import filters as filters_mod
+from brick.scheduler import ranking
+from brick.scheduler import request as request_mod
 from brick.scheduler import search as search_mod
 from brick.scheduler import settings as settings_mod
-from brick.scheduler import state as st
 from brick.scheduler import weighers as weighers_mod
-from brick.scheduler.weighers import base as weigher_base
 
 LOG = logging.getLogger(__name__)
 
@@ -81,6 +93,7 @@ class Selector:
         # Spreading load, not secrets: a seedable generator is right.
         self._random = random.Random(self.settings.seed)  # noqa: S311
         self.lock = threading.Lock()
+        self._refreshing = threading.Lock()
         """Held by :meth:`select`, :meth:`claim` and :meth:`refresh`: the
         cache is shared state.  Hold it to change the cache directly."""
 
@@ -112,10 +125,25 @@ class Selector:
     def refresh(self):
         """Refresh the cache from the source now.
 
+        The source is read without holding :attr:`lock` (at 200,000
+        pools the inventory's change scan takes tens of milliseconds);
+        only applying the changes holds it.  A service with a large site
+        can call this from a timer of its own every
+        ``refresh_interval``, so that no decision pays for the read.
+
         :returns: the :class:`~brick.scheduler.cache.RefreshStats`.
         """
-        with self.lock:
-            return self.cache.refresh(self.source)
+        with self._refreshing:
+            start = time.perf_counter()
+            marker = self.cache.marker
+            changes = self.source.changes(marker)
+            with self.lock:
+                if self.cache.marker is not marker:
+                    # A decision refreshed meanwhile: read again from it.
+                    return self.cache.refresh(self.source)
+                stats = self.cache.accept(changes)
+            stats.seconds = time.perf_counter() - start
+            return stats
 
     def _select(self, request):
         if self.source is not None:
@@ -127,19 +155,28 @@ class Selector:
                                            [f.name for f in self.filters])
         explanation.notes.extend(ctx.notes)
         explanation.evaluate = functools.partial(self._evaluate, ctx)
-        search = search_mod.Search(ctx, self.filters, explanation,
-                                   self.settings)
+        explanation.derived = ctx.consumers is None
+        search = search_mod.Search(ctx, self.filters, explanation)
+        ranker = ranking.Ranker(ctx, self.weighers, self.settings,
+                                explanation)
         candidates = ()
         for tier in range(request.tier, request.widest_tier + 1):
-            pairs = search.stage(tier)
-            candidates = self._rank(ctx, pairs, explanation)
-            explanation.stage.candidates = len(candidates)
-            if len(candidates) >= self.settings.max_results:
+            found = search.stage(tier)
+            candidates = ranker.rank(found)
+            explanation.stage.candidates = candidates.total
+            if candidates.total >= self.settings.max_results:
                 break
-        search.advance()
         self._choose(candidates)
         explanation.candidates = candidates
         if not candidates:
+            wider = range(request.widest_tier + 1,
+                          request_mod.TIERS['any'] + 1)
+            explanation.wider = search_mod.feasible_elsewhere(search, wider)
+            known = self.cache.columns.tags.ids
+            explanation.known_tags = tuple(known)
+            explanation.unknown_tags = tuple(sorted(
+                {tag for volume in request.volumes for tag in volume.tags
+                 if tag not in known}))
             raise exception.NoValidHost(summary=explanation.summary(),
                                         explanation=explanation)
         LOG.debug('Placed %s: %s', request.summary(),
@@ -160,151 +197,44 @@ class Selector:
                 self.cache.claim(placement.pool, placement.size,
                                  generation=generations.get(placement.pool))
 
-    # -- weighing ----------------------------------------------------------
-
-    def _weigh(self, ctx, index, pairs):
-        """Score every pair of volume *index*.
-
-        :returns: ``(totals, parts)``: the summed score per pair, and
-            ``[(weigher name, weighted score per pair)]``.
-        """
-        volume = ctx.request.volumes[index]
-        totals = [0.0] * len(pairs)
-        parts = []
-        for weigher in self.weighers:
-            multiplier = self.settings.multiplier(weigher.name)
-            if not multiplier:
-                continue
-            raw = [weigher.weigh(ctx, host, pool, volume)
-                   for host, pool in pairs]
-            values = [multiplier * value for value in weigher_base.normalize(
-                raw, weigher.minval, weigher.maxval)]
-            parts.append((weigher.name, values))
-            totals = [a + b for a, b in zip(totals, values, strict=True)]
-        return totals, parts
-
-    @staticmethod
-    def _placement(ctx, index, pairs, totals, parts, k):
-        host, pool = pairs[k]
-        return cand.Placement(
-            volume=index, pool=pool.key, pool_id=pool.id,
-            size=st.charge(pool, ctx.request.volumes[index].size),
-            distance=st.distance(host, pool), score=totals[k],
-            breakdown={name: values[k] for name, values in parts})
-
-    def _rank(self, ctx, pairs, explanation):
-        """Return a :class:`~brick.scheduler.candidate.Ranking`."""
-        weighed = [self._weigh(ctx, index, found)
-                   for index, found in enumerate(pairs)]
-        if len(pairs) == 1:
-            found, (totals, parts) = pairs[0], weighed[0]
-            order = sorted(range(len(found)), key=lambda k: (
-                -round(totals[k], 9), found[k][0].name, found[k][1].key))
-
-            def build(k):
-                placement = self._placement(ctx, 0, found, totals, parts, k)
-                return cand.Candidate(found[k][0].name, (placement,),
-                                      placement.score, placement.breakdown)
-            return cand.Ranking(order, build)
-        placed = [[self._placement(ctx, index, found, *weighed[index], k)
-                   for k in range(len(found))]
-                  for index, found in enumerate(pairs)]
-        candidates = self._assemble(ctx, pairs, placed, explanation)
-        candidates.sort(key=_rank_key)
-        return cand.Ranking(candidates, lambda candidate: candidate)
-
-    def _assemble(self, ctx, pairs, placed, explanation):
-        volumes = ctx.request.volumes
-        options = [{} for _ in volumes]
-        for index, found in enumerate(pairs):
-            for (host, _pool), placement in zip(found, placed[index],
-                                                strict=True):
-                options[index].setdefault(host.name, []).append(placement)
-        hosts = [name for name in options[0]
-                 if all(name in opts for opts in options)]
-        order = sorted(range(len(volumes)), key=lambda i: -volumes[i].size)
-        candidates = []
-        for name in hosts:
-            chosen, reason = _assign(ctx, name, order, options)
-            if reason is not None:
-                explanation.dropped[name] = reason
-                continue
-            weighers = {key for p in chosen for key in p.breakdown}
-            candidates.append(cand.Candidate(
-                name, tuple(chosen),
-                sum(p.score for p in chosen) / len(chosen),
-                {key: sum(p.breakdown.get(key, 0.0) for p in chosen)
-                 / len(chosen) for key in weighers}))
-        return candidates
-
     def _choose(self, candidates):
         subset = min(self.settings.host_subset_size, len(candidates))
         if subset > 1:
             candidates.promote(self._random.randrange(subset))
 
     def _evaluate(self, ctx, name):
-        """Run every filter on host *name* as the consumer with its own
-        pools (for hosts the search never read); None for an unknown
-        host."""
+        """Run every filter on *name* for the explanation: a host as the
+        consumer with its own pools, or a pool (by key) with the hosts
+        that could use it.  None for an unknown name."""
         host = self.cache.hosts.get(name)
-        if host is None:
+        if host is not None:
+            # As a consumer with its own pools; and its pools for the
+            # request's consumer hosts, if it is not one of them.
+            pairs = [(host, pool) for pool in host.pools]
+            if ctx.consumers is not None and host not in ctx.consumers:
+                pairs += [(consumer, pool) for pool in host.pools
+                          for consumer in ctx.consumers[:3]]
+        elif name in self.cache.pools:
+            pool = self.cache.pools[name]
+            hosts = ctx.consumers if ctx.consumers is not None else \
+                list(self.cache.hosts_sharing(pool))
+            pairs = [(h, pool) for h in hosts[:3]]
+        else:
             return None
         found = []
         for index, volume in enumerate(ctx.request.volumes):
-            for pool in host.pools:
+            for consumer, pool in pairs:
                 for f in self.filters:
-                    reason = f.check(ctx, host, pool, volume)
+                    if not f.applies(ctx, volume):
+                        continue
+                    reason = f.check(ctx, consumer, pool, volume)
                     if reason is not None:
                         found.append((index, pool.key, f.name, reason))
                         break
-        if not found and ctx.consumers is not None and host not in \
-                ctx.consumers:
-            found.append((0, '-', 'pairing', 'not a consumer host: the '
-                          'request allows %s' % (', '.join(
-                              h.name for h in ctx.consumers) or 'none')))
+        if host is not None and ctx.consumers is not None and \
+                host not in ctx.consumers:
+            found.insert(min(len(found), 1), (
+                0, '-', 'pairing', 'not a consumer host: the request '
+                'allows %s' % (', '.join(h.name for h in ctx.consumers)
+                               or 'none')))
         return found
-
-
-def _rank_key(candidate):
-    return (-round(candidate.score, 9), candidate.host, candidate.pools)
-
-
-def _assign(ctx, host, order, options):
-    """Give each volume (in *order*) its best placement on *host* that
-    fits beside the others; return ``(placements, None)`` or
-    ``(None, reason)``."""
-    cache, policy = ctx.cache, ctx.request.group_policy
-    taken, domains, added, chosen = {}, [], {}, {}
-    for index in order:
-        pick = None
-        for placement in sorted(options[index][host], key=_placement_key):
-            pool = cache.pools[placement.pool]
-            if taken.get(pool.key, 0) + placement.size > pool.free:
-                continue
-            if policy == 'anti-affinity' and pool.domain in domains:
-                continue
-            if policy == 'affinity' and domains and pool.domain != domains[0]:
-                continue
-            if ctx.max_volumes and pool.scope == 'host':
-                owner = cache.hosts[pool.host]
-                if owner.volumes + added.get(pool.host, 0) >= ctx.max_volumes:
-                    continue
-            pick = placement
-            break
-        if pick is None:
-            return None, (
-                'volume %d does not fit beside volume(s) %s (free space, '
-                'group_policy %s or the volume limit)' % (
-                    index + 1, ', '.join(str(i + 1) for i in chosen) or '-',
-                    policy))
-        pool = cache.pools[pick.pool]
-        taken[pool.key] = taken.get(pool.key, 0) + pick.size
-        domains.append(pool.domain)
-        if pool.scope == 'host':
-            added[pool.host] = added.get(pool.host, 0) + 1
-        chosen[index] = pick
-    return [chosen[index] for index in sorted(chosen)], None
-
-
-def _placement_key(placement):
-    return (-round(placement.score, 9), placement.pool)

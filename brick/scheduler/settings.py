@@ -14,6 +14,7 @@ Library code takes a :class:`Settings` (or builds one from the caller's
 import dataclasses
 import types
 
+from brick import exception
 from brick.conf import scheduler as scheduler_conf
 
 # Defaults are the options' own, so Settings() and an empty
@@ -24,6 +25,16 @@ _MULTIPLIER = '_weight_multiplier'
 DEFAULT_MULTIPLIERS = types.MappingProxyType({
     name[:-len(_MULTIPLIER)]: value for name, value in _DEFAULTS.items()
     if name.endswith(_MULTIPLIER)})
+_DEFAULT_PRECEDENCE = _DEFAULTS['weigher_precedence']
+
+
+def _level(name, value):
+    try:
+        return int(value)
+    except (TypeError, ValueError) as err:
+        raise exception.InvalidValue(
+            field='[brick_scheduler]weigher_precedence %s' % name,
+            value=value, allowed='a whole number') from err
 
 
 @dataclasses.dataclass(frozen=True)
@@ -36,9 +47,12 @@ class Settings:
     multipliers: types.MappingProxyType = dataclasses.field(
         default_factory=lambda: DEFAULT_MULTIPLIERS)
     """``{weigher name: multiplier}``; a weigher not named gets 1.0."""
+    precedence: types.MappingProxyType = dataclasses.field(
+        default_factory=lambda: types.MappingProxyType({}))
+    """``{weigher name: level}`` over the weighers' own
+    :attr:`~brick.scheduler.weighers.base.BaseWeigher.precedence`."""
     host_subset_size: int = _DEFAULTS['host_subset_size']
     max_results: int = _DEFAULTS['max_results']
-    max_considered: int = _DEFAULTS['max_considered']
     max_volumes_per_host: int = _DEFAULTS['max_volumes_per_host']
     refresh_interval: float = _DEFAULTS['refresh_interval']
     seed: int | None = None
@@ -50,6 +64,10 @@ class Settings:
         merged.update(self.multipliers)
         object.__setattr__(self, 'multipliers',
                            types.MappingProxyType(merged))
+        levels = dict(_DEFAULT_PRECEDENCE)
+        levels.update(self.precedence)
+        object.__setattr__(self, 'precedence', types.MappingProxyType(
+            {name: _level(name, level) for name, level in levels.items()}))
         object.__setattr__(self, 'enabled_filters',
                            tuple(self.enabled_filters))
         object.__setattr__(self, 'enabled_weighers',
@@ -58,14 +76,10 @@ class Settings:
     def multiplier(self, name):
         return self.multipliers.get(name, 1.0)
 
-    @property
-    def cost_order(self):
-        """1: search cheapest pools first, -1: dearest first, 0: by key
-        (the cost weigher is off)."""
-        if 'cost' not in self.enabled_weighers:
-            return 0
-        multiplier = self.multiplier('cost')
-        return (multiplier > 0) - (multiplier < 0)
+    def level(self, weigher):
+        """The precedence level of *weigher* (a plugin): the configured
+        one, else the weigher's own."""
+        return self.precedence.get(weigher.name, weigher.precedence)
 
     @classmethod
     def from_conf(cls, conf, **overrides):
@@ -83,9 +97,9 @@ class Settings:
             enabled_filters=group.enabled_filters,
             enabled_weighers=group.enabled_weighers,
             multipliers=multipliers,
+            precedence=group.weigher_precedence,
             host_subset_size=group.host_subset_size,
             max_results=group.max_results,
-            max_considered=group.max_considered,
             max_volumes_per_host=group.max_volumes_per_host,
             refresh_interval=group.refresh_interval)
         values.update(overrides)

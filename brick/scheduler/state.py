@@ -20,7 +20,9 @@ shared storage once per compute node and over-counted it, bug 1784020).
 Its distance from a host is the level of its scope: a pool shared by a
 rack is at rack distance from every host of that rack, never on the host.
 
-The cache indexes these objects with :mod:`brick.scheduler.index`.
+The cache mirrors these objects into numpy columns
+(:mod:`brick.scheduler.columns`), which filters and weighers read for
+every pool at once.
 """
 
 import dataclasses
@@ -52,6 +54,9 @@ class HostState:
     state: str = 'enabled'
     pools: list = dataclasses.field(default_factory=list)
     """Its host-scoped :class:`PoolState` objects, by key order."""
+    index: int = -1
+    """Its row in :class:`~brick.scheduler.columns.Columns` (-1: none
+    yet)."""
 
     @property
     def volumes(self):
@@ -102,15 +107,20 @@ class PoolState:
     id: int | None = None
     capacity: int | None = None
     key: str = ''
-    pending: list = dataclasses.field(default_factory=list)
+    pending: list | None = None
     """This process's claims not yet seen in the store:
-    ``[generation the store will show them at, size, volumes]``."""
+    ``[generation the store will show them at, size, volumes]`` (None:
+    none, which saves a list per pool)."""
+    index: int = -1
+    """Its row in :class:`~brick.scheduler.columns.Columns` (-1: none
+    yet)."""
 
     def __post_init__(self):
         if self.capacity is None:
             self.capacity = fields.capacity(self.total, self.reserved,
                                             self.allocation_ratio)
-        self.tags = frozenset(self.tags)
+        if type(self.tags) is not frozenset:
+            self.tags = frozenset(self.tags)
         if not self.key:
             self.key = pool_key(self.name, self.scope, self.owner)
 
@@ -143,12 +153,6 @@ class PoolState:
     def place(self):
         return topology.Place(self.region, self.zone, self.rack,
                               self.host if self.scope == 'host' else None)
-
-    def index_keys(self):
-        """What the cache indexes this pool by; a change moves it."""
-        return (self.driver, self.tags, self.cost, self.scope, self.host,
-                self.rack, self.zone)
-
 
 def charge(pool, size):
     """Bytes a volume of *size* takes in *pool*: rounded up to the

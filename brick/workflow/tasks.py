@@ -33,12 +33,13 @@ SERVICES = services_mod.NAME
 
 def build_spec(request, consumer, exclude_hosts=()):
     """The :class:`~brick.scheduler.request.RequestSpec` of a stored
-    request ``{'flavor', 'hints', 'args'}``."""
+    request ``{'flavor', 'hints', 'args', 'defaults'}``."""
     args = dict(request.get('args') or {})
     excluded = set(args.pop('exclude_hosts', None) or ()) | set(
         exclude_hosts)
     return request_mod.build(flavor=request.get('flavor'),
                              hints=request.get('hints'),
+                             defaults=request.get('defaults'),
                              consumer=consumer,
                              exclude_hosts=frozenset(excluded), **args)
 

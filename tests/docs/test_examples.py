@@ -74,8 +74,8 @@ SHOWN_OUTPUT = {
         'filtered: volume 1 in host:h1/ssd removed by fill_limit (pool too '
         'full: host:h1/ssd would be 85% full)',
         'No valid host: 1 volume(s) of 900 GiB',
-        'fill_limit removed 1 of 1 (pool too full x1, e.g. pool too full: '
-        'host:h2/hdd would be 90% full).'],
+        'fill_limit removed 1 of 1 pools: host:h2/hdd (pool too full x1, '
+        'e.g. pool too full: host:h2/hdd would be 90% full).'],
 }
 """Output the pages show for an example (the parts without "...")."""
 

@@ -258,10 +258,15 @@ def test_inventory_verbs_from_the_real_process(brick):
                  '--driver', 'raw', '--total', '100G', '-f', 'json').json()
     assert (pool['pool'], pool['free']) == ('host:compute-1/local',
                                             100 * GiB)
-    found = brick('place', '--size', '10G', '-f', 'json').json()
+    found = brick('place', '--size', '10G', '--on-host', 'compute-1', '-f',
+                  'json').json()
     assert [(c['host'], c['pools']) for c in found] == [
         ('compute-1', ['host:compute-1/local'])]
-    full = brick('place', '--size', '1T', '--explain')
+    # Naming no host: every pool, the rack's shared one too.
+    anywhere = brick('place', '--size', '10G', '-f', 'json').json()
+    assert [c['pools'][0] for c in anywhere] == [
+        'host:compute-1/local', 'rack:rack-a1/nfs-images']
+    full = brick('place', '--size', '50T', '--explain')
     assert (full.code, full.stdout) == (4, '')
     assert 'filter capacity: ' in full.stderr
     assert full.stderr.splitlines()[-1].startswith('brick: No valid host')
@@ -269,7 +274,8 @@ def test_inventory_verbs_from_the_real_process(brick):
                 '-f', 'value', '-c', 'pool')
     assert top.stdout.splitlines().count('host:compute-1/local') == 2
     assert brick('host', 'disable', 'compute-1').code == 0
-    assert brick('place', '--size', '10G').code == 4
+    assert brick('place', '--size', '10G', '--on-host', 'compute-1').code \
+        == 4
     assert brick('flavor', 'validate', 'brick:local_gb=x').code == 2
     assert brick('reservation', 'reap', '-f', 'json').json() == {
         'expired': 0, 'purged': 0}

@@ -14,7 +14,20 @@ host-scoped pool, or the shared pool itself.  The members named by
 volume of a group) constrain nothing.
 """
 
+import numpy as np
+
 from brick.scheduler.filters import base
+
+
+def in_domains(ctx, pairs, domains):
+    """Per pair: is its pool's failure domain one of *domains*?"""
+    cols = pairs.columns
+    hosts = cols.lookup(cols.hosts.capacity, [
+        ctx.cache.hosts[d].index for d in domains if d in ctx.cache.hosts])
+    pools = cols.lookup(cols.pools.capacity, [
+        ctx.cache.pools[d].index for d in domains if d in ctx.cache.pools])
+    shared = pairs.column('scope') != 0
+    return np.where(shared, pools[pairs.pools], hosts[pairs.column('host')])
 
 
 class AffinityFilter(base.BaseFilter):
@@ -22,6 +35,14 @@ class AffinityFilter(base.BaseFilter):
 
     def applies(self, ctx, volume):
         return ctx.with_domains is not None
+
+    def mask(self, ctx, volume, pairs):
+        domains = ctx.with_domains
+        if domains is None:
+            return np.ones(len(pairs), dtype=np.bool_)
+        if len(domains) > 1:
+            return np.zeros(len(pairs), dtype=np.bool_)
+        return in_domains(ctx, pairs, domains)
 
     def check(self, ctx, host, pool, volume):
         domains = ctx.with_domains
@@ -41,6 +62,9 @@ class AntiAffinityFilter(base.BaseFilter):
 
     def applies(self, ctx, volume):
         return bool(ctx.avoid_domains)
+
+    def mask(self, ctx, volume, pairs):
+        return ~in_domains(ctx, pairs, ctx.avoid_domains)
 
     def check(self, ctx, host, pool, volume):
         if pool.domain in ctx.avoid_domains:

@@ -18,6 +18,15 @@ string or a reason) and cinder's ``BaseFilter``.
 be on that host, elsewhere, or shared.  ``ctx`` is the decision's
 :class:`~brick.scheduler.context.Context`: the request, the resolved
 pairing and affinity, the current locality tier and the cache.
+
+A filter may also answer for every pair at once,
+:meth:`BaseFilter.mask`, from the columns of
+:mod:`brick.scheduler.columns`: the search then runs one vector
+operation instead of one call per pair.  ``mask`` must agree with
+``check`` on every pair (a property test compares them); a filter
+without one still works, asked pair by pair on the pairs the earlier
+filters kept, and ``check`` always supplies the reasons explanations
+show.
 """
 
 import abc
@@ -52,27 +61,15 @@ class BaseFilter(metaclass=abc.ABCMeta):
         searched, so the answer may not depend on ``ctx.tier``."""
         return True
 
-    def excludes(self, ctx, volume, pools, shared=True):
-        """A reason if no pool of *pools* can pass, so the search need
-        not read them; None if some may.  Must never exclude a pool
-        :meth:`check` would pass.
+    def mask(self, ctx, volume, pairs):
+        """Which of *pairs* pass, all at once; None: ask :meth:`check`
+        pair by pair.
 
-        :param pools: an :class:`~brick.scheduler.index.Index` or one of
-            its :class:`~brick.scheduler.index.Bucket` objects; both have
-            ``bound(shared)``, the most any of their pools can take.
-        :param shared: False when the search reads only host-scoped pools.
+        :param pairs: a :class:`~brick.scheduler.pairs.Pairs` (pool rows,
+            consumer host rows and distances, with the columns).
+        :returns: a numpy bool array, one per pair, or None.
         """
         return None
-
-    def narrow(self, ctx, host, volume):
-        """Indexes every passing pool is in, so a search can read the
-        smallest instead of every pool.
-
-        :param host: the consumer host, or None when the search derives
-            hosts from pools.
-        :returns: ``[(label, pools)]``; empty when the filter cannot say.
-        """
-        return []
 
 
 def load_plugins(namespace, names, what):

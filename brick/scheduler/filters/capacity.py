@@ -21,20 +21,36 @@ over-subscription (openstack/cinder
 856d3e10), with one source of truth for filtering and weighing.
 """
 
+import numpy as np
+
 from brick import units
 from brick.scheduler import state
 from brick.scheduler.filters import base
 
 
+def charges(volume, pairs):
+    """:func:`brick.scheduler.state.charge` of *volume* in every pair's
+    pool: its size rounded up to the pool's step (computed once per
+    distinct step)."""
+    table = pairs.columns.charges(volume.size)
+    if len(table) == 1:
+        return np.full(len(pairs), table[0])
+    return table[pairs.column('step_class')]
+
+
 class CapacityFilter(base.BaseFilter):
-    def excludes(self, ctx, volume, pools, shared=True):
-        # Rounding to a step only adds to the size: comparing the
-        # unrounded size with the bound never excludes a fit.
-        bound = pools.bound(shared)
-        if volume.size > bound:
-            return 'not enough free space: none has more than %s free, ' \
-                'asked %s' % (units.human(bound), units.human(volume.size))
-        return None
+    def mask(self, ctx, volume, pairs):
+        table = pairs.columns.charges(volume.size)
+        if len(table) == 1:
+            # One step everywhere: compare with a scalar.
+            size = table[0]
+        else:
+            size = table[pairs.column('step_class')]
+        keep = size <= pairs.column('room')
+        if (pairs.columns.pools.min_unit[:pairs.columns.pools.size] > 1
+                ).any():
+            keep &= size >= pairs.column('min_unit')
+        return keep
 
     def check(self, ctx, host, pool, volume):
         size = state.charge(pool, volume.size)

@@ -7,6 +7,8 @@
 # WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
 """``driver``: the pool's driver, format and thinness suit the volume."""
 
+import numpy as np
+
 from brick.scheduler.filters import base
 
 
@@ -30,8 +32,18 @@ class DriverFilter(base.BaseFilter):
         return bool(volume.drivers) or volume.format is not None or \
             volume.thin is not None
 
-    def narrow(self, ctx, host, volume):
-        if len(volume.drivers) != 1:
-            return []
-        driver = volume.drivers[0]
-        return [('driver %s' % driver, ctx.cache.by_driver.get(driver, ()))]
+    def mask(self, ctx, volume, pairs):
+        cols = pairs.columns
+        keep = np.ones(len(pairs), dtype=np.bool_)
+        if volume.drivers:
+            wanted = cols.lookup(len(cols.drivers.names), [
+                i for i in map(cols.drivers.get, volume.drivers)
+                if i is not None])
+            keep &= wanted[pairs.column('driver')]
+        if volume.format is not None:
+            found = cols.formats.get(volume.format)
+            keep &= pairs.column('format') == (-2 if found is None
+                                               else found)
+        if volume.thin is not None:
+            keep &= pairs.column('thin') == volume.thin
+        return keep

@@ -16,6 +16,14 @@ class InstanceLocalityFilter(base.BaseFilter):
     def applies(self, ctx, volume):
         return ctx.instance_host is not None
 
+    def mask(self, ctx, volume, pairs):
+        if ctx.instance_host is None:
+            return pairs.hosts == pairs.hosts
+        wanted = ctx.cache.hosts.get(ctx.instance_host)
+        if wanted is None:
+            return pairs.hosts < 0
+        return pairs.hosts == wanted.index
+
     def check(self, ctx, host, pool, volume):
         wanted = ctx.instance_host
         if wanted is not None and host.name != wanted:

@@ -39,8 +39,7 @@ class LocalityFilter(base.BaseFilter):
                 request_mod.TIER_NAMES[ctx.tier])
         return None
 
-    def narrow(self, ctx, host, volume):
-        if host is None:
-            return []
-        return [('%s of %s' % (request_mod.TIER_NAMES[ctx.tier], host.name),
-                 ctx.cache.region(host, ctx.tier))]
+    def mask(self, ctx, volume, pairs):
+        # Pairs carry their distance; a shared pool outside the
+        # consumer's rack or zone is at pairs.OUTSIDE, beyond any tier.
+        return pairs.distance <= ctx.tier

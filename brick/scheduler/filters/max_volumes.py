@@ -20,6 +20,12 @@ class MaxVolumesFilter(base.BaseFilter):
     def applies(self, ctx, volume):
         return ctx.max_volumes is not None
 
+    def mask(self, ctx, volume, pairs):
+        if ctx.max_volumes is None:
+            return pairs.hosts == pairs.hosts
+        held = ctx.host_volumes()[pairs.column('host')]
+        return (pairs.column('scope') != 0) | (held + 1 <= ctx.max_volumes)
+
     def check(self, ctx, host, pool, volume):
         limit = ctx.max_volumes
         if limit is None or pool.scope != 'host':

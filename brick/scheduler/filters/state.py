@@ -18,6 +18,35 @@ class StateFilter(base.BaseFilter):
     zone.
     """
 
+    def mask(self, ctx, volume, pairs):
+        request = ctx.request
+        if pairs.shared_base and not request.exclude_hosts and \
+                not request.exclude_pools:
+            # The same verdict for every decision until a host or pool
+            # changes state: kept.
+            cols = pairs.columns
+            return cols.cached('state', (
+                cols.pools.version, cols.hosts.version, cols.states),
+                lambda: self._mask(ctx, pairs))
+        return self._mask(ctx, pairs)
+
+    def _mask(self, ctx, pairs):
+        cols = pairs.columns
+        up = cols.hosts.up
+        keep = up[pairs.hosts] & pairs.column('enabled')
+        own = pairs.column('host')
+        keep &= (pairs.column('scope') != 0) | up[own]
+        request = ctx.request
+        if request.exclude_hosts:
+            excluded = ctx.excluded_hosts()
+            keep &= ~excluded[pairs.hosts]
+            keep &= ~excluded[own]
+        if request.exclude_pools:
+            rows = [ctx.cache.pools[k].index for k in request.exclude_pools
+                    if k in ctx.cache.pools]
+            keep &= ~cols.lookup(cols.pools.capacity, rows)[pairs.pools]
+        return keep
+
     def check(self, ctx, host, pool, volume):
         if host.state != 'enabled':
             return 'host not up: %s is %s' % (host.name, host.state)

@@ -7,6 +7,8 @@
 # WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
 """``tags``: the pool carries every required tag and no forbidden one."""
 
+import numpy as np
+
 from brick.scheduler.filters import base
 
 
@@ -27,6 +29,19 @@ class TagsFilter(base.BaseFilter):
     def applies(self, ctx, volume):
         return bool(volume.tags or volume.forbidden_tags)
 
-    def narrow(self, ctx, host, volume):
-        return [('tag %s' % tag, ctx.cache.by_tag.get(tag, ()))
-                for tag in sorted(volume.tags)]
+    def mask(self, ctx, volume, pairs):
+        cols = pairs.columns
+        tags = cols.pools.tags[pairs.pools]
+        keep = np.ones(len(pairs), dtype=np.bool_)
+        if volume.tags:
+            wanted = cols.wanted_bits(volume.tags)
+            if wanted is None:
+                return ~keep     # a tag no pool carries
+            keep &= ((tags & wanted) == wanted).all(axis=1)
+        if volume.forbidden_tags:
+            known = [t for t in volume.forbidden_tags
+                     if cols.tags.get(t) is not None]
+            if known:
+                banned = cols.wanted_bits(known)
+                keep &= ~(tags & banned).any(axis=1)
+        return keep

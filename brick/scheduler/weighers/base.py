@@ -16,9 +16,25 @@ all 0), multiplies by the weigher's multiplier and sums.  A negative
 multiplier turns a preference around: the capacity weigher spreads with
 a positive one and packs with a negative one.  Models: cinder's
 ``base_weight.py``, topolvm's ``prioritize.go``.
+
+**Precedence.**  Weighers of higher precedence rank first: candidates
+are compared on the summed scores of the highest precedence, and only
+equal ones (to 9 decimals) on the next.  By default ``locality`` (2)
+comes before ``cost`` (1), which comes before ``capacity`` and
+``best_fit`` (0): closest first, then cheapest, then spread (or pack,
+with a negative multiplier) between equal costs.
+``[brick_scheduler]weigher_precedence`` changes it; giving every weigher
+the same precedence ranks by the plain weighted sum, as Nova and Cinder
+do.  A candidate's ``score`` is always the sum of every weighted score.
+
+A weigher may score every pair at once, :meth:`BaseWeigher.weigh_all`
+(one vector operation over :class:`~brick.scheduler.pairs.Pairs`); one
+without it is asked pair by pair.
 """
 
 import abc
+
+import numpy as np
 
 
 class BaseWeigher(metaclass=abc.ABCMeta):
@@ -26,6 +42,10 @@ class BaseWeigher(metaclass=abc.ABCMeta):
 
     name = None
     """Entry-point name, set when loaded."""
+
+    precedence = 0
+    """Default rank of this weigher's scores among the others' (higher
+    first); ``[brick_scheduler]weigher_precedence`` overrides it."""
 
     minval = None
     maxval = None
@@ -43,6 +63,23 @@ class BaseWeigher(metaclass=abc.ABCMeta):
         :param volume: a :class:`~brick.scheduler.request.VolumeRequest`.
         :returns: a float.
         """
+
+
+    def weigh_all(self, ctx, volume, pairs):
+        """Raw scores of every pair at once (a float array), or None to
+        be asked pair by pair with :meth:`weigh`."""
+        return None
+
+
+def normalize_all(values, minval=None, maxval=None):
+    """:func:`normalize` of a numpy array, the same arithmetic."""
+    if not len(values):
+        return values.astype(float)
+    low = values.min() if minval is None else minval
+    high = values.max() if maxval is None else maxval
+    if high == low:
+        return np.zeros(len(values))
+    return (values - low) / float(high - low)
 
 
 def normalize(values, minval=None, maxval=None):

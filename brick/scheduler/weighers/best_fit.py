@@ -19,9 +19,14 @@ space that still fits (https://github.com/openebs/lvm-localpv,
 """
 
 from brick.scheduler import state
+from brick.scheduler.filters import capacity
 from brick.scheduler.weighers import base
 
 
 class BestFitWeigher(base.BaseWeigher):
+    def weigh_all(self, ctx, volume, pairs):
+        return -(pairs.column('largest') - capacity.charges(volume, pairs)
+                 ).astype(float)
+
     def weigh(self, ctx, host, pool, volume):
         return -float(pool.largest - state.charge(pool, volume.size))

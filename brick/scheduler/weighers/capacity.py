@@ -15,9 +15,14 @@ truth, unlike Nova, which filtered on Placement and weighed on
 """
 
 from brick.scheduler import state
+from brick.scheduler.filters import capacity
 from brick.scheduler.weighers import base
 
 
 class CapacityWeigher(base.BaseWeigher):
+    def weigh_all(self, ctx, volume, pairs):
+        return (pairs.column('free') - capacity.charges(volume, pairs)
+                ).astype(float)
+
     def weigh(self, ctx, host, pool, volume):
         return float(pool.free - state.charge(pool, volume.size))

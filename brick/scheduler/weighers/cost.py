@@ -8,14 +8,22 @@
 """``cost``: the operator's preference between pools (lower is cheaper).
 
 The inventory gives each pool a ``cost``; "cheapest first" is this
-weigher with a positive multiplier.  The search also visits pools
-cheapest first, so cost is honoured even when
-``[brick_scheduler]max_considered`` cuts the search short.
+weigher with a positive multiplier.  Its precedence (1) puts it before
+``capacity`` and ``best_fit`` (0): an operator who sets costs gets the
+cheapest pool that fits, and spread or pack decides only between pools
+of equal cost (see ``[brick_scheduler]weigher_precedence``).
 """
 
 from brick.scheduler.weighers import base
 
 
 class CostWeigher(base.BaseWeigher):
+    precedence = 1
+    """Cost ranks before spread or pack: the cheapest pool that fits
+    wins, free space decides between equal costs."""
+
+    def weigh_all(self, ctx, volume, pairs):
+        return -pairs.column('cost')
+
     def weigh(self, ctx, host, pool, volume):
         return -float(pool.cost)

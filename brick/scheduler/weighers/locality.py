@@ -22,5 +22,11 @@ class LocalityWeigher(base.BaseWeigher):
     minval = -float(topology.FAR)
     maxval = -float(topology.SAME_HOST)
 
+    precedence = 2
+    """Closer always ranks first, before cost."""
+
+    def weigh_all(self, ctx, volume, pairs):
+        return -pairs.distance.astype(float)
+
     def weigh(self, ctx, host, pool, volume):
         return -float(state.distance(host, pool))

@@ -67,10 +67,13 @@ class TestPlace:
 
     def test_candidates_best_first(self, brick):
         found = brick.json('place', '--size', '10G')
+        # No consumer named: every pool, the rack's shared one too (h1
+        # stands for the hosts of r1), cheapest first.
         assert [(c['rank'], c['host'], c['pools'], c['sizes'],
                  c['distance']) for c in found] == [
             (1, 'h1', ['host:h1/fast'], [10 * GiB], 0),
-            (2, 'h2', ['host:h2/slow'], [10 * GiB], 0)]
+            (2, 'h2', ['host:h2/slow'], [10 * GiB], 0),
+            (3, 'h1', ['rack:r1/nfs'], [10 * GiB], 1)]
         assert set(found[0]['breakdown']) == {'capacity', 'cost',
                                               'locality'}
 
@@ -91,24 +94,26 @@ class TestPlace:
             ('h1', ['host:h1/fast', 'host:h1/fast'], [40 * GiB, 40 * GiB])]
 
     def test_nothing_fits_exits_4_with_the_explanation(self, brick):
-        plain = brick('place', '--size', '1T')
+        plain = brick('place', '--size', '2T')
         assert (plain.code, plain.stdout) == (4, '')
         assert plain.stderr.startswith('brick: No valid host: 1 volume(s) '
-                                       'of 1 TiB')
-        assert 'capacity removed 2 of 2' in plain.stderr
-        explained = brick('place', '--size', '1T', '--explain')
+                                       'of 2 TiB')
+        assert 'capacity removed 3 of 3 pools: host:h1/fast, ' \
+            'host:h2/slow, rack:r1/nfs' in plain.stderr
+        explained = brick('place', '--size', '2T', '--explain')
         assert explained.code == 4
         lines = explained.stderr.splitlines()
-        assert lines[0] == 'request: 1 volume(s) of 1 TiB, locality ' \
-                           'required host'
-        assert 'filter capacity: 2 examined, 2 removed' in lines
+        assert lines[0] == 'request: 1 volume(s) of 2 TiB, locality ' \
+                           'required any'
+        assert 'filter capacity: 3 examined, 3 removed (host:h1/fast, ' \
+            'host:h2/slow, rack:r1/nfs)' in lines
         assert 'no candidate' in lines
         assert lines[-1].startswith('brick: No valid host')
 
     def test_explain_on_success_keeps_stdout_clean(self, brick):
         done = brick('place', '--size', '10G', '--explain', '-f', 'json')
         assert done.code == 0
-        assert [c['host'] for c in done.json()] == ['h1', 'h2']
+        assert [c['host'] for c in done.json()] == ['h1', 'h2', 'h1']
         assert '1. host h1: host:h1/fast (10 GiB)' in done.stderr
 
     def test_bad_requests_exit_2(self, brick):

@@ -91,7 +91,8 @@ def test_tags(cache):
 
 
 def test_locality(cache):
-    assert _check(cache, 'locality', 'h1', 'host:h2/lvm').startswith(
+    assert _check(cache, 'locality', 'h1', 'host:h2/lvm',
+                  locality='host').startswith(
         'too far: host:h2/lvm is rack-distant from host h1, allowed: host')
     assert _check(cache, 'locality', 'h1', 'host:h2/lvm', locality='rack') \
         is None
@@ -134,22 +135,27 @@ def test_max_volumes(cache):
                   max_volumes_per_host=1) is None
 
 
-def test_narrowing(cache):
+def test_masks_answer_for_every_pool(cache):
+    from brick.scheduler import pairs
     spec = request.build(size=G, driver='lvm', tags='ssd')
     ctx = context.Context(spec, cache, settings_mod.Settings())
     driver, tags, locality = filters.load(['driver', 'tags', 'locality'])
     volume = spec.volumes[0]
-    assert [(label, len(pools)) for label, pools in driver.narrow(
-        ctx, None, volume)] == [('driver lvm', 2)]
-    assert [(label, len(pools)) for label, pools in tags.narrow(
-        ctx, None, volume)] == [('tag ssd', 1)]
-    assert locality.narrow(ctx, None, volume) == []
-    assert [label for label, _ in locality.narrow(
-        ctx, cache.hosts['h1'], volume)] == ['host of h1']
+    found = pairs.derived(ctx)
+    keys = [found.objects(i)[1].key for i in range(len(found))]
+
+    def kept(f):
+        return sorted(k for k, keep in zip(keys, f.mask(ctx, volume, found),
+                                           strict=True) if keep)
+    assert kept(driver) == ['host:h1/lvm', 'host:h2/lvm']
+    assert kept(tags) == ['host:h1/lvm']
+    ctx.tier = 0
+    assert 'rack:r1/nfs' not in kept(locality)
 
 
 def test_unknown_plugin_names_the_installed_ones():
     with pytest.raises(exception.InvalidValue) as info:
         filters.load(['state', 'ram'])
     assert "'ram'" in str(info.value)
-    assert 'anti_affinity, capacity, driver' in str(info.value)
+    assert 'anti_affinity, availability_zone, capacity, driver' in \
+        str(info.value)

@@ -5,10 +5,12 @@
 # Unless required by applicable law or agreed to in writing, software
 # distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
 # WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
-"""Properties of the selector on random clusters: the indexes, bounds
-and shortcuts never lose a pool the filters would pass, and whatever it
-returns obeys the request."""
+"""Properties of the selector on random clusters: the vectorised path
+returns exactly what the plain reference (:mod:`.reference`: every pair,
+every filter, every weigher, sorted) returns, and every filter's
+``mask`` agrees with its ``check``."""
 
+from hypothesis import event
 from hypothesis import given
 from hypothesis import settings
 from hypothesis import strategies as st
@@ -17,38 +19,39 @@ from brick import exception
 from brick import units
 from brick.scheduler import context
 from brick.scheduler import filters as filters_mod
+from brick.scheduler import pairs as pairs_mod
 from brick.scheduler import request
 from brick.scheduler import selector as selector_mod
 from brick.scheduler import settings as settings_mod
-from brick.scheduler import state
 from brick.scheduler import weighers as weighers_mod
 from tests.unit.scheduler import clusters
+from tests.unit.scheduler import reference
 
 G = units.Gi
 DRIVERS = ('lvm', 'lvm-thin', 'qcow2')
 TAGS = ('ssd', 'hdd', 'fast')
 # Loading plugins reads every entry point; once is enough here.
-SETTINGS = settings_mod.Settings(max_considered=0)
+SETTINGS = settings_mod.Settings()
 FILTERS = filters_mod.load(SETTINGS.enabled_filters)
-WEIGHERS = weighers_mod.load(SETTINGS.enabled_weighers)
-
+WEIGHERS = weighers_mod.load(SETTINGS.enabled_weighers + ('best_fit',))
 
 _HOST_STATE = st.sampled_from(['enabled'] * 8 + ['down', 'disabled'])
 _RACK = st.sampled_from((0, 2, None))
 _COUNT = st.sampled_from((0, 1, 2, 2, 3))
-# Often above search.EXCLUDE_ABOVE pools, so bounds are exercised too.
-_HOSTS = st.integers(1, 80)
-_SHARED = st.integers(0, 2)
-_OWNER = st.sampled_from([('rack', 'r0'), ('rack', 'r3'), ('zone', 'z1')])
+_HOSTS = st.integers(1, 40)
+_SHARED = st.integers(0, 3)
+_OWNER = st.sampled_from([('rack', 'r0'), ('rack', 'r3'), ('zone', 'z1'),
+                          ('zone', 'z0')])
 _POOL = st.fixed_dictionaries({
     'driver': st.sampled_from(DRIVERS),
-    'total': st.integers(1, 200),
-    'used': st.floats(0, 1),
+    'total': st.sampled_from([10, 50, 100, 100, 200]),
+    'used': st.sampled_from([0, 0, 0.1, 0.5, 0.9, 1]),
     'tags': st.sets(st.sampled_from(TAGS), max_size=2),
-    'cost': st.integers(0, 3),
+    'cost': st.sampled_from([0, 0, 1, 2, 5]),
     'state': st.sampled_from(['enabled'] * 5 + ['disabled']),
     'halve': st.booleans(),
     'step': st.sampled_from([1, 4 * units.Mi]),
+    'volumes': st.integers(0, 3),
 })
 
 
@@ -77,61 +80,100 @@ def _pool(drawn, name, **owner):
     return dict(owner, name=name, total=total, **drawn)
 
 
+_NAMES = st.sampled_from(['h00', 'h01', 'h02', 'h03', 'h07', 'h11'])
 _REQUESTS = st.fixed_dictionaries({
-    'size': st.integers(1, 200).map(lambda n: n * G),
+    'size': st.sampled_from([1, 5, 20, 40, 90]).map(lambda n: n * G),
+}, optional={
+    'count': st.sampled_from([1, 1, 2, 3]),
     'locality': st.sampled_from(['host', 'rack', 'zone', 'any']),
     'locality_mode': st.sampled_from(['required', 'preferred']),
-}, optional={
     'driver': st.sampled_from(DRIVERS),
     'tags': st.sampled_from(TAGS),
     'forbidden_tags': st.sampled_from(TAGS),
-    'exclude_hosts': st.lists(st.sampled_from(['h00', 'h01', 'h02']),
-                              max_size=2),
+    'exclude_hosts': st.lists(_NAMES, max_size=2),
+    'exclude_pools': st.lists(st.sampled_from(
+        ['host:h00/p0', 'host:h01/p1', 'rack:r0/s0', 'zone:z1/s1']),
+        max_size=2),
+    'hosts': st.lists(_NAMES, min_size=1, max_size=4),
+    'local_to_instance': st.sampled_from(['vm0', 'vm1']),
+    'availability_zone': st.sampled_from(['z0', 'z1']),
+    'rack': st.sampled_from(['r0', 'r1', 'r3']),
+    'different_host': st.sampled_from(['v0', 'v1', 'v0,v2']),
+    'same_host': st.sampled_from(['v1', 'v2']),
+    'group_policy': st.sampled_from(['none', 'affinity', 'anti-affinity']),
+    'max_volumes_per_host': st.integers(1, 4),
 })
+_LOCATOR = context.StaticLocator(
+    instances={'vm0': 'h00', 'vm1': 'h03'},
+    volumes={'v0': 'host:h01/p0', 'v1': 'rack:r0/s0', 'v2': 'host:h02/p1'})
 
 
-def _feasible(cache, spec, ctx):
-    """Brute force: every pool and every host that may use it."""
-    volume = spec.volumes[0]
-    ctx.tier = spec.widest_tier
-    for pool in cache.pools.values():
-        hosts = list(cache.hosts_sharing(pool))
-        for host in hosts:
-            if all(f.check(ctx, host, pool, volume) is None
-                   for f in FILTERS):
-                return True
-    return False
-
-
-@settings(max_examples=100, deadline=None)
-@given(_clusters(), _REQUESTS)
-def test_finds_a_pool_iff_one_passes_every_filter(cluster, args):
-    cache = clusters.build(cluster)
-    spec = request.build(**args)
-    selector = selector_mod.Selector(cache, SETTINGS, FILTERS, WEIGHERS,
-                                     context.StaticLocator())
+def _answer(run):
     try:
-        decision = selector.select(spec)
+        return run()
     except exception.NoValidHost:
-        decision = None
-    ctx = context.Context(spec, cache, selector.settings)
-    assert (decision is not None) == _feasible(cache, spec, ctx)
-    if decision is None:
+        return 'NoValidHost'
+    except exception.NotFound:
+        return 'NotFound'
+    except exception.InvalidInput:
+        return 'InvalidInput'
+
+
+def _spec(args):
+    if 'same_host' in args and args.get('different_host', '').find(
+            args['same_host']) >= 0:
+        del args['same_host']
+    if args.get('tags') and args.get('tags') == args.get('forbidden_tags'):
+        del args['forbidden_tags']
+    if 'rack' in args and 'availability_zone' in args and \
+            (args['rack'][-1] in '13') != (args['availability_zone'] == 'z1'):
+        del args['rack']
+    if args.get('locality_mode') == 'preferred' and \
+            args.get('locality') == 'any':
+        del args['locality_mode']
+    return request.build(**args)
+
+
+@settings(max_examples=600, deadline=None)
+@given(_clusters(), _REQUESTS, st.sampled_from([
+    {}, {'precedence': {'locality': 0, 'cost': 0}},
+    {'multipliers': {'capacity': -1.0, 'best_fit': 2.0}}]))
+def test_fast_path_returns_the_reference_top_k(cluster, args, extra):
+    cache = clusters.build(cluster)
+    spec = _spec(args)
+    config = settings_mod.Settings(**extra)
+    selector = selector_mod.Selector(cache, config, FILTERS, WEIGHERS,
+                                     _LOCATOR)
+    fast = _answer(lambda: [(c.host, c.pools)
+                            for c in selector.select(spec).candidates])
+    plain = _answer(lambda: reference.select(
+        cache, spec, config, FILTERS, WEIGHERS, _LOCATOR) or 'NoValidHost')
+    assert fast == plain, (spec, fast, plain)
+    event('%d volume(s): %s' % (len(spec.volumes), 'candidates' if
+                                isinstance(fast, list) else fast))
+    if isinstance(fast, list) and len(spec.volumes) == 1:
+        pools = [p for _h, p in fast]
+        assert len(set(pools)) == len(pools)     # k distinct pools
+
+
+@settings(max_examples=150, deadline=None)
+@given(_clusters(), _REQUESTS, st.sampled_from([0, 1, 2, 3]))
+def test_every_mask_agrees_with_check(cluster, args, tier):
+    cache = clusters.build(cluster)
+    spec = _spec(args)
+    try:
+        ctx = context.Context(spec, cache, SETTINGS, _LOCATOR)
+    except exception.BrickException:
         return
-    for candidate in decision.candidates:
-        host = cache.hosts[candidate.host]
-        (placement,) = candidate.placements
-        pool = cache.pools[placement.pool]
-        assert host.state == 'enabled' and pool.state == 'enabled'
-        assert host.name not in spec.exclude_hosts
-        assert state.distance(host, pool) == placement.distance
-        assert placement.distance <= spec.widest_tier
-        if pool.scope != 'host':
-            assert host in cache.hosts_sharing(pool)
-        assert placement.size >= spec.volumes[0].size
-        assert placement.size <= min(pool.free, pool.largest)
-        assert spec.volumes[0].tags <= pool.tags
-        assert not spec.volumes[0].forbidden_tags & pool.tags
-    best = decision.best
-    assert best.score >= max(c.score for c in decision.candidates) - 1e-9 \
-        or selector.settings.host_subset_size > 1
+    ctx.tier = tier
+    if ctx.consumers is None:
+        pairs = pairs_mod.derived(ctx)
+    else:
+        pairs = pairs_mod.expand(ctx, ctx.consumers,
+                                 pairs_mod.anchored(ctx, ctx.consumers))
+    for volume in spec.volumes:
+        for f in FILTERS:
+            keep = f.mask(ctx, volume, pairs)
+            checked = [f.check(ctx, *pairs.objects(i), volume) is None
+                       for i in range(len(pairs))]
+            assert list(keep) == checked, f.name

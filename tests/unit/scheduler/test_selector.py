@@ -38,13 +38,14 @@ def test_no_valid_host_carries_the_explanation():
     assert isinstance(error, exception.Conflict)
     explanation = error.explanation
     assert str(error).startswith('No valid host: 1 volume(s) of 200 GiB')
-    assert 'capacity removed 3 of 3 (not enough free space x3, e.g.' in \
-        str(error)
+    assert 'capacity removed 3 of 3 pools: host:n001/lvm, host:n002/lvm, ' \
+        'host:n003/lvm (not enough free space x3, e.g.' in str(error)
     stats = {s.name: (s.examined, s.removed) for s in explanation.filters}
     assert stats['state'] == (3, 0) and stats['capacity'] == (3, 3)
     assert explanation.why('n002').startswith(
-        'filtered: volume 1 in host:n002/lvm removed by capacity')
-    assert explanation.why('nowhere') == 'unknown host nowhere'
+        'filtered: volume 1 in host:n002/lvm removed by '
+        'capacity')
+    assert explanation.why('nowhere') == 'unknown host or pool nowhere'
     data = explanation.as_dict()
     assert data['filters'][-1]['reasons'][0]['kind'] == \
         'not enough free space'
@@ -63,7 +64,7 @@ def test_decision_explains_its_ranking():
     assert 'capacity=0.000' in why
     text = str(explanation)
     assert '  1. host n002' in text
-    assert explanation.stage.name == 'host'
+    assert explanation.stage.name == 'any'     # no consumer named
 
 
 def test_a_request_without_volumes():
@@ -97,38 +98,31 @@ def test_settings():
     settings = settings_mod.Settings(multipliers={'cost': -1.0})
     assert settings.multiplier('locality') == 10.0
     assert settings.multiplier('plugin') == 1.0
-    assert settings.cost_order == -1
-    assert settings_mod.Settings(enabled_weighers=['capacity']) \
-        .cost_order == 0
+    weighers = {w.name: w for w in selector_mod.weighers_mod.load(
+        ['locality', 'cost', 'capacity'])}
+    assert [settings.level(weighers[n]) for n in ('locality', 'cost',
+                                                   'capacity')] == [2, 1, 0]
+    flat = settings_mod.Settings(precedence={'locality': 0, 'cost': '0'})
+    assert flat.level(weighers['cost']) == 0
+    with pytest.raises(exception.InvalidValue):
+        settings_mod.Settings(precedence={'cost': 'first'})
 
 
 def test_default_settings_are_the_options_defaults(conf):
     assert settings_mod.Settings.from_conf(conf) == settings_mod.Settings()
 
 
-def test_search_stops_at_max_considered_and_moves_on():
+def test_every_pool_is_weighed_and_the_best_kept():
     cache = _cluster(hosts=50)
-    selector = selector_mod.Selector(
-        cache, settings_mod.Settings(max_considered=10, max_results=3))
-    spec = request.build(size=G)
-    first = selector.select(spec)
-    assert first.explanation.stage.feasible == 10
-    assert first.explanation.stage.examined == 10
-    assert len(first.explanation.candidates) == 10
-    second = selector.select(spec)
-    seen_first = {c.host for c in first.explanation.candidates}
-    seen_second = {c.host for c in second.explanation.candidates}
-    assert not seen_first & seen_second
-    assert second.explanation.why('n001').startswith('not reached') or \
-        'ranked' in second.explanation.why('n001')
-
-
-def test_unbounded_search_reads_everything():
-    selector = selector_mod.Selector(
-        _cluster(hosts=50), settings_mod.Settings(max_considered=0))
-    decision = selector.select(request.build(size=G))
+    for i in range(1, 51):
+        cache.claim('host:n%03d/lvm' % i, i * G)    # n001 has most free
+    decision = selector_mod.Selector(cache, settings_mod.Settings(
+        max_results=3)).select(request.build(size=G))
     assert decision.explanation.stage.feasible == 50
-    assert len(decision.candidates) == 5
+    assert decision.explanation.candidates.total == 50
+    assert [c.host for c in decision.candidates] == ['n001', 'n002', 'n003']
+    assert 'passed every filter, ranked below' in \
+        decision.explanation.why('n040')
 
 
 def test_host_subset_size_is_reproducible_with_a_seed():
@@ -160,13 +154,13 @@ def test_claim_counts_in_the_cache_at_once():
 def test_filter_counts_are_logged(caplog):
     caplog.set_level(logging.DEBUG, logger='brick.scheduler')
     selector_mod.Selector(_cluster(hosts=3)).select(request.build(size=G))
-    assert 'filter capacity kept 3 of 3' in caplog.text
+    assert 'filter capacity kept 3 of 3 pairs' in caplog.text
 
 
 def test_multi_volume_candidate_per_host():
     cache = _cluster(hosts=3, free='100G')
     cache.claim('host:n001/lvm', 50 * G)
-    spec = request.build(size=30 * G, count=2)
+    spec = request.build(size=30 * G, count=2, locality='host')
     decision = selector_mod.Selector(cache).select(spec)
     assert [c.host for c in decision.candidates] == ['n002', 'n003']
     assert decision.best.pools == ('host:n002/lvm', 'host:n002/lvm')
@@ -175,24 +169,25 @@ def test_multi_volume_candidate_per_host():
     assert decision.explanation.why('n001').startswith('dropped: volume 2')
 
 
-def test_a_volume_larger_than_any_pool_reads_nothing():
+def test_a_volume_larger_than_any_pool_names_pools():
     cache = _cluster(hosts=150, free='100G')
     with pytest.raises(exception.NoValidHost) as info:
         selector_mod.Selector(cache).select(request.build(size=101 * G))
     explanation = info.value.explanation
-    assert explanation.stage.examined == 0
-    assert 'capacity ruled out every pool (150 pools) at once: not enough ' \
-        'free space: none has more than 100 GiB free' in str(info.value)
+    assert explanation.stage.examined == 150
+    assert 'capacity removed 150 of 150 pools: host:n001/lvm, ' \
+        'host:n002/lvm, host:n003/lvm, host:n004/lvm, host:n005/lvm and ' \
+        '145 more (not enough free space, e.g. not enough free ' \
+        'space: host:n001/lvm has 100 GiB free' in str(info.value)
     assert 'removed by capacity (not enough free space: host:n007/lvm' in \
         explanation.why('n007')
-    # Space given back raises the bound again.
     cache.claim('host:n001/lvm', 10 * G)
     cache.release('host:n001/lvm', 10 * G)
     assert selector_mod.Selector(cache).select(
         request.build(size=100 * G)).best.host == 'n001'
 
 
-def test_cost_buckets_that_cannot_fit_are_not_read():
+def test_dear_pools_that_fit_are_found_behind_cheap_ones_that_do_not():
     cache = clusters.build({
         'hosts': [{'name': 'n{i:03d}', 'count': 150, 'zone': 'z1'}],
         'pools': [
@@ -201,10 +196,7 @@ def test_cost_buckets_that_cannot_fit_are_not_read():
             {'name': 'big', 'host': 'n{i:03d}', 'count': 50, 'start': 101,
              'driver': 'lvm', 'total': '1T', 'cost': 1}]})
     decision = selector_mod.Selector(cache).select(request.build(size=500 * G))
-    explanation = decision.explanation
-    assert explanation.stage.examined == 50
-    assert explanation.excluded == [(
-        'capacity', 'every pool at cost 0.0', 100,
-        'not enough free space: none has more than 10 GiB free, asked '
-        '500 GiB')]
+    stats = {s.name: s for s in decision.explanation.filters}
+    assert stats['capacity'].removed == 100
+    assert decision.explanation.candidates.total == 50
     assert decision.best.pools == ('host:n101/big',)

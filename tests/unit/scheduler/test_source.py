@@ -103,21 +103,30 @@ def test_refresh_sees_retag_state_and_host_changes(db):
     hosts.set_host_state(db, 'h3', 'disabled')
     stats = cache.refresh(source)
     assert stats.moved == 1
-    assert 'host:h2/lvm' in cache.by_tag['fast'].members
+    fast = cache.columns.wanted_bits(['fast'])
+    assert (cache.columns.pools.tags[cache.pools['host:h2/lvm'].index]
+            & fast).any()
     assert cache.pools['host:h2/lvm'].cost == 3.0
     assert cache.hosts['h3'].state == 'disabled'
 
 
-def test_full_refresh_notices_deleted_pools(db):
-    cache = cache_mod.StateCache()
-    source = source_mod.StoreSource(db, full_every=2)
+def test_incremental_refresh_notices_deleted_pools(db):
+    cache, source = cache_mod.StateCache(), source_mod.StoreSource(db)
     cache.refresh(source)
-    pools.delete_pool(db, _pool_id(db, 'rack:r1/nfs'))
-    cache.refresh(source)                      # incremental: cannot see it
-    assert 'rack:r1/nfs' in cache.pools
-    cache.refresh(source)                      # full
+    _age_everything(db)
+    nfs = _pool_id(db, 'rack:r1/nfs')
+    pools.delete_pool(db, nfs)
+    stats = cache.refresh(source)              # incremental: a tombstone
+    assert stats.removed == 1 and stats.pools == 0
     assert 'rack:r1/nfs' not in cache.pools
-    assert 'rack:r1/nfs' not in cache.everything.members
+    assert cache.pools['host:h1/lvm'].index in cache.columns.live_pools()
+    assert len(cache.columns.live_pools()) == len(cache.pools)
+    # Created again under the same key: the old tombstone, re-read
+    # within the margin, does not remove the new pool.
+    pools.create_pool(db, 'nfs', 'qcow2', rack='r1', total=G)
+    cache.refresh(source)
+    cache.refresh(source)
+    assert cache.pools['rack:r1/nfs'].total == G   # SQLite reused its id
 
 
 def test_own_claims_then_store_agree(db):
@@ -138,7 +147,7 @@ def test_own_claims_then_store_agree(db):
     # ...and a refresh neither loses nor double-counts it.
     cache.refresh(source)
     assert cache.pools[placement.pool].used == 60 * G
-    assert cache.pools[placement.pool].pending == []
+    assert not cache.pools[placement.pool].pending
     reservations.release(db, [r.id for r in reserved])
     cache.refresh(source)
     assert cache.pools[placement.pool].used == 0
@@ -201,3 +210,22 @@ def test_driver_traits():
     assert source_mod.driver_traits('lvm') == ('raw', False)
     assert source_mod.driver_traits('lvm-thin') == ('raw', True)
     assert source_mod.driver_traits('no-such-driver') == (None, False)
+
+
+def test_selector_refresh_reads_outside_the_lock(db):
+    cache, source = cache_mod.StateCache(), source_mod.StoreSource(db)
+    selector = selector_mod.Selector(cache, settings_mod.Settings(),
+                                     source=source)
+    selector.refresh()
+
+    class Watching:
+        def changes(self, marker):
+            # A decision could run now: the lock is free.
+            assert selector.lock.acquire(blocking=False)
+            selector.lock.release()
+            return source.changes(marker)
+    pools.update_pool(db, _pool_id(db, 'host:h2/lvm'), cost=4.0)
+    selector.source = Watching()
+    stats = selector.refresh()
+    assert stats.pools >= 1 and stats.seconds > 0
+    assert cache.pools['host:h2/lvm'].cost == 4.0

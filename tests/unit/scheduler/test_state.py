@@ -5,14 +5,13 @@
 # Unless required by applicable law or agreed to in writing, software
 # distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
 # WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
-"""The state cache: indexes, incremental updates, claims in flight."""
+"""The state cache: columns, incremental updates, claims in flight."""
 
 import pytest
 
 from brick import exception
 from brick import units
 from brick.scheduler import cache as cache_mod
-from brick.scheduler import index as index_mod
 from brick.scheduler import state as st
 
 G = units.Gi
@@ -41,33 +40,60 @@ def cache():
     return cache
 
 
-def _keys(index):
-    return sorted(index.members) if hasattr(index, 'members') else sorted(
-        pool.key for pool in index)
+def _column(cache, key, name):
+    """Pool *key*'s value in column *name*."""
+    return getattr(cache.columns.pools, name)[cache.pools[key].index]
 
 
-def test_indexes(cache):
-    assert _keys(cache.by_driver['lvm']) == [
-        'host:h1/lvm', 'host:h2/lvm', 'host:h3/lvm']
-    assert _keys(cache.by_tag['ssd']) == ['host:h1/lvm', 'host:h1/thin']
-    assert _keys(cache.by_rack['r1']) == [
-        'host:h1/lvm', 'host:h1/thin', 'host:h2/lvm', 'rack:r1/nfs']
-    assert len(cache.by_zone['z1']) == len(cache.everything) == 5
+def _tagged(cache, tag):
+    cols = cache.columns
+    bits = cols.wanted_bits([tag])
+    return sorted(cols.pool_objects[row].key for row in cols.live_pools()
+                  if bits is not None and (cols.pools.tags[row] & bits).any())
+
+
+def test_columns_mirror_the_objects(cache):
+    cols = cache.columns
+    assert sorted(cols.pool_objects[r].key for r in cols.live_pools()) == \
+        sorted(cache.pools)
+    for pool in cache.pools.values():
+        row = pool.index
+        assert cols.pool_objects[row] is pool
+        assert cols.pools.free[row] == pool.free
+        assert cols.pools.cost[row] == pool.cost
+        assert cols.drivers.names[cols.pools.driver[row]] == pool.driver
+        assert cols.pools.scope[row] == {'host': 0, 'rack': 1,
+                                         'zone': 2}[pool.scope]
+    assert _tagged(cache, 'ssd') == ['host:h1/lvm', 'host:h1/thin']
+    h1 = cache.hosts['h1']
+    assert _column(cache, 'host:h1/lvm', 'host') == h1.index
+    assert _column(cache, 'rack:r1/nfs', 'host') == -1
+    assert cols.racks.names[_column(cache, 'rack:r1/nfs', 'rack')] == 'r1'
     assert [p.key for p in cache.hosts['h1'].pools] == [
         'host:h1/lvm', 'host:h1/thin']
     assert [h.name for h in cache.hosts_sharing(cache.pools['rack:r1/nfs'])
             ] == ['h1', 'h2']
 
 
-def test_regions(cache):
-    h1 = cache.hosts['h1']
-    assert _keys(cache.region(h1, 0)) == ['host:h1/lvm', 'host:h1/thin']
-    assert cache.region(h1, 1) is cache.by_rack['r1']
-    assert cache.region(h1, 2) is cache.by_zone['z1']
-    assert cache.region(h1, 3) is cache.everything
-    loner = _host('h9', rack=None, zone=None)
-    cache.apply(cache_mod.Changes(hosts=[loner]))
-    assert list(cache.region(cache.hosts['h9'], 2)) == []
+def test_first_host_of_a_rack_by_name(cache):
+    cols = cache.columns
+    first_up, first_any = cols.first_host_by('rack')
+    r1 = cols.racks.get('r1')
+    assert cols.host_objects[first_up[r1]].name == 'h1'
+    cache.apply(cache_mod.Changes(hosts=[_host('h1', state='down')]))
+    first_up, first_any = cols.first_host_by('rack')
+    assert cols.host_objects[first_up[r1]].name == 'h2'
+    assert cols.host_objects[first_any[r1]].name == 'h1'
+
+
+def test_many_tags_take_more_words():
+    cache = cache_mod.StateCache()
+    tags = {'t%d' % i for i in range(70)}
+    cache.apply(cache_mod.Changes(hosts=[_host('h1')], pools=[
+        _pool('lvm', 'h1', tags=tags), _pool('b', 'h1', tags={'t69'})]))
+    assert cache.columns.pools.tags.shape[1] == 2
+    assert _tagged(cache, 't69') == ['host:h1/b', 'host:h1/lvm']
+    assert _tagged(cache, 't0') == ['host:h1/lvm']
 
 
 def test_capacity_change_keeps_indexes(cache):
@@ -79,15 +105,15 @@ def test_capacity_change_keeps_indexes(cache):
     assert pool.free == 60 * G
 
 
-def test_retag_moves_between_indexes(cache):
+def test_retag_rewrites_the_columns(cache):
     stats = cache.apply(cache_mod.Changes(pools=[
         _pool('lvm', 'h2', tags={'ssd', 'new'}, generation=1)]))
     assert stats.moved == 1
-    assert 'host:h2/lvm' in cache.by_tag['ssd'].members
-    assert 'host:h2/lvm' in cache.by_tag['new'].members
+    assert 'host:h2/lvm' in _tagged(cache, 'ssd')
+    assert 'host:h2/lvm' in _tagged(cache, 'new')
     cache.apply(cache_mod.Changes(pools=[
         _pool('lvm', 'h2', tags=set(), generation=2)]))
-    assert 'host:h2/lvm' not in cache.by_tag['ssd'].members
+    assert 'host:h2/lvm' not in _tagged(cache, 'ssd')
 
 
 def test_stale_row_is_ignored(cache):
@@ -104,21 +130,26 @@ def test_host_moves_rack(cache):
         pools=[_pool('lvm', 'h2', rack='r2', generation=1)]))
     assert 'h2' in cache.hosts_by_rack['r2']
     assert 'h2' not in cache.hosts_by_rack['r1']
-    assert 'host:h2/lvm' in cache.by_rack['r2'].members
-    assert 'host:h2/lvm' not in cache.by_rack['r1'].members
+    r2 = cache.columns.racks.get('r2')
+    assert _column(cache, 'host:h2/lvm', 'rack') == r2
+    assert cache.columns.hosts.rack[cache.hosts['h2'].index] == r2
 
 
 def test_removal_and_complete_refresh(cache):
     cache.apply(cache_mod.Changes(removed_pools=['host:h1/thin']))
     assert 'host:h1/thin' not in cache.pools
-    assert 'host:h1/thin' not in cache.by_tag['ssd'].members
+    assert _tagged(cache, 'ssd') == ['host:h1/lvm']
     assert [p.key for p in cache.hosts['h1'].pools] == ['host:h1/lvm']
     stats = cache.apply(cache_mod.Changes(
         hosts=[_host('h1')], pools=[_pool('lvm', 'h1')], complete=True))
     assert set(cache.pools) == {'host:h1/lvm'}
     assert set(cache.hosts) == {'h1'}
     assert stats.removed == 3
-    assert len(cache.everything) == 1
+    assert len(cache.columns.live_pools()) == 1
+    # Rows of removed pools are reused.
+    cache.apply(cache_mod.Changes(pools=[_pool('new', 'h1')]))
+    assert len(cache.columns.live_pools()) == 2
+    assert cache.columns.pools.size <= 5
 
 
 def test_renamed_pool_with_same_id(cache):
@@ -151,7 +182,8 @@ def test_claim_is_visible_until_the_store_shows_it(cache):
     # The store shows both.
     cache.apply(cache_mod.Changes(pools=[
         _pool('lvm', 'h2', used=18 * G, volumes=2, generation=2)]))
-    assert (pool.used, pool.volumes, pool.pending) == (18 * G, 2, [])
+    assert (pool.used, pool.volumes, pool.pending) == (18 * G, 2, None)
+    assert cache.columns.pools.free[pool.index] == pool.free
 
 
 def test_release(cache):
@@ -159,6 +191,7 @@ def test_release(cache):
     cache.claim('host:h2/lvm', 10 * G)
     cache.release('host:h2/lvm', 10 * G)
     assert (pool.used, pool.volumes, pool.pending) == (0, 0, [])
+    assert cache.columns.pools.free[pool.index] == pool.free
     with pytest.raises(exception.PoolNotFound):
         cache.claim('host:h9/none', G)
 
@@ -178,18 +211,6 @@ def test_distance_matches_topology(cache):
         for pool in cache.pools.values():
             assert st.distance(host, pool) == topology.distance(
                 host.place, pool.place)
-
-
-def test_index_visits_cheapest_first_and_rotates():
-    index = index_mod.Index()
-    for name, cost in (('a', 2), ('b', 1), ('c', 1), ('d', 1)):
-        index.add(_pool(name, 'h1', cost=cost))
-    names = [p.name for p in index.visit()]
-    assert names == ['b', 'c', 'd', 'a']
-    index.cursor = 1
-    assert [p.name for p in index.visit()] == ['c', 'd', 'b', 'a']
-    assert [p.name for p in index.visit(-1)] == ['a', 'c', 'd', 'b']
-    assert [p.name for p in index.visit(0)] == ['b', 'c', 'd', 'a']
 
 
 def test_charge_rounds_to_the_step():
