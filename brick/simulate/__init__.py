@@ -49,7 +49,7 @@ __all__ = ['configuration', 'run', 'site', 'trace', 'whatif', 'workload']
 
 
 def run(site_, workload_, configurations=None, what_ifs=(), seed=None,
-        base=None, progress=None):
+        base=None, progress=None, decisions=None):
     """Run *workload_* on *site_* once per configuration.
 
     :param site_: a :class:`~brick.simulate.site.Site`.
@@ -64,6 +64,9 @@ def run(site_, workload_, configurations=None, what_ifs=(), seed=None,
         and reserve count the configurations change).
     :param progress: ``progress(percent)``, called as arrivals are
         handled.
+    :param decisions: a dict to fill with ``{configuration name:
+        [Decision per request]}``
+        (:class:`~brick.simulate.engine.Decision`); None keeps none.
     :returns: a :class:`~brick.simulate.report.Report`.
     :raises brick.exception.InvalidInput: a bad configuration or
         what-if.
@@ -92,8 +95,10 @@ def run(site_, workload_, configurations=None, what_ifs=(), seed=None,
     results = []
     for config, (settings, count) in zip(configurations, resolved,
                                          strict=True):
+        log = None if decisions is None else decisions.setdefault(
+            config.name, [])
         runner = engine.Run(site_, workload_, arrivals, settings, count,
-                            what_ifs, tick)
+                            what_ifs, tick, log)
         recorder = runner.run()
         capacities, used = runner.sched.usage()
         results.append(report_mod.Result(

@@ -53,10 +53,12 @@ from brick.inventory import pools as pools_mod
 from brick.inventory import topology
 from brick.scheduler import cache as cache_mod
 from brick.scheduler import context
+from brick.scheduler import filters as filters_mod
 from brick.scheduler import request as request_mod
 from brick.scheduler import selector as selector_mod
 from brick.scheduler import settings as settings_mod
 from brick.scheduler import source
+from brick.scheduler import weighers as weighers_mod
 from brick.workflow import tasks
 
 TIER_NAMES = dict(request_mod.TIER_NAMES)
@@ -156,7 +158,11 @@ def make_settings(values: dict, base: settings_mod.Settings | None = None,
         else:
             fields_[name] = value
     fields_.update(multipliers=multipliers, seed=seed)
-    return settings_mod.Settings(**fields_)
+    settings = settings_mod.Settings(**fields_)
+    # Unknown plugin names fail here, naming the installed ones.
+    filters_mod.load(settings.enabled_filters)
+    weighers_mod.load(settings.enabled_weighers)
+    return settings
 
 
 def settings_from_conf(conf) -> settings_mod.Settings:

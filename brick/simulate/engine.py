@@ -49,6 +49,20 @@ class Live:
     order: int
 
 
+@dataclasses.dataclass(frozen=True)
+class Decision:
+    """What happened to one request (see ``Run(log=...)``)."""
+
+    time: float
+    consumer: str
+    kind: str
+    host: str | None
+    pools: tuple
+    """Pool keys, one per volume; empty when refused."""
+    refused: str | None
+    """The blocking filter (or ``skipped``); None when placed."""
+
+
 def volume_names(arrival, count):
     """Its volumes' names, as :class:`brick.api.API` names them."""
     if arrival.type == 'volume':
@@ -67,16 +81,19 @@ class Run:
     :param reserve_count: candidates reserved per request.
     :param what_ifs: :class:`~brick.simulate.whatif.WhatIf` objects.
     :param tick: called once per arrival handled (progress).
+    :param log: a list to append each request's :class:`Decision` to
+        (tests, notebooks); None keeps none.
     """
 
     def __init__(self, site, workload, arrivals, settings, reserve_count,
-                 what_ifs=(), tick=None):
+                 what_ifs=(), tick=None, log=None):
         self.site = site
         self.workload = workload
         self.arrivals = arrivals
         self.reserve_count = reserve_count
         self.what_ifs = list(what_ifs)
         self.tick = tick
+        self.log = log
         self.env = simpy.Environment()
         self.sched = adapter.Scheduler(site.hosts, site.pools, settings)
         kinds = workload.kind_names + ([EXISTING] if site.existing else [])
@@ -135,6 +152,7 @@ class Run:
         paired = arrival.request['args'].get('local_to_instance')
         if paired is not None and paired not in self.live:
             rec.skip(arrival.kind, now)
+            self._log(arrival, None, 'skipped')
             return
         spec = adapter.build_spec(arrival.request, arrival.consumer)
         candidates, refusal = self.sched.select(spec)
@@ -145,6 +163,7 @@ class Run:
                                           'reserved', '')
         if refusal is not None:
             rec.refuse(arrival.kind, now, refusal)
+            self._log(arrival, None, refusal.blocked_by)
             return
         names = volume_names(arrival, adapter.volume_count(spec))
         commit = functools.partial(self._commit, arrival, candidates, held,
@@ -162,6 +181,7 @@ class Run:
         placed = next(c for c in candidates if c.host == chosen.host and [
             (key, size) for key, size, _d in c.placements] == chosen.claims)
         self._record(arrival.kind, placed)
+        self._log(arrival, placed, None)
         self._order += 1
         self.live[arrival.consumer] = Live(arrival.kind, arrival.type,
                                            arrival.request, chosen, names,
@@ -171,6 +191,14 @@ class Run:
         if arrival.lifetime is not None:
             self.env.timeout(arrival.lifetime).callbacks.append(
                 functools.partial(self._expire, arrival.consumer))
+
+    def _log(self, arrival, placed, refused):
+        if self.log is not None:
+            self.log.append(Decision(
+                arrival.time, arrival.consumer, arrival.kind,
+                placed.host if placed else None,
+                tuple(key for key, _s, _d in placed.placements)
+                if placed else (), refused))
 
     def _record(self, kind, placed):
         size = sum(size for _key, size, _d in placed.placements)
