@@ -423,21 +423,26 @@ class Scheduler:
 
 
 def _refusal(explanation) -> Refusal:
+    """The filter that removed the most candidates (ties: the earlier
+    one), indexes ruled out whole counted by their pools.  Hosts down or
+    disabled (the ``state`` filter) explain a refusal only when nothing
+    else removed a candidate: a drained host is not why a request does
+    not fit elsewhere."""
     data = explanation.as_dict()
-    best = None
-    for stats in data['filters']:
-        if stats['removed'] and (best is None or
-                                 stats['removed'] > best[0]):
+    found = []
+    for position, stats in enumerate(data['filters']):
+        if stats['removed']:
             kind = stats['reasons'][0]['kind'] if stats['reasons'] else ''
-            best = (stats['removed'], stats['name'], kind)
+            found.append((stats['removed'], -position, stats['name'], kind))
     for entry in data['excluded']:
-        if best is None or entry['pools'] > best[0]:
-            best = (entry['pools'], entry['filter'],
-                    entry['reason'].split(':', 1)[0])
+        found.append((entry['pools'], 1, entry['filter'],
+                      entry['reason'].split(':', 1)[0]))
+    others = [item for item in found if item[2] != 'state']
+    best = max(others or found, default=None)
     if best is None:
         if data['dropped']:
             return Refusal('together', 'volumes do not fit together',
                            explanation.summary())
         return Refusal('no-match', 'no pool of that driver, tags or place',
                        explanation.summary())
-    return Refusal(best[1], best[2], explanation.summary())
+    return Refusal(best[2], best[3], explanation.summary())

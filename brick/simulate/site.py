@@ -99,6 +99,6 @@ def from_database(db) -> Site:
     for row in allocations_mod.list_allocations(db):
         by_consumer.setdefault(row.consumer, []).append(
             (row.volume or row.consumer, keys[row.pool_id], row.size))
-    existing = [Existing(consumer, tuple(volumes))
+    existing = [Existing(consumer, tuple(sorted(volumes)))
                 for consumer, volumes in sorted(by_consumer.items())]
     return Site('database %s' % db.safe_url, hosts, pools, existing)

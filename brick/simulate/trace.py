@@ -89,11 +89,14 @@ def parse(text, source='<string>', sample_every=None, build_time=None):
         stats.setdefault(arrival.kind, []).append((arrival, size))
     for name, found in stats.items():
         kinds[name] = _kind(name, found)
-    duration = max((a.time for a in arrivals), default=0.0) + 1.0
+    if build_time is None:
+        build_time = workload_mod.DEFAULT_BUILD_TIME
+    # Long enough for the last request to commit.
+    duration = max((a.time for a in arrivals), default=0.0) + \
+        build_time + 1.0
     return Trace(source, duration, tuple(kinds.values()),
                  sample_every or duration / workload_mod.SAMPLES,
-                 workload_mod.DEFAULT_BUILD_TIME if build_time is None
-                 else build_time, None, tuple(arrivals))
+                 build_time, None, tuple(arrivals))
 
 
 class Trace(workload_mod.Workload):
