@@ -105,7 +105,7 @@ class Refusal:
     """Why nothing fitted, from the decision's explanation."""
 
     blocked_by: str
-    """The filter that removed the most candidates; ``pairing`` (the
+    """The last filter that removed a candidate; ``pairing`` (the
     instance or volume paired with is unknown), ``together`` (no host
     took every volume at once) or ``no-match`` (no pool has the driver,
     tags or place asked)."""
@@ -423,21 +423,24 @@ class Scheduler:
 
 
 def _refusal(explanation) -> Refusal:
-    """The filter that removed the most candidates (ties: the earlier
-    one), indexes ruled out whole counted by their pools.  Hosts down or
-    disabled (the ``state`` filter) explain a refusal only when nothing
-    else removed a candidate: a drained host is not why a request does
-    not fit elsewhere."""
+    """The last filter, in their order, that removed a candidate: the
+    candidates that passed every filter before it came closest, and it
+    stopped them (an index ruled out whole counts for its filter).
+    Hosts down or disabled (the ``state`` filter) explain a refusal only
+    when no other filter removed a candidate: a drained host is not why
+    a request does not fit elsewhere."""
     data = explanation.as_dict()
+    order = {stats['name']: position
+             for position, stats in enumerate(data['filters'])}
     found = []
-    for position, stats in enumerate(data['filters']):
+    for stats in data['filters']:
         if stats['removed']:
             kind = stats['reasons'][0]['kind'] if stats['reasons'] else ''
-            found.append((stats['removed'], -position, stats['name'], kind))
+            found.append((order[stats['name']], stats['name'], kind))
     for entry in data['excluded']:
-        found.append((entry['pools'], 1, entry['filter'],
+        found.append((order.get(entry['filter'], -1), entry['filter'],
                       entry['reason'].split(':', 1)[0]))
-    others = [item for item in found if item[2] != 'state']
+    others = [item for item in found if item[1] != 'state']
     best = max(others or found, default=None)
     if best is None:
         if data['dropped']:
@@ -445,4 +448,4 @@ def _refusal(explanation) -> Refusal:
                            explanation.summary())
         return Refusal('no-match', 'no pool of that driver, tags or place',
                        explanation.summary())
-    return Refusal(best[2], best[3], explanation.summary())
+    return Refusal(best[1], best[2], explanation.summary())

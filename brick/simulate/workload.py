@@ -31,7 +31,8 @@ given, is drawn per request and passed as the ``size`` argument.  A
 share ``1 - boot`` of a kind's arrivals are volume requests: a volume
 ``local_to_instance`` of a running instance of the same kind (one
 drawn among those booted earlier and not yet gone), as a volume service
-creates a volume for an instance.  Every kind's request is built once
+creates a volume for an instance; such a volume is deleted with its
+instance at the latest.  Every kind's request is built once
 at load time, so an unknown extra spec or a bad value is an error
 naming the file, line and field.
 
@@ -167,19 +168,24 @@ def _stream(kind, position, rng, duration):
             target = _pick(alive, now, rng)
             if target is not None:
                 request = dict(request, args=dict(
-                    request['args'], local_to_instance=target))
+                    request['args'], local_to_instance=target[0]))
+                # A local volume goes with its instance.
+                if target[1] is not None:
+                    lifetime = min(lifetime, target[1] - now) \
+                        if lifetime is not None else target[1] - now
         yield (now, position, count, Arrival(
             now, kind.name, 'boot' if boot else 'volume', consumer, request,
             lifetime))
 
 
 def _pick(alive, now, rng):
-    """A running instance of *alive* (dropping the gone ones met)."""
+    """``(consumer, end)`` of a running instance of *alive* (dropping
+    the gone ones met), or None."""
     while alive:
         index = rng.randrange(len(alive))
         consumer, end = alive[index]
         if end is None or end > now:
-            return consumer
+            return consumer, end
         alive[index] = alive[-1]
         alive.pop()
     return None
