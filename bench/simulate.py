@@ -7,7 +7,7 @@
 # WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
 """brick simulate: simulated requests per second and peak memory.
 
-``python -m bench simulate [-- --hosts 1000,10000 --requests 100000]``
+``python -m bench simulate [-- --hosts 1000,10000 --per-host 10]``
 
 Per size, in a child process of its own (so peak memory is that size's):
 writes a generated inventory file (40 hosts a rack, 25 racks a zone,
@@ -15,9 +15,9 @@ an LVM pool tagged ssd or hdd and a thin pool per host, a qcow2 pool
 shared by every fifth rack), loads it as ``brick simulate`` does, and
 runs a workload of four request kinds (host-local boots from a flavor,
 rack-preferred boots, tagged volumes paired with running instances,
-anywhere volumes) whose rates give about ``--requests`` arrivals, with
-lifetimes that keep the site 40-70 % full, under brick's default
-scheduler settings.  Prints the load time, the run's wall and CPU time,
+anywhere volumes) whose rates give about ``--per-host`` arrivals per
+host (10: 100,000 requests at 10,000 hosts), so that every size is
+about as full, under brick's default scheduler settings.  Prints the load time, the run's wall and CPU time,
 simulated requests per second (wall and CPU) and the peak resident
 memory of the child (``ru_maxrss``).  Target: 100,000 requests on a
 10,000-host site in under two minutes.
@@ -112,24 +112,27 @@ def child(hosts, requests, seed):
 def main(argv):
     parser = argparse.ArgumentParser(prog='python -m bench simulate')
     parser.add_argument('--hosts', default='1000,10000')
-    parser.add_argument('--requests', type=int, default=100000)
+    parser.add_argument('--per-host', type=float, default=10.0,
+                        help='requests per host over the run (default '
+                             '%(default)s)')
     parser.add_argument('--seed', type=int, default=1)
     parser.add_argument('--child', action='store_true',
                         help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     sizes = [int(size) for size in args.hosts.split(',')]
     if args.child:
-        print(json.dumps(child(sizes[0], args.requests, args.seed)))
+        print(json.dumps(child(sizes[0], int(sizes[0] * args.per_host),
+                               args.seed)))
         return 0
-    print('%d requests per size, default scheduler settings; wall and '
-          'CPU seconds of the run (load apart)' % args.requests)
+    print('%g requests per host, default scheduler settings; wall and '
+          'CPU seconds of the run (load apart)' % args.per_host)
     print('%7s %7s %8s %9s %8s %8s %9s %9s %9s' % (
         'hosts', 'pools', 'load s', 'requests', 'wall s', 'cpu s',
         'req/s', 'req/cpu-s', 'peak MiB'))
     for size in sizes:
         out = subprocess.run(
             [sys.executable, '-m', 'bench', 'simulate', '--', '--child',
-             '--hosts', str(size), '--requests', str(args.requests),
+             '--hosts', str(size), '--per-host', str(args.per_host),
              '--seed', str(args.seed)], check=True, capture_output=True,
             text=True).stdout
         found = json.loads(out.strip().splitlines()[-1])

@@ -20,6 +20,7 @@ the files asked for.  See :mod:`brick.simulate`.  It needs the
 ``brick[simulate]`` extra (SimPy, matplotlib).
 """
 
+import argparse
 import importlib.util
 import os
 
@@ -31,7 +32,7 @@ from brick.cmd import image
 FORMATS = ('table', 'json')
 
 
-def require(package, what):
+def require(package: str, what: str) -> None:
     """Raise :exc:`~brick.exception.MissingDependency` unless *package*
     can be imported."""
     if importlib.util.find_spec(package) is None:
@@ -39,7 +40,7 @@ def require(package, what):
             what=what, package=package, install="'brick[simulate]'")
 
 
-def render_table(columns, rows):
+def render_table(columns: list, rows: list) -> str:
     """Plain text columns, left aligned."""
     lines = [list(columns)] + [list(row) for row in rows]
     widths = [max(len(str(line[i])) for line in lines)
@@ -58,7 +59,7 @@ class Simulate(common.Command):
     report, per scheduler configuration side by side, what was placed,
     refused and why, stranded capacity, utilization and cost."""
 
-    def get_parser(self, prog_name):
+    def get_parser(self, prog_name: str) -> argparse.ArgumentParser:
         parser = super().get_parser(prog_name)
         parser.add_argument('--inventory', metavar='FILE',
                             help='a declarative inventory file (YAML); '
@@ -104,7 +105,7 @@ class Simulate(common.Command):
         db_command.add_connection_argument(parser)
         return parser
 
-    def take_action(self, parsed_args):
+    def take_action(self, parsed_args: argparse.Namespace) -> None:
         require('simpy', 'brick simulate')
         if parsed_args.html or parsed_args.png_dir:
             require('matplotlib', 'brick simulate --html/--png-dir')

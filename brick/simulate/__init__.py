@@ -38,6 +38,9 @@ SimPy and matplotlib are the ``brick[simulate]`` extra; this package
 imports SimPy when it runs and matplotlib when it draws.
 """
 
+from collections.abc import Callable
+
+from brick import exception
 from brick.simulate import configuration
 from brick.simulate import report as report_mod
 from brick.simulate import site
@@ -48,8 +51,12 @@ from brick.simulate import workload
 __all__ = ['configuration', 'run', 'site', 'trace', 'whatif', 'workload']
 
 
-def run(site_, workload_, configurations=None, what_ifs=(), seed=None,
-        base=None, progress=None, decisions=None):
+def run(site_: 'site.Site', workload_: 'workload.Workload',
+        configurations: list | None = None, what_ifs: tuple | list = (),
+        seed: int | None = None,
+        base: 'configuration.Base | None' = None,
+        progress: Callable[[float], None] | None = None,
+        decisions: dict | None = None) -> report_mod.Report:
     """Run *workload_* on *site_* once per configuration.
 
     :param site_: a :class:`~brick.simulate.site.Site`.
@@ -69,11 +76,15 @@ def run(site_, workload_, configurations=None, what_ifs=(), seed=None,
         (:class:`~brick.simulate.engine.Decision`); None keeps none.
     :returns: a :class:`~brick.simulate.report.Report`.
     :raises brick.exception.InvalidInput: a bad configuration or
-        what-if.
+        what-if, or a site without pools.
     :raises brick.exception.NotFound: a what-if names an unknown place.
     """
     from brick.simulate import engine
 
+    if not site_.pools:
+        raise exception.InvalidInput(
+            reason='the inventory %s has no pool to simulate on; give an '
+                   'inventory file, or apply one first' % site_.source)
     if seed is None:
         seed = workload_.seed if workload_.seed is not None else 0
     configurations = list(configurations or [
@@ -87,7 +98,7 @@ def run(site_, workload_, configurations=None, what_ifs=(), seed=None,
     total = max(1, len(arrivals) * len(configurations))
     done = [0]
 
-    def tick():
+    def tick() -> None:
         done[0] += 1
         if progress is not None and not done[0] % 200:
             progress(100.0 * done[0] / total)

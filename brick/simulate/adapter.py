@@ -45,9 +45,13 @@ reserve of ``reserve_count`` candidates that share a pool behaves as
 import dataclasses
 import datetime
 
+from oslo_config import cfg
+
 from brick import exception
 from brick.conf import scheduler as scheduler_conf
+from brick.db import engine
 from brick.inventory import fields
+from brick.inventory import file as file_mod
 from brick.inventory import hosts as hosts_mod
 from brick.inventory import pools as pools_mod
 from brick.inventory import topology
@@ -165,7 +169,7 @@ def make_settings(values: dict, base: settings_mod.Settings | None = None,
     return settings
 
 
-def settings_from_conf(conf) -> settings_mod.Settings:
+def settings_from_conf(conf: cfg.ConfigOpts) -> settings_mod.Settings:
     """The ``[brick_scheduler]`` settings of *conf* (a ``ConfigOpts``)."""
     return settings_mod.Settings.from_conf(conf)
 
@@ -182,7 +186,7 @@ def settings_values(settings: settings_mod.Settings) -> dict:
     return found
 
 
-def build_spec(request: dict, consumer: str):
+def build_spec(request: dict, consumer: str) -> request_mod.RequestSpec:
     """The workflow's :func:`~brick.workflow.tasks.build_spec`.
 
     :param request: ``{'flavor', 'hints', 'args'}`` as a service stores
@@ -193,18 +197,18 @@ def build_spec(request: dict, consumer: str):
     return tasks.build_spec(request, consumer)
 
 
-def volume_count(spec) -> int:
+def volume_count(spec: request_mod.RequestSpec) -> int:
     return len(spec.volumes)
 
 
-def first_size(spec) -> int:
+def first_size(spec: request_mod.RequestSpec) -> int:
     """Bytes of the request's first volume."""
     return spec.volumes[0].size
 
 
 # -- the site's rows -------------------------------------------------------
 
-def rows_from_file(inventory) -> tuple:
+def rows_from_file(inventory: file_mod.Inventory) -> tuple:
     """Scheduler rows for a checked inventory file (nothing used):
     ``(hosts, pools)``, through the inventory's own records and the
     source's conversion, as a refresh would read them after ``apply``.
@@ -241,24 +245,25 @@ def rows_from_file(inventory) -> tuple:
     return hosts, pools
 
 
-def rows_from_store(db) -> tuple:
+def rows_from_store(db: engine.Database) -> tuple:
     """Scheduler rows of a live inventory, read once as the scheduler's
     first refresh reads them: ``(hosts, pools)``, usage included."""
     changes = source.StoreSource(db).changes(None)
     return changes.hosts, changes.pools
 
 
-def pool_infos(pools) -> list:
+def pool_infos(pools: list) -> list:
     return [PoolInfo(p.key, p.scope, p.host, p.rack, p.zone, p.driver,
                      tuple(sorted(p.tags)), p.cost) for p in pools]
 
 
-def host_places(hosts) -> dict:
+def host_places(hosts: list) -> dict:
     """``{host: (zone, rack, state)}``."""
     return {h.name: (h.zone, h.rack, h.state) for h in hosts}
 
 
-def cloned_rows(hosts, pools, template: str, names: list) -> tuple:
+def cloned_rows(hosts: list, pools: list, template: str,
+                names: list) -> tuple:
     """Rows for new hosts *names* like *template*: same place, state up,
     its host-scoped pools empty."""
     model = next(h for h in hosts if h.name == template)
@@ -284,7 +289,8 @@ class Scheduler:
     :param settings: :class:`~brick.scheduler.settings.Settings`.
     """
 
-    def __init__(self, hosts, pools, settings):
+    def __init__(self, hosts: list, pools: list,
+                 settings: settings_mod.Settings) -> None:
         self._rows = {p.key: p for p in pools}
         self._hosts = {h.name: h for h in hosts}
         self.cache = cache_mod.StateCache()
@@ -313,7 +319,7 @@ class Scheduler:
         return ([p.capacity for p in found],
                 [p.used + p.unmanaged for p in found])
 
-    def usable(self, spec) -> list:
+    def usable(self, spec: request_mod.RequestSpec) -> list:
         """Per pool of :attr:`keys`, True if the request's first volume
         may use it by what the pool is (driver, tags, format), whatever
         its usage and place."""
@@ -333,7 +339,7 @@ class Scheduler:
 
     # -- deciding --------------------------------------------------------
 
-    def select(self, spec) -> tuple:
+    def select(self, spec: request_mod.RequestSpec) -> tuple:
         """Decide; return ``(candidates, None)`` or ``(None, Refusal)``.
 
         Candidates are :class:`Placed`, best first.
@@ -348,7 +354,7 @@ class Scheduler:
                                      for p in c.placements))
                 for c in decision.candidates], None
 
-    def reserve(self, candidates, count: int) -> list:
+    def reserve(self, candidates: list, count: int) -> list:
         """Claim the best *count* candidates that still fit, each all or
         nothing, as the workflow's reserve step does.
 
@@ -380,7 +386,7 @@ class Scheduler:
 
     # -- pairing ---------------------------------------------------------
 
-    def place(self, consumer: str, host: str, volumes: list,
+    def place(self, consumer: str, host: str | None, volumes: list,
               keys: list) -> None:
         """Record that *consumer* (and its *volumes*) are on *host* in
         pools *keys*, for later requests that pair with them."""
@@ -397,7 +403,8 @@ class Scheduler:
 
     # -- what-ifs ----------------------------------------------------------
 
-    def set_state(self, hosts=(), pools=(), host_state='disabled') -> None:
+    def set_state(self, hosts: list | tuple = (), pools: list | tuple = (),
+                  host_state: str = 'disabled') -> None:
         """Change hosts' state and disable shared pools, as an inventory
         change seen by a refresh would."""
         rows = [dataclasses.replace(self._hosts[name], pools=[],
@@ -409,7 +416,7 @@ class Scheduler:
         with self.selector.lock:
             self.cache.apply(cache_mod.Changes(hosts=rows, pools=pool_rows))
 
-    def add(self, hosts, pools) -> None:
+    def add(self, hosts: list, pools: list) -> None:
         """Add new host and pool rows."""
         for host in hosts:
             self._hosts[host.name] = host

@@ -51,7 +51,7 @@ class Base:
     settings: object = None
     reserve_count: int = DEFAULT_RESERVE_COUNT
 
-    def resolve(self, config, seed):
+    def resolve(self, config: Configuration, seed: int) -> tuple:
         """``(Settings, reserve_count)`` of *config*.
 
         :raises brick.exception.InvalidInput: a bad option or value.
@@ -65,7 +65,7 @@ class Base:
         count = config.reserve_count or self.reserve_count
         return settings, count
 
-    def values(self, config, seed):
+    def values(self, config: Configuration, seed: int) -> dict:
         settings, count = self.resolve(config, seed)
         return dict(adapter.settings_values(settings), reserve_count=count)
 
@@ -104,7 +104,7 @@ def _make(name, items, where):
     return Configuration(name, options, count)
 
 
-def parse_data(data, where):
+def parse_data(data: object, where: document.Where) -> list:
     """Configurations from a file's data (a list, or a mapping with
     ``configurations``)."""
     if isinstance(data, dict):
@@ -125,13 +125,13 @@ def parse_data(data, where):
     return found
 
 
-def load(path):
+def load(path: str) -> list:
     """Read the configurations file at *path*."""
     data, where = document.load_yaml(path, 'configurations file')
     return parse_data(data, where)
 
 
-def parse_option(text):
+def parse_option(text: str) -> Configuration:
     """One ``NAME:KEY=VALUE;KEY=VALUE`` from the command line."""
     where = document.Where('--compare %s' % text)
     name, _, rest = text.partition(':')

@@ -23,6 +23,7 @@ per time, ``12/h`` (a bare number is per hour).
 
 import dataclasses
 import math
+import random
 import re
 
 from brick import units
@@ -37,7 +38,7 @@ _NUMBER = re.compile(r'^\s*([0-9]*\.?[0-9]+(?:[eE][-+]?[0-9]+)?)\s*'
                      r'([a-z]?)\s*$')
 
 
-def duration(value, where):
+def duration(value: object, where: document.Where) -> float:
     """Seconds (a float, at least 0) from ``90``, ``15m``, ``2d``..."""
     if isinstance(value, bool):
         raise where.error(value, DURATION_SYNTAX)
@@ -55,7 +56,7 @@ def duration(value, where):
     return seconds
 
 
-def rate(value, where):
+def rate(value: object, where: document.Where) -> float:
     """Arrivals per second from ``12/h`` (a bare number: per hour)."""
     text = str(value).strip()
     number, _, per = text.partition('/')
@@ -70,7 +71,7 @@ def rate(value, where):
     return count / DURATION_UNITS[unit]
 
 
-def size(value, where):
+def size(value: object, where: document.Where) -> int:
     """Bytes from ``20G`` or an integer, above 0."""
     try:
         found = units.parse(value, str(where)) if not isinstance(
@@ -92,7 +93,7 @@ class Distribution:
     round_to: int = 1
     bounds: tuple = (None, None)
 
-    def draw(self, rng):
+    def draw(self, rng: random.Random) -> float:
         """One value from *rng* (a :class:`random.Random`)."""
         form, params = self.form, self.params
         if form == 'fixed':
@@ -115,11 +116,12 @@ class Distribution:
                 int(math.ceil(value)), self.round_to))
         return value
 
-    def describe(self):
+    def describe(self) -> dict:
         return {'form': self.form, 'median': self.median}
 
 
-def parse(value, where, kind):
+def parse(value: object, where: document.Where,
+          kind: str) -> Distribution:
     """A :class:`Distribution` of sizes (*kind* ``'size'``) or durations
     (``'duration'``)."""
     one = size if kind == 'size' else duration

@@ -75,7 +75,7 @@ class Where:
             text += ', field %s' % self.field
         return text
 
-    def key(self, mapping, key):
+    def key(self, mapping: object, key: object) -> 'Where':
         """The place of *key* in *mapping*."""
         lines = getattr(mapping, 'lines', {})
         line = lines.get(key, self.line) if isinstance(lines, dict) \
@@ -83,25 +83,26 @@ class Where:
         return Where(self.source, '%s.%s' % (self.field, key) if self.field
                      else str(key), line)
 
-    def item(self, sequence, index):
+    def item(self, sequence: object, index: int) -> 'Where':
         """The place of item *index* of *sequence*."""
         lines = getattr(sequence, 'lines', None)
         line = lines[index] if lines else self.line
         return Where(self.source, '%s[%d]' % (self.field, index), line)
 
-    def error(self, value, allowed):
+    def error(self, value: object,
+              allowed: str) -> exception.InvalidValue:
         """An :exc:`~brick.exception.InvalidValue` naming this place."""
         return exception.InvalidValue(field=str(self), value=value,
                                       allowed=allowed)
 
-    def wrap(self, err):
+    def wrap(self, err: Exception) -> exception.InvalidInput:
         """*err* (a brick error about a value here), prefixed with this
         place."""
         return exception.InvalidInput(reason='%s: %s' % (
             self, str(err).rstrip('.')))
 
 
-def load_yaml(path, what):
+def load_yaml(path: str, what: str) -> tuple:
     """Read the YAML file at *path* (*what* names it in errors).
 
     :returns: ``(data, Where)``.
@@ -117,7 +118,7 @@ def load_yaml(path, what):
     return parse_yaml(text, str(path))
 
 
-def parse_yaml(text, source):
+def parse_yaml(text: str, source: str) -> tuple:
     """Parse YAML *text* from *source*: ``(data, Where)``."""
     try:
         data = yaml.load(text, Loader=_Loader)  # noqa: S506 (a SafeLoader)
@@ -130,7 +131,7 @@ def parse_yaml(text, source):
     return data, Where(source, line=1)
 
 
-def mapping(value, where, allowed):
+def mapping(value: object, where: Where, allowed: tuple) -> dict:
     """*value* if it is a mapping whose keys are all in *allowed*."""
     if not isinstance(value, dict):
         raise where.error(value, 'a mapping with the keys %s'

@@ -27,11 +27,14 @@ instant, so runs are deterministic for a seed.
 
 import dataclasses
 import functools
+from collections.abc import Callable
 
 import simpy
 
 from brick.simulate import adapter
 from brick.simulate import metrics
+from brick.simulate import site as site_mod
+from brick.simulate import workload as workload_mod
 
 EXISTING = 'existing'
 """The kind of consumers that held space before the run."""
@@ -63,7 +66,7 @@ class Decision:
     """The blocking filter (or ``skipped``); None when placed."""
 
 
-def volume_names(arrival, count):
+def volume_names(arrival: workload_mod.Arrival, count: int) -> list:
     """Its volumes' names, as :class:`brick.api.API` names them."""
     if arrival.type == 'volume':
         return [arrival.consumer] if count == 1 else [
@@ -85,8 +88,11 @@ class Run:
         (tests, notebooks); None keeps none.
     """
 
-    def __init__(self, site, workload, arrivals, settings, reserve_count,
-                 what_ifs=(), tick=None, log=None):
+    def __init__(self, site: site_mod.Site, workload: workload_mod.Workload,
+                 arrivals: list, settings: object, reserve_count: int,
+                 what_ifs: list | tuple = (),
+                 tick: Callable[[], None] | None = None,
+                 log: list | None = None) -> None:
         self.site = site
         self.workload = workload
         self.arrivals = arrivals
@@ -116,7 +122,7 @@ class Run:
 
     # -- running -----------------------------------------------------------
 
-    def run(self):
+    def run(self) -> metrics.Recorder:
         """Run to the workload's end; return the recorder."""
         for found in self.site.existing:
             self._adopt(found)
@@ -312,7 +318,7 @@ class Run:
             'failed' if drain else 'lost': failed})
 
 
-def arrivals_of(workload, seed):
+def arrivals_of(workload: workload_mod.Workload, seed: int) -> list:
     """The workload's arrivals as a list (shared by every run)."""
     return list(workload.arrivals(seed))
 

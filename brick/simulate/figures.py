@@ -51,7 +51,7 @@ def _time_axis(times):
     return list(times), 'seconds'
 
 
-def acceptance(data):
+def acceptance(data: dict) -> bytes:
     """Cumulative acceptance per configuration over time."""
     fig = _figure(8, 4)
     axes = fig.add_subplot()
@@ -78,7 +78,7 @@ def acceptance(data):
     return _png(fig)
 
 
-def heatmap(config):
+def heatmap(config: dict) -> bytes:
     """Utilization by rack over time for one configuration."""
     racks = config['utilization']['rack']
     names = sorted(racks)
@@ -102,7 +102,7 @@ def heatmap(config):
     return _png(fig)
 
 
-def stranded(data):
+def stranded(data: dict) -> bytes:
     """Free space per pool at the end, per configuration."""
     fig = _figure(8, 4)
     axes = fig.add_subplot()
@@ -140,7 +140,7 @@ def stranded(data):
     return _png(fig)
 
 
-def render(data):
+def render(data: dict) -> dict:
     """Every figure of a report's data (:meth:`Report.as_dict`):
     ``{file name: PNG bytes}``, in a stable order."""
     found = {'acceptance.png': acceptance(data)}

@@ -40,7 +40,8 @@ class Recorder:
     :param duration: the run's length in seconds.
     """
 
-    def __init__(self, kinds, medians, window, duration):
+    def __init__(self, kinds: list, medians: dict, window: float,
+                 duration: float) -> None:
         self.kinds = list(kinds)
         self.medians = dict(medians)
         self.window = window
@@ -62,7 +63,7 @@ class Recorder:
 
     # -- the site ----------------------------------------------------------
 
-    def set_pools(self, infos, usable):
+    def set_pools(self, infos: list, usable: dict) -> None:
         """The pools (:class:`~brick.simulate.adapter.PoolInfo`, in the
         scheduler's order) and, per kind, which of them it can use."""
         self.infos = list(infos)
@@ -80,7 +81,7 @@ class Recorder:
         self._members = {group: dict(sorted(found.items()))
                          for group, found in members.items()}
 
-    def take_out(self, keys):
+    def take_out(self, keys: set) -> None:
         """Pools *keys* left service (drained or failed hosts)."""
         wanted = set(keys)
         self.out.update(i for i, info in enumerate(self.infos)
@@ -92,25 +93,26 @@ class Recorder:
         return min(int(now // self.window), len(next(iter(
             self.arrived.values()))) - 1)
 
-    def arrive(self, kind, now):
+    def arrive(self, kind: str, now: float) -> None:
         self.counts[kind]['requests'] += 1
         self.arrived[kind][self._slot(now)] += 1
 
-    def skip(self, kind, now):
+    def skip(self, kind: str, now: float) -> None:
         """A request whose paired instance is not running: not counted
         as a request."""
         self.counts[kind]['requests'] -= 1
         self.counts[kind]['skipped'] += 1
         self.arrived[kind][self._slot(now)] -= 1
 
-    def accept(self, kind, now, tier, cost, size):
+    def accept(self, kind: str, now: float, tier: str, cost: float,
+               size: int) -> None:
         self.counts[kind]['accepted'] += 1
         self.accepted[kind][self._slot(now)] += 1
         self.locality[kind][tier] += 1
         self.cost[kind][0] += cost * size / units.Gi
         self.cost[kind][1] += size
 
-    def refuse(self, kind, now, refusal):
+    def refuse(self, kind: str, now: float, refusal: object) -> None:
         self.counts[kind]['refused'] += 1
         if self.first_refusal[kind] is None:
             self.first_refusal[kind] = now
@@ -120,7 +122,7 @@ class Recorder:
 
     # -- samples -----------------------------------------------------------
 
-    def sample(self, now, capacities, used):
+    def sample(self, now: float, capacities: list, used: list) -> None:
         self.times.append(now)
         for group, members in self._members.items():
             series = self.utilization[group]
@@ -139,7 +141,7 @@ class Recorder:
                     total += free
             self.stranded[kind].append(total)
 
-    def histogram(self, capacities, used):
+    def histogram(self, capacities: list, used: list) -> dict:
         """Free space of the pools in service: ``{'edges', 'pools',
         'bytes'}``, edges in bytes up to the largest median; the last
         bin holds every pool with more."""
@@ -159,7 +161,7 @@ class Recorder:
 
     # -- result ------------------------------------------------------------
 
-    def kinds_result(self):
+    def kinds_result(self) -> dict:
         found = {}
         for kind in self.kinds:
             counts = self.counts[kind]
@@ -190,8 +192,11 @@ class Recorder:
                 'reasons': reasons}
         return found
 
-    def acceptance(self):
-        """Cumulative acceptance per sample time, overall and per kind."""
+    def acceptance(self) -> dict:
+        """Acceptance per sample time, overall and per kind: cumulative
+        (``overall``, ``by_kind``: placed over requests since the start)
+        and per window (``window``, ``window_by_kind``: in the interval
+        ending at that sample)."""
         def curve(kinds):
             done, good, found = 0, 0, []
             for index in range(len(self.times)):
@@ -203,5 +208,15 @@ class Recorder:
                         good += self.accepted[kind][index - 1]
                 found.append(good / done if done else None)
             return found
+        def window(kinds):
+            found = [None]
+            for index in range(1, len(self.times)):
+                done = sum(self.arrived[k][index - 1] for k in kinds)
+                good = sum(self.accepted[k][index - 1] for k in kinds)
+                found.append(good / done if done else None)
+            return found
         return {'overall': curve(self.kinds),
-                'by_kind': {kind: curve([kind]) for kind in self.kinds}}
+                'by_kind': {kind: curve([kind]) for kind in self.kinds},
+                'window': window(self.kinds),
+                'window_by_kind': {kind: window([kind])
+                                   for kind in self.kinds}}

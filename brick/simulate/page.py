@@ -18,6 +18,7 @@ import html
 
 from brick import units
 from brick.simulate import figures
+from brick.simulate import report as report_mod
 
 STYLE = """
 body { font-family: sans-serif; margin: 2em; color: #222; }
@@ -71,7 +72,7 @@ def _reasons(config):
         ('kind', 'blocked by', 'reason', 'refusals', 'explanation'), rows))
 
 
-def render(report, images=None):
+def render(report: report_mod.Report, images: dict | None = None) -> str:
     """The page for *report* (a :class:`~brick.simulate.report.Report`).
 
     :param images: ``{name: PNG bytes}`` already drawn

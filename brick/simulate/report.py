@@ -36,7 +36,7 @@ class Result:
     keys: list
     """Pool keys, in the recorder's order."""
 
-    def as_dict(self):
+    def as_dict(self) -> dict:
         rec = self.recorder
         kinds = rec.kinds_result()
         requests = sum(k['requests'] for k in kinds.values())
@@ -69,20 +69,20 @@ class Report:
     """:class:`Result` per configuration, in the order given."""
 
     @property
-    def names(self):
+    def names(self) -> list:
         return [result.name for result in self.results]
 
-    def as_dict(self):
+    def as_dict(self) -> dict:
         return clean({'format': FORMAT, 'seed': self.seed,
                       'site': self.site, 'workload': self.workload,
                       'what_ifs': self.what_ifs,
                       'configurations': [r.as_dict() for r in
                                          self.results]})
 
-    def to_json(self):
+    def to_json(self) -> str:
         return json.dumps(self.as_dict(), sort_keys=True, indent=1) + '\n'
 
-    def table(self):
+    def table(self) -> tuple:
         """``(columns, rows)``: one row per kind and measure, one column
         per configuration."""
         data = [r.as_dict() for r in self.results]
@@ -99,7 +99,7 @@ class Report:
         return ['kind', 'measure'] + self.names, rows
 
 
-def clean(value):
+def clean(value: object) -> object:
     """Plain JSON data: floats rounded to 6 decimals, tuples as lists,
     keys as strings."""
     if isinstance(value, float):

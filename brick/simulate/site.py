@@ -25,6 +25,7 @@ compares the two paths).
 
 import dataclasses
 
+from brick.db import engine
 from brick.inventory import allocations as allocations_mod
 from brick.inventory import file as file_mod
 from brick.simulate import adapter
@@ -69,7 +70,7 @@ class Site:
                 'existing_consumers': len(self.existing)}
 
 
-def from_inventory(inventory) -> Site:
+def from_inventory(inventory: file_mod.Inventory) -> Site:
     """The site a checked :class:`~brick.inventory.file.Inventory`
     describes, every pool empty."""
     hosts, pools = adapter.rows_from_file(inventory)
@@ -89,7 +90,7 @@ def from_text(text: str, source: str = '<string>') -> Site:
     return from_inventory(file_mod.parse(text, source))
 
 
-def from_database(db) -> Site:
+def from_database(db: engine.Database) -> Site:
     """The live inventory in *db* (a
     :class:`~brick.db.engine.Database`), usage and allocations included;
     read only."""

@@ -27,6 +27,7 @@ bad row is an error naming its line and field.
 
 import csv
 import datetime
+from collections.abc import Iterator
 
 from brick import exception
 from brick import names
@@ -40,7 +41,8 @@ COLUMNS = ('time', 'kind', 'type', 'consumer', 'size', 'end', 'flavor',
 TYPES = ('boot', 'volume')
 
 
-def load(path, sample_every=None, build_time=None):
+def load(path: str, sample_every: float | None = None,
+         build_time: float | None = None) -> 'Trace':
     """Read the trace at *path* into a
     :class:`~brick.simulate.workload.Workload` whose arrivals are its
     rows.
@@ -55,7 +57,9 @@ def load(path, sample_every=None, build_time=None):
             path, err)) from err
 
 
-def parse(text, source='<string>', sample_every=None, build_time=None):
+def parse(text: str, source: str = '<string>',
+          sample_every: float | None = None,
+          build_time: float | None = None) -> 'Trace':
     """Parse CSV *text*; see :func:`load`."""
     reader = csv.DictReader(text.splitlines())
     header = reader.fieldnames or []
@@ -102,13 +106,14 @@ def parse(text, source='<string>', sample_every=None, build_time=None):
 class Trace(workload_mod.Workload):
     """A workload whose arrivals are a trace's rows."""
 
-    def __init__(self, source, duration, kinds, sample_every, build_time,
-                 seed, rows):
+    def __init__(self, source: str, duration: float, kinds: tuple,
+                 sample_every: float, build_time: float,
+                 seed: int | None, rows: tuple) -> None:
         super().__init__(source, duration, kinds, sample_every, build_time,
                          seed)
         object.__setattr__(self, 'rows', rows)
 
-    def arrivals(self, seed):
+    def arrivals(self, seed: int) -> Iterator:
         return iter(self.rows)
 
 

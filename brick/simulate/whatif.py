@@ -51,17 +51,17 @@ class WhatIf:
     """Seconds into the run; None: the action's default."""
 
     @property
-    def label(self):
+    def label(self) -> str:
         if self.action == 'add':
             return 'add %d:%s' % (self.count, self.name)
         return '%s %s:%s' % (self.action, self.scope, self.name)
 
-    def at(self, duration):
+    def at(self, duration: float) -> float:
         if self.time is not None:
             return self.time
         return 0.0 if self.action == 'add' else duration / 2
 
-    def hosts(self, places):
+    def hosts(self, places: dict) -> list:
         """Names of the hosts it drains or fails, sorted."""
         index = {'host': None, 'zone': 0, 'rack': 1}[self.scope]
         if index is None:
@@ -69,7 +69,7 @@ class WhatIf:
         return sorted(name for name, place in places.items()
                       if place[index] == self.name)
 
-    def shared(self, infos, places):
+    def shared(self, infos: list, places: dict) -> list:
         """Keys of the shared pools it drains or fails."""
         if self.scope == 'host':
             return []
@@ -81,7 +81,7 @@ class WhatIf:
                                                     p.zone in zones)]
 
 
-def parse(action, text):
+def parse(action: str, text: str) -> WhatIf:
     """A :class:`WhatIf` from ``--drain``/``--fail``/``--add`` text.
 
     :raises brick.exception.InvalidValue: naming the option and syntax.
@@ -102,7 +102,7 @@ def parse(action, text):
     return WhatIf(action, head, name, 0, time)
 
 
-def check(whatif, places, duration):
+def check(whatif: WhatIf, places: dict, duration: float) -> None:
     """Refuse a what-if naming a place the site does not have, or a
     time past the run's end."""
     if whatif.action == 'add' or whatif.scope == 'host':

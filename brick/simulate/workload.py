@@ -44,6 +44,7 @@ placed, so every configuration of a comparison sees the same stream.
 import dataclasses
 import heapq
 import random
+from collections.abc import Iterator
 
 from brick import exception
 from brick import names
@@ -89,7 +90,7 @@ class Kind:
     median: int
     """Median bytes of a request's first volume."""
 
-    def describe(self):
+    def describe(self) -> dict:
         return {'name': self.name, 'request': self.request,
                 'rate_per_hour': round(self.rate * 3600, 6),
                 'boot_share': self.boot, 'median_size': self.median,
@@ -107,28 +108,28 @@ class Workload:
     build_time: float = DEFAULT_BUILD_TIME
     seed: int | None = None
 
-    def describe(self):
+    def describe(self) -> dict:
         return {'source': self.source, 'duration': self.duration,
                 'sample_every': self.sample_every,
                 'build_time': self.build_time,
                 'kinds': [kind.describe() for kind in self.kinds]}
 
     @property
-    def kind_names(self):
+    def kind_names(self) -> list:
         return [kind.name for kind in self.kinds]
 
     @property
-    def medians(self):
+    def medians(self) -> dict:
         return {kind.name: kind.median for kind in self.kinds}
 
     @property
-    def specs(self):
+    def specs(self) -> dict:
         """A request spec per kind, for what a kind can use."""
         return {kind.name: adapter.build_spec(_sized(kind.request,
                                                      kind.median), 'probe')
                 for kind in self.kinds}
 
-    def arrivals(self, seed):
+    def arrivals(self, seed: int) -> Iterator[Arrival]:
         """Every :class:`Arrival` before :attr:`duration`, in time order
         (ties by kind order)."""
         streams = []
@@ -191,7 +192,7 @@ def _pick(alive, now, rng):
     return None
 
 
-def load(path):
+def load(path: str) -> Workload:
     """Read and check the workload file at *path*.
 
     :raises brick.exception.InvalidInput: naming file, line and field.
@@ -200,12 +201,12 @@ def load(path):
     return parse_data(data, where)
 
 
-def parse(text, source='<string>'):
+def parse(text: str, source: str = '<string>') -> Workload:
     data, where = document.parse_yaml(text, source)
     return parse_data(data, where)
 
 
-def parse_data(data, where):
+def parse_data(data: object, where: document.Where) -> Workload:
     document.mapping(data, where, TOP)
     for key in ('duration', 'kinds'):
         if key not in data:
@@ -244,7 +245,7 @@ def parse_data(data, where):
                     seed)
 
 
-def parse_kind(entry, where):
+def parse_kind(entry: object, where: document.Where) -> Kind:
     """One request kind of a workload file."""
     document.mapping(entry, where, KIND)
     if 'name' not in entry:

@@ -115,3 +115,11 @@ def test_missing_extra_is_a_clear_error(capsys, tmp_path, monkeypatch):
         "matplotlib, which is not installed: pip install "
         "'brick[simulate]'.\n")
     assert not (tmp_path / 'r.html').exists()
+
+
+def test_an_empty_live_inventory_is_refused(capsys, tmp_path):
+    _site, load = _files(tmp_path)
+    url = 'sqlite:///%s' % (tmp_path / 'empty.sqlite')
+    done = run(capsys, 'simulate', '--workload', load, '--connection', url)
+    assert done.code == 2
+    assert 'has no pool to simulate on' in done.stderr

@@ -202,6 +202,11 @@ def test_report_measures_and_table():
     assert columns == ['kind', 'measure', 'a', 'b']
     assert ['web', 'requests', str(a['kinds']['web']['requests']),
             str(b['kinds']['web']['requests'])] in rows
+    curves = a['acceptance']
+    assert len(curves['overall']) == len(curves['window']) == len(
+        a['times'])
+    assert curves['window'][0] is None and 0 < curves['window'][-1] <= 1
+    assert set(curves['window_by_kind']) == {'web', 'db', 'scratch'}
     histogram = a['stranded']['histogram']
     assert len(histogram['edges']) == len(histogram['pools']) == 21
     assert sum(histogram['pools']) <= len(site.pools)
