@@ -44,12 +44,17 @@ def _image(name, data):
         html.escape(name), base64.b64encode(data).decode('ascii'))
 
 
+MAX_ROWS = 200
+"""Stuck consumers listed per what-if (the JSON has them all)."""
+
+
 def _what_ifs(config):
     parts = []
     for found in config['what_ifs']:
-        stuck = found.get('failed', found.get('lost'))
-        if not stuck:
+        every = found.get('failed', found.get('lost'))
+        if not every:
             continue
+        stuck = every[:MAX_ROWS]
         parts.append('<h4>%s: %s</h4>' % (html.escape(config['name']),
                                           html.escape(found['what_if'])))
         parts.append(_table(
@@ -59,6 +64,9 @@ def _what_ifs(config):
                                    units.human(v['size']))
                 for v in f['volumes']), f['blocked_by'], f['reason'])
              for f in stuck]))
+        if len(every) > len(stuck):
+            parts.append('<p>... and %d more (see the JSON report).</p>'
+                         % (len(every) - len(stuck)))
     return ''.join(parts)
 
 

@@ -18,11 +18,15 @@ inventory: every request lands on the same host and pools, or is refused
 
 import random
 
+import pytest
+
+from brick import api as api_mod
 from brick import exception
 from brick import simulate
 from brick import units
 from brick.db import engine
 from brick.db import migration
+from brick.node import agent
 from brick.simulate import adapter
 from brick.simulate import configuration
 from tests.functional.workflow import fakes
@@ -100,7 +104,10 @@ def replay(api, events):
     return found
 
 
-def test_simulation_makes_the_decisions_the_api_makes(tmp_path):
+@pytest.mark.parametrize('options', [
+    {}, {'capacity_weight_multiplier': -1.0, 'cost_weight_multiplier': 0.0}],
+    ids=['defaults', 'packing'])
+def test_simulation_makes_the_decisions_the_api_makes(tmp_path, options):
     db = engine.Database('sqlite:///%s' % (tmp_path / 'inventory.sqlite'))
     migration.upgrade(db)
     try:
@@ -108,16 +115,24 @@ def test_simulation_makes_the_decisions_the_api_makes(tmp_path):
         # Small raw pools, so that the site fills and refuses.
         replace = {host: {'raw': fakes.SmallRawDriver(
             site.path(host, 'raw'), 60 * G)} for host in site_mod.HOSTS}
-        api = site.api(replace=replace, handlers={'hv': fakes.Hypervisor()},
-                       reserve_count=2)
+        conf = site_mod.make_conf(site.root, reserve_count=2)
+        for name, value in options.items():
+            conf.set_override(name, value, group='brick_scheduler')
+        api = api_mod.API(conf, db=db, nodes=[
+            agent.NodeAgent(host, site.drivers(host, replace))
+            for host in site_mod.HOSTS])
+        api.handlers.register('hv', fakes.Hypervisor())
+        api.setup()
         # The simulation starts from the live inventory as setup left it.
         live = simulate.site.from_database(db)
         text, events = make_trace(random.Random(7))
         trace = simulate.trace.parse(text, 'trace.csv', build_time=0)
         decisions = {}
-        base = configuration.Base(adapter.settings_from_conf(api.conf), 2)
-        simulate.run(live, trace, [configuration.Configuration('api')],
-                     base=base, decisions=decisions)
+        # The simulation's configuration says what the API's says.
+        simulate.run(live, trace, [configuration.Configuration(
+            'api', dict(options), 2)], decisions=decisions)
+        assert adapter.settings_from_conf(conf).multipliers == \
+            adapter.make_settings(options).multipliers
         expected = replay(api, events)
         got = {}
         for found in decisions['api']:
