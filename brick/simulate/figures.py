@@ -8,7 +8,7 @@
 """A report's pictures, as PNG bytes (matplotlib).
 
 * ``acceptance.png``: cumulative acceptance over time, one line per
-  configuration (dashed: per kind);
+  configuration (thin, in the same colour, one line style per kind);
 * ``heatmap-<configuration>.png``: utilization by rack over time;
 * ``stranded.png``: free space per pool at the end, per configuration,
   in bins up to the largest kind's median (everything left of a kind's
@@ -24,6 +24,8 @@ import io
 from brick import units
 
 DPI = 80
+_STYLES = ('--', ':', '-.', (0, (5, 1, 1, 1, 1, 1)), (0, (1, 3)))
+"""Line styles telling the kinds apart; colours tell configurations."""
 _TIME_UNITS = ((86400, 'days'), (3600, 'hours'), (60, 'minutes'),
                (1, 'seconds'))
 
@@ -61,11 +63,13 @@ def acceptance(data: dict) -> bytes:
         curve = config['acceptance']['overall']
         axes.plot(times, [None if v is None else 100 * v for v in curve],
                   color=color, linewidth=2, label=config['name'])
-        for kind, values in sorted(config['acceptance']['by_kind'].items()):
-            if len(config['acceptance']['by_kind']) > 1:
+        by_kind = sorted(config['acceptance']['by_kind'].items())
+        for number, (kind, values) in enumerate(by_kind):
+            if len(by_kind) > 1:
                 axes.plot(times, [None if v is None else 100 * v
                                   for v in values], color=color,
-                          linewidth=0.8, linestyle='--',
+                          linewidth=0.9,
+                          linestyle=_STYLES[number % len(_STYLES)],
                           label='%s: %s' % (config['name'], kind))
     axes.set_xlabel('simulated time (%s)' % unit if data[
         'configurations'] else 'time')
