@@ -208,6 +208,21 @@ def first_size(spec: request_mod.RequestSpec) -> int:
 
 # -- the site's rows -------------------------------------------------------
 
+def inventory_state(state: str) -> str:
+    """The inventory's word for a host state of the file (``enabled`` or
+    ``disabled``), as a refresh would read it back.
+
+    Before the host vocabulary was unified (issue 12, ``enabled``,
+    ``disabled``, ``down`` everywhere) the inventory called an enabled
+    host ``up``; this follows whichever :mod:`brick.inventory.hosts`
+    is installed, and can be dropped once only the new one is.
+    """
+    check = getattr(hosts_mod, 'check_state', None)
+    if check is not None:
+        return check(state, 'host state')
+    return 'up' if state == 'enabled' else state
+
+
 def rows_from_file(inventory: file_mod.Inventory) -> tuple:
     """Scheduler rows for a checked inventory file (nothing used):
     ``(hosts, pools)``, through the inventory's own records and the
@@ -220,7 +235,7 @@ def rows_from_file(inventory: file_mod.Inventory) -> tuple:
             inventory.hosts.items(), 1):
         place = topology.Place(inventory.zones.get(zone), zone, rack, name)
         hosts.append(source.host_state(hosts_mod.Host(
-            number, name, place, 'up' if state == 'enabled' else state,
+            number, name, place, inventory_state(state),
             None, _EPOCH)))
     host_places = {h.name: (h.zone, h.rack) for h in hosts}
     for number, ((scope, owner, name), values) in enumerate(
@@ -269,8 +284,8 @@ def cloned_rows(hosts: list, pools: list, template: str,
     model = next(h for h in hosts if h.name == template)
     new_hosts, new_pools = [], []
     for name in names:
-        new_hosts.append(dataclasses.replace(model, name=name, pools=[],
-                                             state='up'))
+        new_hosts.append(dataclasses.replace(
+            model, name=name, pools=[], state=inventory_state('enabled')))
         for pool in pools:
             if pool.scope == 'host' and pool.host == template:
                 new_pools.append(dataclasses.replace(
