@@ -212,3 +212,36 @@ def test_report_measures_and_table():
     assert sum(histogram['pools']) <= len(site.pools)
     assert adapter.TIER_NAMES == {0: 'host', 1: 'rack', 2: 'zone',
                                   3: 'any'}
+
+
+def test_reserve_skips_an_alternate_that_does_not_fit_beside_the_first():
+    """As the workflow's reserve step: each candidate all or nothing,
+    claimed only if it still fits beside those reserved before it."""
+    site = simulate.site.from_text(data.SITE, 'site.yaml')
+    sched = adapter.Scheduler(site.hosts, site.pools,
+                              adapter.make_settings({}))
+    spec = adapter.build_spec({'args': {
+        'size': '6T', 'driver': 'qcow2', 'locality': 'rack'}}, 'c1')
+    candidates, refusal = sched.select(spec)
+    assert refusal is None
+    # Both hosts of rack r2 reach the one shared pool of 10 TiB.
+    assert [(c.host, c.placements[0][0]) for c in candidates] == [
+        ('h3', 'rack:r2/nfs'), ('h4', 'rack:r2/nfs')]
+    held = sched.reserve(candidates, 2)
+    assert [h.host for h in held] == ['h3']
+    capacities, used = sched.usage()
+    assert used[sched.keys.index('rack:r2/nfs')] == 6 * units.Ti
+    sched.release(held[0])
+    assert sched.usage()[1] == [0] * len(site.pools)
+    assert adapter.make_settings({}).multipliers == \
+        adapter.settings_from_conf(_conf()).multipliers
+
+
+def _conf():
+    from oslo_config import cfg
+
+    import brick.conf
+    conf = cfg.ConfigOpts()
+    brick.conf.register_opts(conf)
+    conf([], default_config_files=[])
+    return conf
