@@ -17,10 +17,11 @@ runs a workload of four request kinds (host-local boots from a flavor,
 rack-preferred boots, tagged volumes paired with running instances,
 anywhere volumes) whose rates give about ``--per-host`` arrivals per
 host (10: 100,000 requests at 10,000 hosts), so that every size is
-about as full, under brick's default scheduler settings.  Prints the load time, the run's wall and CPU time,
-simulated requests per second (wall and CPU) and the peak resident
-memory of the child (``ru_maxrss``).  Target: 100,000 requests on a
-10,000-host site in under two minutes.
+about as full, under brick's default scheduler settings.  Prints the
+load time, the run's wall and CPU time, simulated requests per second
+(wall and CPU) and the peak resident memory of the child
+(``ru_maxrss``).  Target: 100,000 requests on a 10,000-host site in
+under two minutes.
 """
 
 import argparse
