@@ -15,6 +15,7 @@ Callers catch :class:`BrickException` for everything, or one family::
     │   ├── InvalidName
     │   ├── InvalidSize
     │   ├── InvalidValue
+    │   ├── MissingDependency   an optional Python package is missing
     │   └── DriverNotFound      (also a NotFound)
     ├── NotFound
     │   ├── VolumeNotFound
@@ -60,6 +61,7 @@ __all__ = [
     'VolumeNotFound', 'ConcurrentUpdate', 'PoolUnavailable',
     'ReservationExpired', 'ReservationNotFound', 'NoValidHost',
     'HostFailed', 'PlacementFailed', 'FlowNotFound', 'HandlerNotFound',
+    'MissingDependency',
     'shown',
 ]
 
@@ -202,6 +204,11 @@ class InvalidValue(InvalidInput):
 
 
 # Not found ----------------------------------------------------------------
+
+class MissingDependency(InvalidInput):
+    msg_fmt = ('%(what)s needs the Python package %(package)s, which is '
+               'not installed: pip install %(install)s.')
+
 
 class NotFound(BrickException, LookupError):
     msg_fmt = 'Not found: %(what)s.'

@@ -52,7 +52,9 @@ class ProgressBar:
             self.stream.flush()
 
 
-def _add_progress(parser):
+def add_progress_argument(parser):
+    """Add ``--progress`` / ``--no-progress`` (default: when stderr is a
+    terminal)."""
     group = parser.add_mutually_exclusive_group()
     group.add_argument('--progress', action='store_true', default=None,
                        help='show a progress bar on stderr (default: when '
@@ -61,7 +63,9 @@ def _add_progress(parser):
                        action='store_false', help='show no progress bar')
 
 
-def _progress(app, parsed_args, label):
+def progress_bar(app, parsed_args, label):
+    """A :class:`ProgressBar` on the app's stderr, or None when
+    ``--no-progress`` or stderr is no terminal."""
     wanted = parsed_args.progress
     if wanted is None:
         wanted = app.stderr.isatty()
@@ -96,12 +100,12 @@ class ImportVolume(common.ShowOne):
                                  'vhdx, vpc); the content must be in it. '
                                  'Default: what the content shows')
         common.add_pool_argument(parser)
-        _add_progress(parser)
+        add_progress_argument(parser)
         return parser
 
     def take_action(self, parsed_args):
         driver = self.app.node.driver(parsed_args.pool)
-        bar = _progress(self.app, parsed_args,
+        bar = progress_bar(self.app, parsed_args,
                         'importing %s' % parsed_args.name)
         volume = _run(bar, lambda progress: driver.import_image(
             parsed_args.name, os.path.abspath(parsed_args.image),
@@ -123,14 +127,14 @@ class ExportVolume(common.ShowOne):
                             help='format of TARGET: raw (default), qcow2, '
                                  'vdi...')
         common.add_pool_argument(parser)
-        _add_progress(parser)
+        add_progress_argument(parser)
         return parser
 
     def take_action(self, parsed_args):
         driver = self.app.node.driver(parsed_args.pool)
         volume = driver.get(parsed_args.name)
         target = os.path.abspath(parsed_args.target)
-        bar = _progress(self.app, parsed_args,
+        bar = progress_bar(self.app, parsed_args,
                         'exporting %s' % parsed_args.name)
         _run(bar, lambda progress: driver.export_image(
             parsed_args.name, target, parsed_args.image_format,

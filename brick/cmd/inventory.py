@@ -5,7 +5,7 @@
 # Unless required by applicable law or agreed to in writing, software
 # distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
 # WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
-"""``brick inventory apply`` and ``brick inventory show``.
+"""``brick inventory apply``, ``export`` and ``show``.
 
 ``apply`` makes the database match a YAML inventory file (see
 ``etc/brick/inventory.yaml.example`` and
@@ -15,6 +15,9 @@
     ~ pool host:compute-1/nvme: reserved 0 -> 10737418240 (10 GiB)
     ! pool host:compute-2/hdd: state enabled -> disabled (not in the file)
     - pool rack:rack-a1/nfs (holds 0 allocations, 0 reservations)
+
+``export`` writes the live inventory as such a file; applying it to the
+same database changes nothing (see :mod:`brick.inventory.export`).
 """
 
 from brick.cmd import common
@@ -22,6 +25,7 @@ from brick.cmd import db as db_command
 from brick.cmd import pool as pool_command
 from brick.inventory import bounded_yaml
 from brick.inventory import declarative
+from brick.inventory import export
 from brick.inventory import file as inventory_file
 from brick.inventory import pools as pools_mod
 
@@ -68,6 +72,31 @@ class Apply(common.Command):
             len(changes), '' if len(changes) == 1 else 's',
             ' (dry run: nothing was changed)' if parsed_args.dry_run
             else ''))
+
+
+class Export(common.Command):
+    """Write the live inventory (zones, racks, hosts, pools) as a YAML
+    file that 'brick inventory apply' reads back with no change.
+
+    Usage, allocations and reservations are not part of the file.
+    """
+
+    def get_parser(self, prog_name):
+        parser = super().get_parser(prog_name)
+        parser.add_argument('-o', '--output', metavar='FILE', default='-',
+                            help="where to write it; '-' (the default) is "
+                                 "standard output")
+        db_command.add_connection_argument(parser)
+        return parser
+
+    def take_action(self, parsed_args):
+        with db_command.inventory(self.app, parsed_args) as db:
+            text = export.dump(export.read(db))
+        if parsed_args.output == '-':
+            self.app.stdout.write(text)
+            return
+        with open(parsed_args.output, 'w', encoding='utf-8') as stream:
+            stream.write(text)
 
 
 class Show(common.Lister):

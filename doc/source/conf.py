@@ -37,6 +37,7 @@ extensions = [
     'cliff.sphinxext',
     'brick.scheduler.spec_docs',
     'brick_plugins',
+    'brick_simulate_example',
 ]
 autodoc_member_order = 'bysource'
 autodoc_default_options = {'members': True, 'show-inheritance': True}

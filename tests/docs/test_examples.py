@@ -84,6 +84,11 @@ GENERATED = {
         'written by oslo_config.sphinxconfiggen at build time; '
         'test_sample_configuration_generates checks the generator',
 }
+GENERATED.update({
+    DOCS / 'admin' / 'simulate' / 'generated' / name:
+        'drawn by _ext/brick_simulate_example.py at build time; '
+        'tests/docs/test_simulate_example.py checks it'
+    for name in ('table.txt', 'stuck.txt')})
 
 RUNNERS = ('.py', '.conf')
 """Suffixes of doc/source/examples files this module runs or loads."""
