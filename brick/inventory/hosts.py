@@ -9,8 +9,11 @@
 
 A host has a name, a place in the topology (a rack, and so its zone, or a
 zone alone; :mod:`brick.inventory.topology`) and a state: ``up``,
-``down`` or ``disabled``, with the time of its last heartbeat.  Its
-host-scoped pools are in :mod:`brick.inventory.pools`.
+``down`` or ``disabled``, with the reason for it and the time of its
+last heartbeat.  Its host-scoped pools are in
+:mod:`brick.inventory.pools`.  :func:`set_liveness` is how the node
+monitor (:mod:`brick.node.liveness`) marks hosts whose node stopped
+heartbeating; it never touches a state an operator set.
 """
 
 import dataclasses
@@ -38,6 +41,8 @@ class Host:
     state: str
     heartbeat_at: datetime.datetime | None
     updated_at: datetime.datetime
+    state_reason: str | None = None
+    """Why the host is in its state, when known."""
 
 
 def host_row(conn, name, purpose):
@@ -69,7 +74,7 @@ def read_hosts(conn, where=None):
         query = query.where(where)
     return [Host(row.id, row.name,
                  topo.place(row.zone_id, row.rack_id, row.name), row.state,
-                 row.heartbeat_at, row.updated_at)
+                 row.heartbeat_at, row.updated_at, row.state_reason)
             for row in conn.execute(query)]
 
 
@@ -138,14 +143,58 @@ def place_host(conn, name, zone=None, rack=None):
         generation=pools.c.generation + 1, updated_at=now))
 
 
-def set_host_state(db, name, state):
-    """Set host *name* ``up``, ``down`` or ``disabled``.
+def set_host_state(db, name, state, reason=None):
+    """Set host *name* ``up``, ``down`` or ``disabled``, with an
+    optional *reason* (at most 255 characters).
 
     :raises brick.exception.NotFound: no such host.
     """
     fields.choice(state, 'state of host %s' % name, models.HOST_STATES)
     db.run('host %s' % name, lambda conn: change_host(
-        conn, name, 'to change', state=state, updated_at=engine.utcnow()))
+        conn, name, 'to change', state=state, state_reason=reason,
+        updated_at=engine.utcnow()))
+
+
+LIVENESS = 'liveness: '
+"""The prefix of every reason :func:`set_liveness` writes."""
+
+
+def set_liveness(db, name, alive, reason=None, now=None):
+    """Mark host *name* down because its node is not alive, or up again
+    once it is, in one conditional UPDATE.
+
+    Going down only changes an ``up`` host; coming back up only changes
+    a host that liveness itself put down (its reason starts with
+    :data:`LIVENESS`), so a host an operator disabled or put down stays
+    as it is.  A live host's first sighting sets ``heartbeat_at``.
+
+    :param alive: True if the node is in its tooz group.
+    :param reason: why it is down (stored after :data:`LIVENESS`).
+    :returns: True if the row changed.
+    """
+    now = now or engine.utcnow()
+    hosts = models.hosts
+    if alive:
+        where = sa.or_(
+            sa.and_(hosts.c.state == 'down',
+                    hosts.c.state_reason.like(LIVENESS + '%')),
+            hosts.c.heartbeat_at.is_(None))
+        values = {'state': sa.case(
+            (hosts.c.state_reason.like(LIVENESS + '%'), 'up'),
+            else_=hosts.c.state),
+            'state_reason': sa.case(
+                (hosts.c.state_reason.like(LIVENESS + '%'), None),
+                else_=hosts.c.state_reason),
+            'heartbeat_at': now, 'updated_at': now}
+    else:
+        where = hosts.c.state == 'up'
+        values = {'state': 'down', 'updated_at': now,
+                  'state_reason': (LIVENESS + (reason or 'node not alive')
+                                   )[:255]}
+    query = hosts.update().where(hosts.c.name == name, where).values(
+        **values)
+    return db.run('liveness of host %s' % name,
+                  lambda conn: conn.execute(query).rowcount > 0)
 
 
 def change_host(conn, name, purpose, **values):

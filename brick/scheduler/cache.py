@@ -44,7 +44,7 @@ from brick.scheduler import state as st
 
 LOG = logging.getLogger(__name__)
 
-_HOST_FIELDS = ('zone', 'rack', 'region', 'state')
+_HOST_FIELDS = ('zone', 'rack', 'region', 'state', 'reason')
 _POOL_FIELDS = tuple(f.name for f in dataclasses.fields(st.PoolState)
                      if f.name not in ('pending', 'key'))
 

@@ -65,7 +65,7 @@ def host_state(host):
     :class:`~brick.inventory.hosts.Host`."""
     place = host.place
     return st.HostState(host.name, place.zone, place.rack, place.region,
-                        host.state)
+                        host.state, host.state_reason)
 
 
 def pool_state(pool, volumes=0):

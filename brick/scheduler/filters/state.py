@@ -10,6 +10,13 @@
 from brick.scheduler.filters import base
 
 
+def _not_up(host):
+    """``host not up: NAME is STATE`` and, when known, why (a node that
+    stopped heartbeating: :mod:`brick.node.liveness`)."""
+    said = 'host not up: %s is %s' % (host.name, host.state)
+    return '%s (%s)' % (said, host.reason) if host.reason else said
+
+
 class StateFilter(base.BaseFilter):
     """Host and pool state, and the request's exclusions (retries).
 
@@ -19,7 +26,7 @@ class StateFilter(base.BaseFilter):
 
     def check(self, ctx, host, pool, volume):
         if host.state != 'up':
-            return 'host not up: %s is %s' % (host.name, host.state)
+            return _not_up(host)
         if pool.state != 'enabled':
             return 'pool disabled: %s' % pool.key
         request = ctx.request
@@ -29,8 +36,10 @@ class StateFilter(base.BaseFilter):
             return 'pool excluded: %s failed an earlier attempt' % pool.key
         if pool.scope == 'host' and pool.host != host.name:
             owner = ctx.cache.hosts.get(pool.host)
-            if owner is None or owner.state != 'up':
+            if owner is None:
                 return 'pool host not up: %s' % pool.host
+            if owner.state != 'up':
+                return 'pool ' + _not_up(owner)
             if pool.host in request.exclude_hosts:
                 return 'host excluded: %s failed an earlier attempt' % (
                     pool.host)
