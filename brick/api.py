@@ -34,6 +34,9 @@ finishes its flows with :meth:`API.resume` (or :func:`resume`, which the
 import dataclasses
 import threading
 import uuid
+from collections.abc import Callable
+
+from oslo_config import cfg
 
 import brick.conf
 from brick import exception
@@ -164,7 +167,7 @@ class API:
                     else None, keep_finished=group.keep_finished)
             return self._runner
 
-    def setup(self):
+    def setup(self) -> None:
         """Upgrade the database schemas (brick's and taskflow's flow
         records), check the pools of every in-process node and write
         their reports into the inventory (remote nodes report by
@@ -177,7 +180,7 @@ class API:
             node.setup()
             census.apply(self.db, node.report())
 
-    def close(self):
+    def close(self) -> None:
         """Release database and broker connections."""
         if self._db is not None:
             self._db.dispose()
@@ -332,7 +335,9 @@ class API:
         return Placement.from_results(found)
 
 
-def resume(conf, flow_id=None, nodes=None, handlers=None, listener=None):
+def resume(conf: cfg.ConfigOpts, flow_id: str | None = None,
+           nodes: list | None = None, handlers: dict | None = None,
+           listener: Callable | None = None) -> list[tuple]:
     """Finish interrupted placement flows (``brick flow resume``).
 
     :param conf: a ``ConfigOpts`` with brick's options registered and

@@ -16,6 +16,9 @@ made outside a placement and counts the others as used (``unmanaged``;
 see :mod:`brick.inventory.census`).
 """
 
+import argparse
+from typing import Any
+
 from brick import exception
 from brick.cmd import common
 from brick.cmd import db as db_command
@@ -115,7 +118,8 @@ class ReportPools(common.Lister):
         db_command.add_connection_argument(parser)
         return parser
 
-    def take_action(self, parsed_args):
+    def take_action(self, parsed_args: argparse.Namespace
+                    ) -> tuple[tuple, list]:
         node = self.app.node
         host = self.app.conf.brick_node.host
         with db_command.inventory(self.app, parsed_args) as db:
@@ -156,7 +160,7 @@ class Reconcile(common.Lister):
     own); without, this host's node.
     """
 
-    def get_parser(self, prog_name):
+    def get_parser(self, prog_name: str) -> argparse.ArgumentParser:
         parser = super().get_parser(prog_name)
         parser.add_argument('--host', metavar='HOST', action='append',
                             dest='hosts',
@@ -167,7 +171,8 @@ class Reconcile(common.Lister):
         db_command.add_connection_argument(parser)
         return parser
 
-    def take_action(self, parsed_args):
+    def take_action(self, parsed_args: argparse.Namespace
+                    ) -> tuple[tuple, list]:
         conf = self.app.conf
         group = conf.brick_monitor
         nodes = remote.from_conf(conf)
@@ -196,7 +201,8 @@ class Reconcile(common.Lister):
                 nodes.close()
         return RECONCILE_COLUMNS, rows
 
-    def _hosts(self, db, nodes, wanted):
+    def _hosts(self, db: Any, nodes: Any, wanted: list[str] | None
+               ) -> list[str]:
         if nodes is None:
             here = self.app.conf.brick_node.host
             if wanted and wanted != [here]:

@@ -17,16 +17,18 @@ cannot reach the broker or the coordination backend when it starts
 exits 1 with a message naming the URL; it never hangs.
 """
 
+import argparse
 import signal
 import sys
 import threading
+from typing import Any
 
 from brick.cmd import cli
 from brick.cmd import common
 from brick.cmd import db as db_command
 
 
-def _run_until_signalled(service):
+def _run_until_signalled(service: Any) -> None:
     stop = threading.Event()
     previous = {}
     for signum in (signal.SIGTERM, signal.SIGINT):
@@ -51,7 +53,7 @@ class ServeNode(common.Command):
     no database access.
     """
 
-    def take_action(self, parsed_args):
+    def take_action(self, parsed_args: argparse.Namespace) -> None:
         from brick.node import service
 
         _run_until_signalled(service.NodeService(self.app.conf,
@@ -67,12 +69,12 @@ class RunMonitor(common.Command):
     more per site, on hosts with database access.
     """
 
-    def get_parser(self, prog_name):
+    def get_parser(self, prog_name: str) -> argparse.ArgumentParser:
         parser = super().get_parser(prog_name)
         db_command.add_connection_argument(parser)
         return parser
 
-    def take_action(self, parsed_args):
+    def take_action(self, parsed_args: argparse.Namespace) -> None:
         from brick.node import monitor
 
         db = db_command.database(self.app, parsed_args)
@@ -82,13 +84,13 @@ class RunMonitor(common.Command):
             db.dispose()
 
 
-def node_main(argv=None):
+def node_main(argv: list[str] | None = None) -> int:
     """``brick-node [--config-file PATH]...``: ``brick node serve``."""
     return cli.main(list(sys.argv[1:] if argv is None else argv)
                     + ['node', 'serve'])
 
 
-def monitor_main(argv=None):
+def monitor_main(argv: list[str] | None = None) -> int:
     """``brick-node-monitor [--config-file PATH]...``: ``brick node
     monitor``."""
     return cli.main(list(sys.argv[1:] if argv is None else argv)

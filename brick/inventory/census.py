@@ -60,6 +60,7 @@ import dataclasses
 import datetime
 import re
 import uuid
+from typing import Any
 
 import sqlalchemy as sa
 from oslo_log import log as logging
@@ -133,14 +134,14 @@ class Census:
     ``dry_run``, as stored before)."""
 
     @property
-    def outstanding(self):
+    def outstanding(self) -> tuple:
         """The differences that still need a look: neither fixed here
         (adopted, freed) nor expected (foreign volumes)."""
         return tuple(d for d in self.differences
                      if d.kind not in ('adopted', 'adopted-gone', 'foreign'))
 
 
-def consumer_for(host, volume):
+def consumer_for(host: str, volume: str) -> str:
     """The consumer an adopted volume is recorded under: ``ganeti:<uuid>``
     for a Ganeti ExtStorage volume, else ``node:<host>``."""
     found = _GANETI.match(volume)
@@ -149,14 +150,15 @@ def consumer_for(host, volume):
     return 'node:' + host
 
 
-def is_adopted(consumer):
+def is_adopted(consumer: str) -> bool:
     """True for the consumer of an adopted allocation.  Placements'
     consumers are brick names, which have no ``:``."""
     return ':' in consumer
 
 
-def apply(db, report, grace=0, now=None, dry_run=False,
-          delete_orphans=True):
+def apply(db: engine.Database, report: Any, grace: float = 0,
+          now: datetime.datetime | None = None, dry_run: bool = False,
+          delete_orphans: bool = True) -> Census:
     """Write and reconcile *report* (see the module docstring).
 
     :param db: a :class:`~brick.db.engine.Database`.

@@ -143,7 +143,8 @@ def place_host(conn, name, zone=None, rack=None):
         generation=pools.c.generation + 1, updated_at=now))
 
 
-def set_host_state(db, name, state, reason=None):
+def set_host_state(db: engine.Database, name: str, state: str,
+                   reason: str | None = None) -> None:
     """Set host *name* ``up``, ``down`` or ``disabled``, with an
     optional *reason* (at most 255 characters).
 
@@ -159,7 +160,9 @@ LIVENESS = 'liveness: '
 """The prefix of every reason :func:`set_liveness` writes."""
 
 
-def set_liveness(db, name, alive, reason=None, now=None):
+def set_liveness(db: engine.Database, name: str, alive: bool,
+                 reason: str | None = None,
+                 now: datetime.datetime | None = None) -> bool:
     """Mark host *name* down because its node is not alive, or up again
     once it is, in one conditional UPDATE.
 

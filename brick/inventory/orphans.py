@@ -39,7 +39,8 @@ class Orphan:
     created_at: datetime.datetime
 
 
-def record(db, pool_id, volume, reason):
+def record(db: engine.Database, pool_id: int, volume: str,
+           reason: object) -> None:
     """Record that no placement owns *volume* of pool *pool_id* any more.
 
     Idempotent: a volume already recorded keeps its first record (and so
@@ -65,7 +66,8 @@ def record(db, pool_id, volume, reason):
         pass  # another process recorded it first: same meaning
 
 
-def list_orphans(db, pool_id=None):
+def list_orphans(db: engine.Database,
+                 pool_id: int | None = None) -> list[Orphan]:
     """Orphan records, oldest first."""
     query = sa.select(ORPHANS).order_by(ORPHANS.c.created_at, ORPHANS.c.id)
     if pool_id is not None:

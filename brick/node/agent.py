@@ -8,11 +8,13 @@
 """The in-process node: one host's drivers, called directly."""
 
 import time
+from collections.abc import Iterable
 
 from oslo_log import log as logging
 
 from brick import exception
 from brick import names
+from brick.drivers import volume as volume_mod
 from brick.node import base
 from brick.node import report as report_mod
 
@@ -123,7 +125,8 @@ class NodeAgent(base.Node):
         for pool in self.names():
             self.driver(pool)
 
-    def create_volume(self, pool, name, size):
+    def create_volume(self, pool: str, name: str,
+                      size: int) -> tuple[volume_mod.Volume, dict]:
         driver = self.driver(pool)
         self._touched[(pool, name)] = time.time()
         volume = driver.create(name, size)
@@ -150,7 +153,8 @@ class NodeAgent(base.Node):
     def snapshot_volume(self, pool, volume, name):
         return self.driver(pool).create_snapshot(volume, name)
 
-    def report(self, pools=None):
+    def report(self, pools: Iterable[str] | None = None
+               ) -> report_mod.NodeReport:
         """Describe the pools *pools* (default: all); a pool whose driver
         fails is listed in the report's ``broken``, not raised.
 
@@ -171,7 +175,7 @@ class NodeAgent(base.Node):
             found.host, found.taken_at, found.pools, pools is None,
             found.broken + tuple(broken))
 
-    def delete_orphan(self, pool, name, listed_at):
+    def delete_orphan(self, pool: str, name: str, listed_at: float) -> bool:
         """See :meth:`brick.node.base.Node.delete_orphan`.  This process
         remembers when it started each create; one that started at or
         after *listed_at*, or a process started after it (which cannot

@@ -16,6 +16,9 @@ call after a crash.  A node never touches the inventory database.
 """
 
 import abc
+from collections.abc import Iterable
+
+from brick.node import report as report_mod
 
 
 class Node(metaclass=abc.ABCMeta):
@@ -56,7 +59,8 @@ class Node(metaclass=abc.ABCMeta):
         :class:`~brick.drivers.volume.Snapshot`."""
 
     @abc.abstractmethod
-    def report(self, pools=None):
+    def report(self, pools: Iterable[str] | None = None
+               ) -> report_mod.NodeReport:
         """Describe the pools *pools* (default: every pool): capacity and
         every volume, brick's or not.
 
@@ -65,7 +69,7 @@ class Node(metaclass=abc.ABCMeta):
         """
 
     @abc.abstractmethod
-    def delete_orphan(self, pool, name, listed_at):
+    def delete_orphan(self, pool: str, name: str, listed_at: float) -> bool:
         """Delete volume *name*, which the control side found orphaned in
         a report taken at *listed_at*, unless it is not brick's or was
         created (again) since then: someone may be using it now.
@@ -74,6 +78,6 @@ class Node(metaclass=abc.ABCMeta):
             the node refused.
         """
 
-    def setup(self):
+    def setup(self) -> None:
         """Check the node's pools before use (nothing to do by default:
         a remote node checks its own when it starts)."""

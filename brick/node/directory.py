@@ -7,6 +7,9 @@
 # WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
 """Finding the :class:`~brick.node.base.Node` of a host."""
 
+from collections.abc import Iterable
+from typing import Any
+
 from brick import exception
 from brick import names
 from brick.node import base
@@ -25,7 +28,8 @@ class Directory:
     :param remote: a :class:`~brick.node.remote.RemoteNodes`, or None.
     """
 
-    def __init__(self, nodes=(), remote=None):
+    def __init__(self, nodes: Iterable[base.Node] = (),
+                 remote: Any = None) -> None:
         self._nodes = {}
         self.remote = remote
         for node in nodes:
@@ -43,7 +47,7 @@ class Directory:
         self._nodes[node.host] = node
         return node
 
-    def get(self, host):
+    def get(self, host: str) -> base.Node:
         """Return the node of *host*: its own here, else its remote one.
 
         :raises brick.exception.NotFound: no node for that host (and no
@@ -58,11 +62,11 @@ class Directory:
             raise exception.NotFound(what='node of host %r (known: %s)' % (
                 host, ', '.join(sorted(self._nodes)) or 'none')) from None
 
-    def hosts(self):
+    def hosts(self) -> list[str]:
         """Return the names of the hosts with a node here, sorted."""
         return sorted(self._nodes)
 
-    def close(self):
+    def close(self) -> None:
         """Release the broker connection, if any."""
         if self.remote is not None:
             self.remote.close()

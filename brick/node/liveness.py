@@ -34,11 +34,15 @@ the backend does not take every host down.
 import socket
 import urllib.parse
 import uuid
+from collections.abc import Collection
+from typing import Any
 
 import sqlalchemy as sa
+from oslo_config import cfg
 from oslo_log import log as logging
 
 from brick import exception
+from brick.db import engine
 from brick.db import models
 from brick.inventory import hosts as hosts_mod
 from brick.node import messaging
@@ -53,7 +57,7 @@ _TIMEOUT_OPTION = {'redis': 'membership_timeout',
                    'zookeeper': 'timeout', 'kazoo': 'timeout'}
 
 
-def backend_url(conf):
+def backend_url(conf: cfg.ConfigOpts) -> str | None:
     """``[brick_coordination]backend_url`` with the heartbeat timeout
     added as the option its driver reads (unless the URL has it), or
     None when unset."""
@@ -71,7 +75,7 @@ def backend_url(conf):
     return urllib.parse.urlunsplit(parts)
 
 
-def _coordinator(url, member):
+def _coordinator(url: str, member: str) -> Any:
     from tooz import coordination
 
     try:
@@ -85,7 +89,7 @@ def _coordinator(url, member):
             % err) from err
 
 
-def _unavailable(url, err):
+def _unavailable(url: str, err: object) -> exception.CoordinationUnavailable:
     return exception.CoordinationUnavailable(url=messaging.masked(url),
                                              reason=err)
 
@@ -94,7 +98,7 @@ _PORTS = {'redis': 6379, 'rediss': 6379, 'zookeeper': 2181, 'kazoo': 2181,
           'etcd3+http': 2379, 'etcd3+https': 2379}
 
 
-def probe(url, timeout=5.0):
+def probe(url: str, timeout: float = 5.0) -> None:
     """Open and close a TCP connection to the backend of *url*.
 
     tooz's Redis driver retries a refused connection 15 times, each
@@ -121,7 +125,7 @@ def probe(url, timeout=5.0):
     raise _unavailable(url, '; '.join(errors) or 'no address')
 
 
-def host_of(member):
+def host_of(member: bytes | str) -> str:
     """The host of member id *member* (bytes or str): ``<host>:...``
     (brick names have no ``:``; ZooKeeper takes a ``/`` for a path)."""
     if isinstance(member, bytes):
@@ -137,14 +141,14 @@ class Membership:
     :param host: this node's host name.
     """
 
-    def __init__(self, url, group, host):
+    def __init__(self, url: str, group: str, host: str) -> None:
         self.url = url
         self.group = group.encode()
         self.host = host
         self.member = '%s:%s' % (host, uuid.uuid4().hex[:12])
         self._coordinator = None
 
-    def start(self):
+    def start(self) -> None:
         """Connect, start heartbeating and join.
 
         :raises brick.exception.CoordinationUnavailable: the backend does
@@ -176,7 +180,7 @@ class Membership:
         except coordination.MemberAlreadyExist:
             pass
 
-    def check(self):
+    def check(self) -> bool:
         """Join again if the backend forgot this member; returns False
         if it had (or the backend could not be asked).
 
@@ -204,7 +208,7 @@ class Membership:
                         self.group.decode(), err)
         return False
 
-    def stop(self):
+    def stop(self) -> None:
         """Leave the group and stop heartbeating (best effort)."""
         if self._coordinator is None:
             return
@@ -226,12 +230,12 @@ class Watcher:
     :param group: the group's name.
     """
 
-    def __init__(self, url, group):
+    def __init__(self, url: str, group: str) -> None:
         self.url = url
         self.group = group.encode()
         self._coordinator = None
 
-    def start(self):
+    def start(self) -> None:
         """:raises brick.exception.CoordinationUnavailable: no answer."""
         probe(self.url)
         self._coordinator = _coordinator(self.url, 'monitor:%s' %
@@ -242,7 +246,7 @@ class Watcher:
             self._coordinator = None
             raise _unavailable(self.url, err) from err
 
-    def alive(self):
+    def alive(self) -> set[str]:
         """The hosts with at least one live member.
 
         :raises brick.exception.CoordinationUnavailable: the backend
@@ -258,7 +262,7 @@ class Watcher:
             raise _unavailable(self.url, err) from err
         return {host_of(member) for member in members}
 
-    def stop(self):
+    def stop(self) -> None:
         if self._coordinator is not None:
             try:
                 self._coordinator.stop()
@@ -267,7 +271,8 @@ class Watcher:
             self._coordinator = None
 
 
-def apply(db, alive, timeout, stopped=None):
+def apply(db: engine.Database, alive: Collection[str], timeout: float,
+          stopped: dict[str, str] | None = None) -> list[tuple[str, str]]:
     """Mark hosts down or up from *alive* (see the module docstring).
 
     :param alive: the hosts whose node is a member now.

@@ -18,16 +18,19 @@ at debug level, not as server errors.
 
 import dataclasses
 import time
+from collections.abc import Callable
+from typing import Any
 
 from oslo_log import log as logging
 
 from brick import exception
+from brick.node import agent as agent_mod
 from brick.node import rpcapi
 
 LOG = logging.getLogger(__name__)
 
 
-def _expected(method):
+def _expected(method: Callable[..., Any]) -> Callable[..., Any]:
     import oslo_messaging
 
     return oslo_messaging.expected_exceptions(exception.BrickException)(
@@ -44,7 +47,10 @@ class NodeManager:
         ``send_report``.
     """
 
-    def __init__(self, agent, changed=None, report_requested=None):
+    def __init__(self, agent: agent_mod.NodeAgent,
+                 changed: Callable[[str], None] | None = None,
+                 report_requested: Callable[[bool], None] | None = None
+                 ) -> None:
         import oslo_messaging
 
         self.target = oslo_messaging.Target(version=rpcapi.NODE_VERSION)
@@ -52,7 +58,7 @@ class NodeManager:
         self._changed = changed or (lambda pool: None)
         self._report_requested = report_requested or (lambda full: None)
 
-    def _fresh(self, context, call):
+    def _fresh(self, context: dict | None, call: str) -> None:
         deadline = (context or {}).get('deadline')
         if deadline is not None and time.time() > deadline:
             raise exception.CallExpired(
@@ -61,12 +67,13 @@ class NodeManager:
                 timeout=context.get('timeout'))
 
     @_expected
-    def pools(self, context):
+    def pools(self, context: dict) -> list[str]:
         self._fresh(context, 'pools')
         return self.agent.pools()
 
     @_expected
-    def create_volume(self, context, pool, name, size):
+    def create_volume(self, context: dict, pool: str, name: str,
+                      size: int) -> dict[str, Any]:
         self._fresh(context, 'create_volume')
         try:
             volume, info = self.agent.create_volume(pool, name, size)
@@ -76,7 +83,7 @@ class NodeManager:
                 'connection_info': info}
 
     @_expected
-    def delete_volume(self, context, pool, name):
+    def delete_volume(self, context: dict, pool: str, name: str) -> None:
         self._fresh(context, 'delete_volume')
         try:
             self.agent.delete_volume(pool, name)
@@ -84,7 +91,8 @@ class NodeManager:
             self._changed(pool)
 
     @_expected
-    def extend_volume(self, context, pool, name, size):
+    def extend_volume(self, context: dict, pool: str, name: str,
+                      size: int) -> dict[str, Any]:
         self._fresh(context, 'extend_volume')
         try:
             return dataclasses.asdict(self.agent.extend_volume(
@@ -93,7 +101,8 @@ class NodeManager:
             self._changed(pool)
 
     @_expected
-    def snapshot_volume(self, context, pool, volume, name):
+    def snapshot_volume(self, context: dict, pool: str, volume: str,
+                        name: str) -> dict[str, Any]:
         self._fresh(context, 'snapshot_volume')
         try:
             return dataclasses.asdict(self.agent.snapshot_volume(
@@ -102,16 +111,18 @@ class NodeManager:
             self._changed(pool)
 
     @_expected
-    def report(self, context, pools=None):
+    def report(self, context: dict,
+               pools: list[str] | None = None) -> dict[str, Any]:
         self._fresh(context, 'report')
         return self.agent.report(pools).to_primitive()
 
-    def send_report(self, context, full=True):
+    def send_report(self, context: dict, full: bool = True) -> None:
         """Cast (often fanned out): report to the monitors soon."""
         self._report_requested(bool(full))
 
     @_expected
-    def delete_orphan(self, context, pool, name, listed_at):
+    def delete_orphan(self, context: dict, pool: str, name: str,
+                      listed_at: float) -> bool:
         """Added in 1.1."""
         self._fresh(context, 'delete_orphan')
         try:

@@ -40,7 +40,10 @@ appends to its text).
 import sys
 import threading
 import urllib.parse
+from typing import Any
+from typing import NoReturn
 
+from oslo_config import cfg
 from oslo_log import log as logging
 
 from brick import exception
@@ -59,7 +62,7 @@ _EXTRA_GROUPS = (
 _lock = threading.Lock()
 
 
-def register_opts(conf):
+def register_opts(conf: cfg.ConfigOpts) -> None:
     """Register oslo.messaging's options on *conf* (idempotent).
 
     :param conf: the caller's ``ConfigOpts``.
@@ -76,14 +79,12 @@ def register_opts(conf):
                                group=name)
 
 
-def transport_url(conf):
+def transport_url(conf: cfg.ConfigOpts) -> str | None:
     """The broker URL: ``[brick_node]transport_url``, else
     ``[DEFAULT]transport_url`` if a configuration file or the caller set
     it (its default, ``rabbit://``, does not count); None when neither
     is set (in-process nodes).  Reading the second registers
     oslo.messaging's options."""
-    from oslo_config import cfg
-
     url = conf.brick_node.transport_url
     if url:
         return url
@@ -95,13 +96,13 @@ def transport_url(conf):
     return conf.transport_url or None
 
 
-def option_of(conf):
+def option_of(conf: cfg.ConfigOpts) -> str:
     """Which option the URL came from, for messages."""
     return '[brick_node]transport_url' if conf.brick_node.transport_url \
         else '[DEFAULT]transport_url'
 
 
-def masked(url):
+def masked(url: str | None) -> str:
     """*url* with its password replaced by ``***``."""
     parts = urllib.parse.urlsplit(url or '')
     hosts = []
@@ -113,7 +114,7 @@ def masked(url):
     return urllib.parse.urlunsplit(parts._replace(netloc=','.join(hosts)))
 
 
-def get_transport(conf, url=None):
+def get_transport(conf: cfg.ConfigOpts, url: str | None = None) -> Any:
     """An RPC transport for *url* (default :func:`transport_url`).
 
     Building it opens no connection.
@@ -136,7 +137,8 @@ def get_transport(conf, url=None):
                     'host:5672/ (%s)' % err) from err
 
 
-def check_broker(conf, transport, url=None):
+def check_broker(conf: cfg.ConfigOpts, transport: Any,
+                 url: str | None = None) -> None:
     """Publish one message nobody receives, to learn whether the broker
     answers, within ``[brick_node]connect_retries`` retries.
 
@@ -156,7 +158,7 @@ def check_broker(conf, transport, url=None):
                 err, conf.brick_node.connect_retries)) from err
 
 
-def clean_error(err):
+def clean_error(err: BaseException) -> BaseException:
     """A brick error raised again by oslo.messaging carries the remote
     traceback in its text; return a plain one of the same class, message
     and keyword arguments (or *err* itself if it is not such an error)."""
@@ -175,7 +177,7 @@ def clean_error(err):
     return clean
 
 
-def reraise_clean(err):
+def reraise_clean(err: BaseException) -> NoReturn:
     """Raise :func:`clean_error` of *err* from *err*."""
     clean = clean_error(err)
     if clean is err:

@@ -24,12 +24,15 @@ monitors make at most once.
 """
 
 import threading
+from typing import Any
 
+from oslo_config import cfg
 from oslo_log import log as logging
 
 from brick import exception
 from brick.db import engine
 from brick.inventory import census
+from brick.node import base
 from brick.node import liveness
 from brick.node import remote as remote_mod
 from brick.node import report as report_mod
@@ -41,16 +44,16 @@ LOG = logging.getLogger(__name__)
 class MonitorManager:
     """The monitor API endpoint (see :mod:`brick.node.rpcapi`)."""
 
-    def __init__(self, monitor):
+    def __init__(self, monitor: 'Monitor') -> None:
         import oslo_messaging
 
         self.target = oslo_messaging.Target(version=rpcapi.MONITOR_VERSION)
         self.monitor = monitor
 
-    def node_report(self, context, report):
+    def node_report(self, context: dict, report: dict) -> None:
         self.monitor.received(report)
 
-    def node_stopping(self, context, host):
+    def node_stopping(self, context: dict, host: str) -> None:
         self.monitor.stopping(host)
 
 
@@ -61,7 +64,7 @@ class Monitor:
     :param db: the inventory :class:`~brick.db.engine.Database`.
     """
 
-    def __init__(self, conf, db):
+    def __init__(self, conf: cfg.ConfigOpts, db: engine.Database) -> None:
         self.conf = conf
         self.db = db
         self.nodes = None
@@ -74,7 +77,7 @@ class Monitor:
         self._thread = None
         self._lock = threading.Lock()
 
-    def start(self):
+    def start(self) -> 'Monitor':
         """:raises brick.exception.BrokerUnavailable: no broker.
         :raises brick.exception.CoordinationUnavailable: a coordination
             URL is set and its backend does not answer."""
@@ -110,7 +113,7 @@ class Monitor:
                  self.conf.brick_monitor.host)
         return self
 
-    def received(self, primitive):
+    def received(self, primitive: Any) -> census.Census | None:
         """Apply one report sent by a node (errors are logged: a bad
         report must not stop the monitor)."""
         try:
@@ -124,7 +127,8 @@ class Monitor:
             LOG.exception('Could not apply the report of %s', report.host)
             return None
 
-    def reconcile(self, report, dry_run=False):
+    def reconcile(self, report: report_mod.NodeReport,
+                  dry_run: bool = False) -> census.Census:
         """Run the census of *report*, then ask its node to delete the
         orphans it names (unless *dry_run*).
 
@@ -140,13 +144,13 @@ class Monitor:
             delete(self.nodes.get(report.host), found, self.nodes.api)
         return found
 
-    def stopping(self, host):
+    def stopping(self, host: str) -> None:
         with self._lock:
             self.stopped[host] = engine.utcnow().isoformat(
                 timespec='seconds') + 'Z'
         self.check_liveness()
 
-    def check_liveness(self):
+    def check_liveness(self) -> list[tuple[str, str]]:
         """Read the group once and write the changes; returns them."""
         if self.watcher is None:
             return []
@@ -163,14 +167,14 @@ class Monitor:
             self.db, alive, self.conf.brick_coordination.heartbeat_timeout,
             stopped)
 
-    def _watch(self):
+    def _watch(self) -> None:
         while not self._stop.wait(self.conf.brick_monitor.liveness_interval):
             try:
                 self.check_liveness()
             except Exception:
                 LOG.exception('Liveness check failed')
 
-    def stop(self):
+    def stop(self) -> None:
         self._stop.set()
         if self.server is not None:
             try:
@@ -190,7 +194,8 @@ class Monitor:
             self.nodes = None
 
 
-def delete(node, found, api=None):
+def delete(node: base.Node, found: census.Census,
+           api: rpcapi.NodeAPI | None = None) -> list[str]:
     """Ask *node* to delete the orphans of census *found*; a node too old
     for it (RPC 1.0) or unreachable is logged, not raised.
 

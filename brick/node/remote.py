@@ -21,7 +21,10 @@ is configured, else None (the embedded default: no broker).
 """
 
 import threading
+from collections.abc import Iterable
+from typing import Any
 
+from oslo_config import cfg
 from oslo_log import log as logging
 
 from brick.drivers import volume as volume_mod
@@ -37,44 +40,48 @@ class RemoteNode(base.Node):
     """The node of *host*, reached through *api* (a
     :class:`~brick.node.rpcapi.NodeAPI`)."""
 
-    def __init__(self, host, api):
+    def __init__(self, host: str, api: Any) -> None:
         self._host = host
         self._api = api
 
     @property
-    def host(self):
+    def host(self) -> str:
         return self._host
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         return '<RemoteNode %s>' % self._host
 
-    def pools(self):
+    def pools(self) -> list[str]:
         return sorted(self._api.call(self._host, 'pools'))
 
-    def create_volume(self, pool, name, size):
+    def create_volume(self, pool: str, name: str,
+                      size: int) -> tuple[volume_mod.Volume, dict]:
         found = self._api.call(self._host, 'create_volume', pool=pool,
                                name=name, size=size)
         return volume_mod.Volume(**found['volume']), \
             found['connection_info']
 
-    def delete_volume(self, pool, name):
+    def delete_volume(self, pool: str, name: str) -> None:
         self._api.call(self._host, 'delete_volume', pool=pool, name=name)
 
-    def extend_volume(self, pool, name, size):
+    def extend_volume(self, pool: str, name: str,
+                      size: int) -> volume_mod.Volume:
         return volume_mod.Volume(**self._api.call(
             self._host, 'extend_volume', pool=pool, name=name, size=size))
 
-    def snapshot_volume(self, pool, volume, name):
+    def snapshot_volume(self, pool: str, volume: str,
+                        name: str) -> volume_mod.Snapshot:
         return volume_mod.Snapshot(**self._api.call(
             self._host, 'snapshot_volume', pool=pool, volume=volume,
             name=name))
 
-    def report(self, pools=None):
+    def report(self, pools: Iterable[str] | None = None
+               ) -> report_mod.NodeReport:
         return report_mod.NodeReport.from_primitive(self._api.call(
             self._host, 'report', pools=None if pools is None
             else list(pools)))
 
-    def delete_orphan(self, pool, name, listed_at):
+    def delete_orphan(self, pool: str, name: str, listed_at: float) -> bool:
         return bool(self._api.call(self._host, 'delete_orphan',
                                    version='1.1', pool=pool, name=name,
                                    listed_at=listed_at))
@@ -92,7 +99,7 @@ class RemoteNodes:
     :param url: the broker URL.
     """
 
-    def __init__(self, conf, url):
+    def __init__(self, conf: cfg.ConfigOpts, url: str) -> None:
         self.conf = conf
         self.url = url
         self._api = None
@@ -100,7 +107,7 @@ class RemoteNodes:
         self._lock = threading.Lock()
 
     @property
-    def api(self):
+    def api(self) -> rpcapi.NodeAPI:
         """The :class:`~brick.node.rpcapi.NodeAPI` (made on first use).
 
         :raises brick.exception.BrokerUnavailable: the broker does not
@@ -123,21 +130,21 @@ class RemoteNodes:
             return self._api
 
     @property
-    def transport(self):
+    def transport(self) -> Any:
         """The oslo.messaging transport (made, and the broker checked, on
         first use)."""
         self.api  # noqa: B018 (made on first use)
         return self._transport
 
-    def get(self, host):
+    def get(self, host: str) -> RemoteNode:
         """The :class:`RemoteNode` of *host* (nothing is sent yet)."""
         return RemoteNode(host, _Lazy(self))
 
-    def request_reports(self, full=True):
+    def request_reports(self, full: bool = True) -> None:
         """Ask every node to report to the monitors now (fanout cast)."""
         self.api.cast_all('send_report', full=full)
 
-    def close(self):
+    def close(self) -> None:
         """Release the transport."""
         with self._lock:
             if self._transport is not None:
@@ -148,14 +155,14 @@ class RemoteNodes:
 class _Lazy:
     """Stands for the NodeAPI of a :class:`RemoteNodes` until used."""
 
-    def __init__(self, nodes):
+    def __init__(self, nodes: RemoteNodes) -> None:
         self._nodes = nodes
 
-    def call(self, *args, **kwargs):
+    def call(self, *args: Any, **kwargs: Any) -> Any:
         return self._nodes.api.call(*args, **kwargs)
 
 
-def from_conf(conf):
+def from_conf(conf: cfg.ConfigOpts) -> RemoteNodes | None:
     """A :class:`RemoteNodes` if a broker is configured
     (:func:`brick.node.messaging.transport_url`), else None."""
     url = messaging.transport_url(conf)

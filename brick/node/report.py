@@ -23,6 +23,8 @@ import dataclasses
 import hashlib
 import json
 import time
+from collections.abc import Iterable
+from typing import Any
 
 from brick import exception
 from brick import names
@@ -58,7 +60,7 @@ class PoolReport:
     """:class:`VolumeEntry` objects, sorted by name."""
 
     @property
-    def digest(self):
+    def digest(self) -> str:
         """A hash of the whole report: equal digests, nothing changed."""
         text = json.dumps(_pool_primitive(self), sort_keys=True)
         return hashlib.sha256(text.encode()).hexdigest()[:16]
@@ -81,14 +83,14 @@ class NodeReport:
     broken: tuple = ()
     """``(pool, error message)`` for pools the node could not read."""
 
-    def to_primitive(self):
+    def to_primitive(self) -> dict[str, Any]:
         return {'format': FORMAT, 'host': self.host,
                 'taken_at': self.taken_at, 'complete': self.complete,
                 'pools': [_pool_primitive(pool) for pool in self.pools],
                 'broken': [list(item) for item in self.broken]}
 
     @classmethod
-    def from_primitive(cls, data):
+    def from_primitive(cls, data: Any) -> 'NodeReport':
         """Rebuild a report sent over the wire.
 
         :raises brick.exception.InvalidValue: a field is missing or of
@@ -120,7 +122,9 @@ class NodeReport:
                    tuple((pool, message) for pool, message in broken))
 
 
-def take(host, drivers, pools=None, now=None):
+def take(host: str, drivers: dict[str, Any],
+         pools: Iterable[str] | None = None,
+         now: float | None = None) -> NodeReport:
     """Report the pools *pools* (default: all) of *drivers*
     ``{pool: VolumeDriver}``; a pool whose driver fails is listed in
     ``broken`` with the error, the others are still reported."""

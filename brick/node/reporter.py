@@ -34,9 +34,11 @@ pools stay "changed" and go with the next one.
 import random
 import threading
 import time
+from collections.abc import Callable
 
 from oslo_log import log as logging
 
+from brick.node import agent as agent_mod
 from brick.node import report as report_mod
 
 LOG = logging.getLogger(__name__)
@@ -58,8 +60,12 @@ class Reporter:
         for a full report.
     """
 
-    def __init__(self, agent, send, interval, full_interval, tick=None,
-                 tick_every=None, jitter=None):
+    def __init__(self, agent: agent_mod.NodeAgent,
+                 send: Callable[[report_mod.NodeReport], None],
+                 interval: float, full_interval: float,
+                 tick: Callable[[], object] | None = None,
+                 tick_every: float | None = None,
+                 jitter: float | None = None) -> None:
         self.agent = agent
         self.send = send
         self.interval = interval
@@ -77,13 +83,13 @@ class Reporter:
         self._look_at = 0.0
         self.reports = 0
 
-    def changed(self, pool):
+    def changed(self, pool: str) -> None:
         """A call changed *pool*: report it soon."""
         with self._lock:
             self._dirty.add(pool)
         self._wake.set()
 
-    def request(self, full=True):
+    def request(self, full: bool = True) -> None:
         """A monitor asked for a report."""
         delay = random.uniform(0, self.jitter)  # noqa: S311 (spreading)
         with self._lock:
@@ -94,7 +100,7 @@ class Reporter:
                                     time.monotonic() + delay)
         self._wake.set()
 
-    def once(self, now=None):
+    def once(self, now: float | None = None) -> report_mod.NodeReport | None:
         """Send what is due now; returns the report sent, or None."""
         now = time.monotonic() if now is None else now
         with self._lock:
@@ -132,7 +138,7 @@ class Reporter:
                   ' (full)' if full else '')
         return report
 
-    def run(self):
+    def run(self) -> None:
         """Loop until :meth:`stop`."""
         next_tick = 0.0
         while not self._stop.is_set():
@@ -156,6 +162,6 @@ class Reporter:
                 self._wake.clear()
                 self._stop.wait(DEBOUNCE)
 
-    def stop(self):
+    def stop(self) -> None:
         self._stop.set()
         self._wake.set()

@@ -35,11 +35,13 @@ volume nobody waits for.
 """
 
 import time
+from typing import Any
 
 from oslo_log import log as logging
 
 from brick import exception
 from brick.node import messaging
+from brick.node import report as report_mod
 
 LOG = logging.getLogger(__name__)
 
@@ -50,13 +52,13 @@ NODE_VERSION = '1.1'
 MONITOR_VERSION = '1.0'
 
 
-def _oslo():
+def _oslo() -> Any:
     import oslo_messaging
 
     return oslo_messaging
 
 
-def is_broker_error(err):
+def is_broker_error(err: BaseException) -> bool:
     """True for the errors oslo.messaging lets through when the broker
     cannot be reached (its own, or its driver's, kombu and amqp)."""
     om = _oslo()
@@ -78,8 +80,10 @@ class NodeAPI:
     :param url: the broker URL, for messages.
     """
 
-    def __init__(self, transport, timeout, version_cap=None, retry=3,
-                 url=None, option='[brick_node]transport_url'):
+    def __init__(self, transport: Any, timeout: float,
+                 version_cap: str | None = None, retry: int = 3,
+                 url: str | None = None,
+                 option: str = '[brick_node]transport_url') -> None:
         om = _oslo()
         self.timeout = timeout
         self.url = messaging.masked(url)
@@ -89,10 +93,11 @@ class NodeAPI:
             transport, om.Target(topic=NODE_TOPIC, version='1.0'),
             version_cap=self.version_cap, timeout=timeout, retry=retry)
 
-    def can_send_version(self, version):
+    def can_send_version(self, version: str) -> bool:
         return self.client.can_send_version(version)
 
-    def call(self, host, method, version='1.0', **kwargs):
+    def call(self, host: str, method: str, version: str = '1.0',
+             **kwargs: Any) -> Any:
         """Call *method* on *host*'s node and return its answer.
 
         :raises brick.exception.RPCVersionMismatch: *version* is above
@@ -137,7 +142,7 @@ class NodeAPI:
                     url=self.url, option=self.option, reason=err) from err
             raise
 
-    def cast_all(self, method, **kwargs):
+    def cast_all(self, method: str, **kwargs: Any) -> None:
         """Cast *method* to every node (fanout)."""
         try:
             self.client.prepare(fanout=True).cast({}, method, **kwargs)
@@ -156,8 +161,9 @@ class MonitorAPI:
     monitors (competing consumers on one queue).
     """
 
-    def __init__(self, transport, retry=3, url=None,
-                 option='[brick_node]transport_url'):
+    def __init__(self, transport: Any, retry: int = 3,
+                 url: str | None = None,
+                 option: str = '[brick_node]transport_url') -> None:
         om = _oslo()
         self.url = messaging.masked(url)
         self.option = option
@@ -165,7 +171,7 @@ class MonitorAPI:
             transport, om.Target(topic=MONITOR_TOPIC, version='1.0'),
             retry=retry)
 
-    def _cast(self, method, **kwargs):
+    def _cast(self, method: str, **kwargs: Any) -> None:
         try:
             self.client.cast({}, method, **kwargs)
         except Exception as err:
@@ -174,10 +180,10 @@ class MonitorAPI:
                     url=self.url, option=self.option, reason=err) from err
             raise
 
-    def node_report(self, report):
+    def node_report(self, report: report_mod.NodeReport) -> None:
         """Send a :class:`~brick.node.report.NodeReport`."""
         self._cast('node_report', report=report.to_primitive())
 
-    def node_stopping(self, host):
+    def node_stopping(self, host: str) -> None:
         """Say that *host*'s node is shutting down cleanly."""
         self._cast('node_stopping', host=host)

@@ -26,6 +26,7 @@ timeout.
 
 import threading
 
+from oslo_config import cfg
 from oslo_log import log as logging
 
 from brick import exception
@@ -49,7 +50,8 @@ class NodeService:
         default from ``conf``.
     """
 
-    def __init__(self, conf, agent=None):
+    def __init__(self, conf: cfg.ConfigOpts,
+                 agent: agent_mod.NodeAgent | None = None) -> None:
         self.conf = conf
         self.agent = agent
         self.transport = None
@@ -58,7 +60,7 @@ class NodeService:
         self.reporter = None
         self._thread = None
 
-    def start(self):
+    def start(self) -> 'NodeService':
         """Start serving.
 
         :raises brick.exception.InvalidValue: no broker configured.
@@ -123,7 +125,7 @@ class NodeService:
                  ', '.join(self.agent.names()), messaging.masked(url))
         return self
 
-    def stop(self):
+    def stop(self) -> None:
         """Stop serving (idempotent)."""
         monitors = getattr(self, '_monitors', None)
         if monitors is not None and self.agent is not None:

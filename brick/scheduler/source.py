@@ -60,7 +60,7 @@ class Marker:
     count: int = 0
 
 
-def host_state(host):
+def host_state(host: hosts_mod.Host) -> st.HostState:
     """A :class:`~brick.scheduler.state.HostState` from an inventory
     :class:`~brick.inventory.hosts.Host`."""
     place = host.place

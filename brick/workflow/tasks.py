@@ -174,7 +174,8 @@ class CreateVolumesTask(task.Task):
 
     default_provides = 'volumes'
 
-    def execute(self, services, candidate, reserved, volume_names):
+    def execute(self, services: services_mod.Services, candidate: dict,
+                reserved: list, volume_names: list) -> list[dict]:
         made = []
         for placement in candidate['placements']:
             name = volume_names[placement['volume']]
@@ -204,7 +205,7 @@ class CreateVolumesTask(task.Task):
         release(services, candidate)
 
 
-def _outcome_unknown(err):
+def _outcome_unknown(err: BaseException) -> bool:
     """True unless *err* says the node refused before changing anything
     (bad input, a clash, no room, not supported)."""
     return not isinstance(err, exception.InvalidInput | exception.NotFound
@@ -212,7 +213,8 @@ def _outcome_unknown(err):
                           | exception.RPCVersionMismatch)
 
 
-def _orphaned(services, pool_id, name, reason):
+def _orphaned(services: services_mod.Services, pool_id: int, name: str,
+              reason: str) -> None:
     """Record an orphan; a failure to record is logged (the volume then
     shows up as abandoned or adopted in the next census, not lost)."""
     try:
@@ -222,7 +224,8 @@ def _orphaned(services, pool_id, name, reason):
                       pool_id)
 
 
-def _delete(services, volumes):
+def _delete(services: services_mod.Services,
+            volumes: list[dict] | None) -> None:
     """Delete *volumes* (``volume_data`` dicts) on their nodes; a volume
     that cannot be deleted (its node is unreachable) is recorded as an
     orphan, which its node deletes later, and the others are still

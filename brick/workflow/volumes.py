@@ -11,10 +11,13 @@ with a claim, delete them and free their allocations."""
 
 from brick import exception
 from brick import names
+from brick.db import engine
 from brick.inventory import allocations
 from brick.inventory import hosts
 from brick.inventory import pools
 from brick.inventory import reservations
+from brick.node import base
+from brick.node import directory
 
 
 def locate(db, volume):
@@ -30,7 +33,8 @@ def locate(db, volume):
     return pools.get_pool(db, found[0].pool_id), found
 
 
-def node_of(nodes, pool, db=None):
+def node_of(nodes: directory.Directory, pool: pools.Pool,
+            db: engine.Database | None = None) -> base.Node:
     """The node that manages *pool*'s volumes: its host for a host pool,
     else any node serving a pool of that name: an in-process one, or
     (with a broker and *db*) the remote node of an ``up`` host of the

@@ -7,10 +7,12 @@
 # WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
 """``state``: the host is up, the pool enabled, neither excluded."""
 
+from brick.scheduler import context
+from brick.scheduler import state as st
 from brick.scheduler.filters import base
 
 
-def _not_up(host):
+def _not_up(host: st.HostState) -> str:
     """``host not up: NAME is STATE`` and, when known, why (a node that
     stopped heartbeating: :mod:`brick.node.liveness`)."""
     said = 'host not up: %s is %s' % (host.name, host.state)
@@ -24,7 +26,8 @@ class StateFilter(base.BaseFilter):
     host unless the volume goes to another host of the rack or zone.
     """
 
-    def check(self, ctx, host, pool, volume):
+    def check(self, ctx: context.Context, host: st.HostState,
+              pool: st.PoolState, volume: object) -> str | None:
         if host.state != 'up':
             return _not_up(host)
         if pool.state != 'enabled':
