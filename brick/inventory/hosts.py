@@ -200,6 +200,36 @@ def set_liveness(db: engine.Database, name: str, alive: bool,
                   lambda conn: conn.execute(query).rowcount > 0)
 
 
+@dataclasses.dataclass(frozen=True)
+class Liveness:
+    """What liveness needs to know of a host (:func:`liveness_of`)."""
+
+    name: str
+    up: bool
+    """The scheduler may place on it."""
+    down_by_liveness: bool
+    """Down, and :func:`set_liveness` put it there."""
+    seen: bool
+    """Its node was seen alive once (``heartbeat_at`` is set)."""
+    has_pools: bool
+    """It has pools of its own, so it must have a node."""
+
+
+def liveness_of(db: engine.Database) -> list[Liveness]:
+    """Every host as :class:`Liveness`, in one query."""
+    hosts = models.hosts
+    pools = models.pools
+    has_pools = sa.exists().where(pools.c.host_id == hosts.c.id,
+                                  pools.c.scope == 'host')
+    query = sa.select(hosts.c.name, hosts.c.state, hosts.c.state_reason,
+                      hosts.c.heartbeat_at, has_pools.label('has_pools'))
+    rows = db.run('liveness', lambda conn: conn.execute(query).all(),
+                  readonly=True)
+    return [Liveness(row.name, row.state == 'up', row.state == 'down' and (
+        row.state_reason or '').startswith(LIVENESS),
+        row.heartbeat_at is not None, bool(row.has_pools)) for row in rows]
+
+
 def change_host(conn, name, purpose, **values):
     """Set columns of host *name* in the caller's transaction.
 

@@ -37,13 +37,11 @@ import uuid
 from collections.abc import Collection
 from typing import Any
 
-import sqlalchemy as sa
 from oslo_config import cfg
 from oslo_log import log as logging
 
 from brick import exception
 from brick.db import engine
-from brick.db import models
 from brick.inventory import hosts as hosts_mod
 from brick.node import messaging
 
@@ -282,30 +280,20 @@ def apply(db: engine.Database, alive: Collection[str], timeout: float,
     :returns: ``[(host, 'up' or 'down')]``, the changes made.
     """
     stopped = stopped or {}
-    hosts = models.hosts
-    pools = models.pools
-    has_pools = sa.exists().where(pools.c.host_id == hosts.c.id,
-                                  pools.c.scope == 'host')
-    rows = db.run('liveness', lambda conn: conn.execute(sa.select(
-        hosts.c.name, hosts.c.state, hosts.c.state_reason,
-        hosts.c.heartbeat_at, has_pools.label('has_pools'))).all(),
-        readonly=True)
     changes = []
-    for row in rows:
-        judged = row.has_pools or row.heartbeat_at is not None
+    for row in hosts_mod.liveness_of(db):
+        judged = row.has_pools or row.seen
         is_alive = row.name in alive
-        ours = (row.state_reason or '').startswith(hosts_mod.LIVENESS)
-        if is_alive and ((row.state == 'down' and ours)
-                         or row.heartbeat_at is None):
+        if is_alive and (row.down_by_liveness or not row.seen):
             if hosts_mod.set_liveness(db, row.name, True):
-                if row.state == 'down' and ours:
+                if row.down_by_liveness:
                     LOG.info('Host %s is back: its node is in the group '
                              'again', row.name)
                     changes.append((row.name, 'up'))
-        elif not is_alive and judged and row.state == 'up':
+        elif not is_alive and judged and row.up:
             if row.name in stopped:
                 reason = 'brick-node stopped at %s' % stopped[row.name]
-            elif row.heartbeat_at is None:
+            elif not row.seen:
                 reason = 'brick-node has not joined the group yet'
             else:
                 reason = ('no heartbeat from brick-node for more than %d '

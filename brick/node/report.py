@@ -61,8 +61,17 @@ class PoolReport:
 
     @property
     def digest(self) -> str:
-        """A hash of the whole report: equal digests, nothing changed."""
-        text = json.dumps(_pool_primitive(self), sort_keys=True)
+        """A hash of what the inventory keeps of this report: its volumes,
+        ``total``, ``step``, and ``max_volume`` to 1% of ``total``.
+        Equal digests: nothing worth sending changed.  Free space, which
+        moves with every write to a file system, is not kept and so not
+        hashed; a smaller move of ``max_volume`` goes with the next
+        change or full report."""
+        capacity = self.capacity
+        kept = [self.pool, self.driver, capacity.total, capacity.step,
+                capacity.max_volume // max(1, capacity.total // 100),
+                [[v.name, v.size, v.managed] for v in self.volumes]]
+        text = json.dumps(kept)
         return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 

@@ -19,7 +19,8 @@ nothing:
 
 * every ``[brick_node]report_interval`` seconds the node lists its pools
   and sends the pools whose :attr:`~brick.node.report.PoolReport.digest`
-  changed since it last sent them;
+  changed since it last sent them (volumes, size, largest volume to 1%:
+  free space moving with every write is not a change);
 * a create, delete, extend or snapshot through the node reports that
   pool about a second later (several changes are sent together);
 * every ``[brick_node]full_report_interval`` seconds, at start, and when

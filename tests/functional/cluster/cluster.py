@@ -27,6 +27,7 @@ from brick.db import engine
 from brick.db import migration
 from brick.inventory import declarative
 from brick.inventory import file as inventory_file
+from brick.inventory import hosts
 from brick.workflow import persistence
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(
@@ -211,13 +212,13 @@ class Cluster:
             "SELECT h.name, h.state, h.heartbeat_at, p.reported_at FROM "
             "hosts h JOIN pools p ON p.host_id = h.id")
         return len(rows) == len(NODES) and all(
-            row.state == 'up' and row.heartbeat_at is not None
+            row.state != 'down' and row.heartbeat_at is not None
             and row.reported_at is not None for row in rows)
 
     def host_state(self, host):
-        (row,) = self.query('SELECT state, state_reason FROM hosts WHERE '
-                            'name = :name', name=host)
-        return row.state, row.state_reason
+        """``(state, reason)`` of *host* as the inventory shows it."""
+        found = hosts.get_host(self.db, host)
+        return found.state, found.state_reason
 
     def files(self):
         """``{host: sorted volume file names}``."""

@@ -162,6 +162,8 @@ def test_many_clients_while_nodes_die_and_freeze(site):
 
 def _run_with_faults(site, outputs, clients):
     total = CLIENTS * PER_CLIENT
+    up = site.host_state('node1')  # (the inventory's word for up, None)
+    assert up[0] != 'down' and up[1] is None
     site.wait_for(lambda: len(_done(outputs)) >= total // 5, 300,
                   'a fifth of the placements')
     site.kill('node2')  # kill -9, mid-run
@@ -188,7 +190,7 @@ def _run_with_faults(site, outputs, clients):
                        - (time.monotonic() - frozen)))
     finally:
         site.signal('node3', signal.SIGCONT)
-    site.wait_for(lambda: site.host_state('node3')[0] == 'up', 60,
+    site.wait_for(lambda: site.host_state('node3') == up, 60,
                   'node3 back up')
     deadline = time.monotonic() + 600
     while any(client.poll() is None for client in clients):
@@ -200,7 +202,7 @@ def _run_with_faults(site, outputs, clients):
     # The killed node comes back: its report lets the monitor delete the
     # orphans of the placements it could not finish.
     site.start_node('node2')
-    site.wait_for(lambda: site.host_state('node2')[0] == 'up', 60,
+    site.wait_for(lambda: site.host_state('node2') == up, 60,
                   'node2 back up')
 
 

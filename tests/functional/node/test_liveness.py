@@ -62,6 +62,8 @@ def _frozen_and_back(server, tmp_path):
     for host in ('node1', 'node2'):
         pools.create_pool(db, 'raw', 'raw', host=host)
     hosts.set_host_state(db, 'node2', 'disabled', 'maintenance')
+    up = hosts.get_host(db, 'spare').state  # the inventory's word for it
+    assert up != 'down'
     conf = node_conftest.make_conf(tmp_path, coordination=server.url)
     conf.set_override('heartbeat_timeout', TIMEOUT,
                       group='brick_coordination')
@@ -95,14 +97,16 @@ def _frozen_and_back(server, tmp_path):
                                      ' for more than 2 s (stopped, crashed '
                                      'or cut off)')
         assert hosts.get_host(db, 'node2').state == 'disabled'
-        assert hosts.get_host(db, 'spare').state == 'up'
+        spare = hosts.get_host(db, 'spare')
+        assert (spare.state, spare.state_reason) == (up, None)
         # Back: it joins again by itself, the host comes back up.
         node1.send_signal(signal.SIGCONT)
         wait_for(lambda: 'node1' in watcher.alive(), 4 * TIMEOUT + 10,
                  'the member back')
         assert liveness.apply(db, watcher.alive(), TIMEOUT) == [
             ('node1', 'up')]
-        assert hosts.get_host(db, 'node1').state_reason is None
+        back = hosts.get_host(db, 'node1')
+        assert (back.state, back.state_reason) == (up, None)
         # A clean stop leaves the group at once.
         node1.terminate()
         assert node1.wait(30) == 0
