@@ -16,7 +16,9 @@ asks the node to delete orphans whose grace period is over.  With
 ``[brick_monitor]liveness_interval`` seconds and marks hosts down or up
 (:func:`brick.node.liveness.apply`).  When it starts it asks every node
 for a full report (a fanout cast), as cinder's scheduler asks the
-volume services for their capabilities when it starts.
+volume services for their capabilities when it starts
+(``request_service_capabilities`` in
+https://opendev.org/openstack/cinder/src/branch/master/cinder/scheduler/manager.py).
 
 Several monitors may run, one per control host: reports are shared out
 by the broker, and liveness changes are conditional updates that two
