@@ -13,9 +13,11 @@ a cast needs no reply queue and no waiting on either side, a node that
 is down costs the control side nothing (a poll would wait a timeout for
 each), and the broker shares the reports out between however many
 monitors run.  OpenStack's services report the same way (cinder-volume
-casts its capabilities to the schedulers; nova-compute pushes its
-resources).  Liveness is tooz's job, so a node with nothing new sends
-nothing:
+casts its capabilities to the schedulers, ``update_service_capabilities``
+in
+https://opendev.org/openstack/cinder/src/branch/master/cinder/scheduler/rpcapi.py;
+nova-compute pushes its resources).  Liveness is tooz's job, so a node
+with nothing new sends nothing:
 
 * every ``[brick_node]report_interval`` seconds the node lists its pools
   and sends the pools whose :attr:`~brick.node.report.PoolReport.digest`
