@@ -34,14 +34,19 @@ finishes its flows with :meth:`API.resume` (or :func:`resume`, which the
 import dataclasses
 import threading
 import uuid
+from collections.abc import Callable
+
+from oslo_config import cfg
 
 import brick.conf
 from brick import exception
 from brick import names
 from brick.db import engine as engine_mod
 from brick.db import migration
+from brick.inventory import census
 from brick.node import agent
 from brick.node import directory
+from brick.node import remote as remote_mod
 from brick.scheduler import cache as cache_mod
 from brick.scheduler import selector as selector_mod
 from brick.scheduler import source as store_mod
@@ -114,6 +119,10 @@ class API:
         registered on it if they are not.
     :param nodes: :class:`~brick.node.base.Node` objects, one per host
         this process reaches (default: none; add with ``nodes.add``).
+        With a message broker configured (``[brick_node]transport_url``,
+        or oslo.messaging's ``[DEFAULT]transport_url``), every other host
+        is reached through its ``brick-node`` service
+        (:class:`~brick.node.remote.RemoteNode`).
     :param db: a :class:`~brick.db.engine.Database`; default from
         ``[brick_database]``.
     :param instance_host: optional ``callable(instance) -> host`` for
@@ -125,7 +134,7 @@ class API:
         if 'brick_workflow' not in conf:
             brick.conf.register_opts(conf)
         self.conf = conf
-        self.nodes = directory.Directory(nodes)
+        self.nodes = directory.Directory(nodes, remote_mod.from_conf(conf))
         self.handlers = handlers_mod.Registry()
         """Boot handlers by name: fill it before booting or resuming."""
         self._db = db
@@ -158,22 +167,24 @@ class API:
                     else None, keep_finished=group.keep_finished)
             return self._runner
 
-    def setup(self):
+    def setup(self) -> None:
         """Upgrade the database schemas (brick's and taskflow's flow
-        records), check every node's pools and report their capacity
-        into the inventory.  Run it before the service takes requests,
-        not from concurrent processes at once."""
+        records), check the pools of every in-process node and write
+        their reports into the inventory (remote nodes report by
+        themselves).  Run it before the service takes requests, not from
+        concurrent processes at once."""
         migration.upgrade(self.db)
         if self.conf.brick_workflow.persist:
             self.runner.store.upgrade()
         for node in self.nodes:
             node.setup()
-            node.report(self.db)
+            census.apply(self.db, node.report())
 
-    def close(self):
-        """Release database connections."""
+    def close(self) -> None:
+        """Release database and broker connections."""
         if self._db is not None:
             self._db.dispose()
+        self.nodes.close()
 
     # -- compute side ----------------------------------------------------
 
@@ -327,7 +338,9 @@ class API:
         return Placement.from_results(found)
 
 
-def resume(conf, flow_id=None, nodes=None, handlers=None, listener=None):
+def resume(conf: cfg.ConfigOpts, flow_id: str | None = None,
+           nodes: list | None = None, handlers: dict | None = None,
+           listener: Callable | None = None) -> list[tuple]:
     """Finish interrupted placement flows (``brick flow resume``).
 
     :param conf: a ``ConfigOpts`` with brick's options registered and
@@ -335,7 +348,10 @@ def resume(conf, flow_id=None, nodes=None, handlers=None, listener=None):
     :param flow_id: one flow, or None for every unfinished flow whose
         process is gone.
     :param nodes: the :class:`~brick.node.base.Node` objects; default
-        this host's :class:`~brick.node.agent.NodeAgent` from ``conf``.
+        this host's :class:`~brick.node.agent.NodeAgent` from ``conf``,
+        or with a message broker configured none: every host, this one
+        too, is reached through its ``brick-node``, so a flow started on
+        another host can still delete its volumes.
     :param handlers: ``{name: BootHandler or callable}``; a boot flow
         whose handler is missing rolls back.
     :param listener: optional ``callback(Event)``.
@@ -344,7 +360,8 @@ def resume(conf, flow_id=None, nodes=None, handlers=None, listener=None):
     if nodes is None:
         if 'brick_node' not in conf:
             brick.conf.register_opts(conf)
-        nodes = [agent.NodeAgent.from_conf(conf)]
+        nodes = [] if remote_mod.from_conf(conf) is not None else [
+            agent.NodeAgent.from_conf(conf)]
     api = API(conf, nodes=nodes)
     for name, handler in (handlers or {}).items():
         api.handlers.register(name, handler)

@@ -40,7 +40,12 @@ Callers catch :class:`BrickException` for everything, or one family::
         ├── ToolNotFound
         ├── MalformedOutput
         ├── HostFailed          one host failed a step: try another
-        └── PlacementFailed     every attempt of a placement failed
+        ├── PlacementFailed     every attempt of a placement failed
+        ├── NodeUnreachable     a remote node did not answer in time
+        │   └── CallExpired     the node refused a call its caller gave up
+        ├── BrokerUnavailable   the message broker cannot be reached
+        ├── RPCVersionMismatch  a node and its caller speak other versions
+        └── CoordinationUnavailable   tooz's backend cannot be reached
 
 Each class sets ``msg_fmt``, a %-template filled from the keyword
 arguments, so that a message always names what was wrong and what is
@@ -62,6 +67,8 @@ __all__ = [
     'ReservationExpired', 'ReservationNotFound', 'NoValidHost',
     'HostFailed', 'PlacementFailed', 'FlowNotFound', 'HandlerNotFound',
     'MissingDependency',
+    'NodeUnreachable', 'CallExpired', 'BrokerUnavailable',
+    'RPCVersionMismatch', 'CoordinationUnavailable',
     'shown',
 ]
 
@@ -346,3 +353,37 @@ class FlowNotFound(NotFound):
 class HandlerNotFound(NotFound):
     msg_fmt = ('No boot handler named %(name)r is registered; registered: '
                '%(available)s.')
+
+
+# Nodes over RPC (brick.node.remote, brick.node.service) -------------------
+
+class NodeUnreachable(BackendError):
+    """A remote node did not answer: it is down, stopped or cut off.  The
+    outcome of the call is unknown; the workflow takes it as a failed
+    host."""
+
+    msg_fmt = ('Node %(host)s did not answer %(call)s within %(timeout)s '
+               'seconds: %(reason)s')
+
+
+class CallExpired(NodeUnreachable):
+    """The node got a call after its caller had stopped waiting for the
+    answer, and refused to run it."""
+
+    msg_fmt = ('Node %(host)s refused %(call)s: its caller gave up %(late)s '
+               'seconds ago (timeout %(timeout)s s)')
+
+
+class BrokerUnavailable(BackendError):
+    msg_fmt = ('Cannot reach the message broker at %(url)s (%(option)s): '
+               '%(reason)s')
+
+
+class RPCVersionMismatch(BackendError):
+    msg_fmt = ('%(peer)s cannot take %(call)s at RPC API version '
+               '%(version)s: %(reason)s')
+
+
+class CoordinationUnavailable(BackendError):
+    msg_fmt = ('Cannot reach the coordination backend at %(url)s '
+               '([brick_coordination]backend_url): %(reason)s')

@@ -16,6 +16,8 @@
                       pools  1─n  reservations  (state reserved ->
                         │                        committed|released|expired)
                         1─n  allocations  (reservation_id: where it came from)
+                        1─n  orphans      (volumes of rolled-back placements
+                                           not yet deleted on their node)
 
 ``pools.used`` is the sum of the pool's allocations and of its
 reservations in state ``reserved`` (expired or not, until reaped); it is
@@ -106,6 +108,9 @@ class Host(Base):
     rack_id = sa.Column(sa.Integer, sa.ForeignKey('racks.id'),
                         nullable=True, index=True)
     state = sa.Column(sa.String(16), nullable=False)
+    state_reason = sa.Column(sa.String(255), nullable=True)
+    """Why the host is in its state (``liveness: ...`` when the node
+    monitor set it; see :mod:`brick.node.liveness`)."""
     heartbeat_at = sa.Column(TIMESTAMP, nullable=True)
     created_at = sa.Column(TIMESTAMP, nullable=False)
     updated_at = sa.Column(TIMESTAMP, nullable=False)
@@ -224,6 +229,24 @@ class Reservation(Base):
     finished_at = sa.Column(TIMESTAMP, nullable=True)
 
 
+class Orphan(Base):
+    """A volume a placement made and then gave up (rolled back, or its
+    create's outcome unknown), not yet seen deleted on its node.  The
+    node deletes it after a grace period (:mod:`brick.inventory.census`).
+    """
+
+    __tablename__ = 'orphans'
+    __table_args__ = (sa.UniqueConstraint('pool_id', 'volume'),)
+
+    id = sa.Column(sa.Integer, primary_key=True)
+    pool_id = sa.Column(sa.Integer, sa.ForeignKey('pools.id',
+                                                  ondelete='CASCADE'),
+                        nullable=False)
+    volume = sa.Column(NAME, nullable=False)
+    reason = sa.Column(sa.String(255), nullable=False)
+    created_at = sa.Column(TIMESTAMP, nullable=False)
+
+
 zones = Zone.__table__
 racks = Rack.__table__
 hosts = Host.__table__
@@ -231,3 +254,4 @@ pools = Pool.__table__
 allocations = Allocation.__table__
 reservations = Reservation.__table__
 tombstones = Tombstone.__table__
+orphans = Orphan.__table__

@@ -14,8 +14,13 @@ On :mod:`brick.db` (SQLite, PostgreSQL or MariaDB):
 * :mod:`~brick.inventory.pools`: pools as read (and the incremental
   refresh a scheduler's cache uses), created, changed and deleted.
 * :mod:`~brick.inventory.fields`: the checks of every pool field.
-* :mod:`~brick.inventory.reports`: a node's capacity report, written
-  into its pools.
+* :mod:`~brick.inventory.reports`: a driver's capacity report, written
+  into its pool.
+* :mod:`~brick.inventory.census`: a node's whole report (capacity and
+  every volume) written and reconciled with the allocations: the node
+  is the truth for what it holds.
+* :mod:`~brick.inventory.orphans`: volumes of rolled-back placements not
+  yet deleted on their node.
 * :mod:`~brick.inventory.reservations`: reserve space atomically, with
   an expiry; commit, release, reap.
 * :mod:`~brick.inventory.claims`: the conditional statements a

@@ -8,9 +8,9 @@
 """Hosts: where they are and whether they take new volumes.
 
 A host has a name, a place in the topology (a rack, and so its zone, or a
-zone alone; :mod:`brick.inventory.topology`) and a state, with the time
-of its last heartbeat.  Its host-scoped pools are in
-:mod:`brick.inventory.pools`.
+zone alone; :mod:`brick.inventory.topology`) and a state, with the
+reason for it and the time of its last heartbeat.  Its host-scoped pools
+are in :mod:`brick.inventory.pools`.
 
 The states (:data:`STATES`) are the words pools, the inventory file and
 the ``enable``/``disable`` commands use:
@@ -21,8 +21,11 @@ the ``enable``/``disable`` commands use:
     an operator keeps the scheduler away from it; heartbeats do not
     change that;
 ``down``
-    enabled, but not heard from (an embedder's liveness check sets it);
-    its next heartbeat makes it ``enabled`` again.
+    enabled, but not heard from: the node monitor sets it when the
+    host's brick-node left its tooz group or stopped heartbeating
+    (:func:`set_liveness`, :mod:`brick.node.liveness`), or an embedder's
+    own liveness check does; its next heartbeat makes it ``enabled``
+    again.  Liveness never changes a state an operator set.
 
 ``up``, the word brick used for ``enabled`` before, is still accepted
 on input (:data:`ALIASES`).  The database column keeps storing ``up``
@@ -66,6 +69,8 @@ class Host:
     state: str
     heartbeat_at: datetime.datetime | None
     updated_at: datetime.datetime
+    state_reason: str | None = None
+    """Why the host is in its state, when known."""
 
 
 def check_state(state: object, field: str) -> str:
@@ -107,17 +112,17 @@ def read_hosts(conn, where=None):
     return [Host(row.id, row.name,
                  topo.place(row.zone_id, row.rack_id, row.name),
                  _READ.get(row.state, row.state), row.heartbeat_at,
-                 row.updated_at)
+                 row.updated_at, row.state_reason)
             for row in conn.execute(query)]
 
 
 def scan(conn, since=None):
-    """Raw ``(name, zone_id, rack_id, state)`` rows of the hosts changed
-    since *since* (as :func:`read_changed`) and the new watermark (see
-    :func:`brick.inventory.pools.scan`)."""
+    """Raw ``(name, zone_id, rack_id, state, state_reason)`` rows of the
+    hosts changed since *since* (as :func:`read_changed`) and the new
+    watermark (see :func:`brick.inventory.pools.scan`)."""
     table = models.hosts
     query = sa.select(table.c.name, table.c.zone_id, table.c.rack_id,
-                      table.c.state)
+                      table.c.state, table.c.state_reason)
     latest = sa.select(sa.func.max(table.c.updated_at))
     if since is not None:
         where = table.c.updated_at >= since - REFRESH_MARGIN
@@ -194,16 +199,94 @@ def place_host(conn, name, zone=None, rack=None):
         generation=pools.c.generation + 1, updated_at=now))
 
 
-def set_host_state(db: engine.Database, name: str, state: str) -> None:
+def set_host_state(db: engine.Database, name: str, state: str,
+                   reason: str | None = None) -> None:
     """Set host *name* ``enabled``, ``down`` or ``disabled``
-    (:data:`STATES`; ``up`` still means ``enabled``).
+    (:data:`STATES`; ``up`` still means ``enabled``), with an optional
+    *reason* (at most 255 characters).
 
     :raises brick.exception.InvalidValue: not a state.
     :raises brick.exception.NotFound: no such host.
     """
     state = check_state(state, 'state of host %s' % name)
     db.run('host %s' % name, lambda conn: change_host(
-        conn, name, 'to change', state=state, updated_at=engine.utcnow()))
+        conn, name, 'to change', state=state, state_reason=reason,
+        updated_at=engine.utcnow()))
+
+
+LIVENESS = 'liveness: '
+"""The prefix of every reason :func:`set_liveness` writes."""
+
+
+def set_liveness(db: engine.Database, name: str, alive: bool,
+                 reason: str | None = None,
+                 now: datetime.datetime | None = None) -> bool:
+    """Mark host *name* down because its node is not alive, or up again
+    once it is, in one conditional UPDATE.
+
+    Going down only changes an ``enabled`` host; coming back up only changes
+    a host that liveness itself put down (its reason starts with
+    :data:`LIVENESS`), so a host an operator disabled or put down stays
+    as it is.  A live host's first sighting sets ``heartbeat_at``.
+
+    :param alive: True if the node is in its tooz group.
+    :param reason: why it is down (stored after :data:`LIVENESS`).
+    :returns: True if the row changed.
+    """
+    now = now or engine.utcnow()
+    hosts = models.hosts
+    if alive:
+        where = sa.or_(
+            sa.and_(hosts.c.state == 'down',
+                    hosts.c.state_reason.like(LIVENESS + '%')),
+            hosts.c.heartbeat_at.is_(None))
+        values = {'state': sa.case(
+            (hosts.c.state_reason.like(LIVENESS + '%'), _STORED['enabled']),
+            else_=hosts.c.state),
+            'state_reason': sa.case(
+                (hosts.c.state_reason.like(LIVENESS + '%'), None),
+                else_=hosts.c.state_reason),
+            'heartbeat_at': now, 'updated_at': now}
+    else:
+        where = hosts.c.state == _STORED['enabled']
+        values = {'state': 'down', 'updated_at': now,
+                  'state_reason': (LIVENESS + (reason or 'node not alive')
+                                   )[:255]}
+    query = hosts.update().where(hosts.c.name == name, where).values(
+        **values)
+    return db.run('liveness of host %s' % name,
+                  lambda conn: conn.execute(query).rowcount > 0)
+
+
+@dataclasses.dataclass(frozen=True)
+class Liveness:
+    """What liveness needs to know of a host (:func:`liveness_of`)."""
+
+    name: str
+    up: bool
+    """The scheduler may place on it."""
+    down_by_liveness: bool
+    """Down, and :func:`set_liveness` put it there."""
+    seen: bool
+    """Its node was seen alive once (``heartbeat_at`` is set)."""
+    has_pools: bool
+    """It has pools of its own, so it must have a node."""
+
+
+def liveness_of(db: engine.Database) -> list[Liveness]:
+    """Every host as :class:`Liveness`, in one query."""
+    hosts = models.hosts
+    pools = models.pools
+    has_pools = sa.exists().where(pools.c.host_id == hosts.c.id,
+                                  pools.c.scope == 'host')
+    query = sa.select(hosts.c.name, hosts.c.state, hosts.c.state_reason,
+                      hosts.c.heartbeat_at, has_pools.label('has_pools'))
+    rows = db.run('liveness', lambda conn: conn.execute(query).all(),
+                  readonly=True)
+    return [Liveness(row.name, row.state == _STORED['enabled'],
+                     row.state == 'down' and (
+        row.state_reason or '').startswith(LIVENESS),
+        row.heartbeat_at is not None, bool(row.has_pools)) for row in rows]
 
 
 def change_host(conn, name, purpose, **values):
@@ -231,4 +314,6 @@ def heartbeat(db, name, now=None):
     db.run('host %s' % name, lambda conn: change_host(
         conn, name, 'sending a heartbeat', heartbeat_at=now, updated_at=now,
         state=sa.case((hosts.c.state == 'disabled', 'disabled'),
-                      else_=_STORED['enabled'])))
+                      else_=_STORED['enabled']),
+        state_reason=sa.case((hosts.c.state == 'disabled',
+                              hosts.c.state_reason), else_=None)))

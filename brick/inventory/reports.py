@@ -5,11 +5,15 @@
 # Unless required by applicable law or agreed to in writing, software
 # distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
 # WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
-"""Node capacity reports: what the node really has, written into its pools.
+"""Capacity reports: what a pool's driver says, written into its row.
 
-The node owns ``total``, ``step``, ``max_volume`` and ``unmanaged``
-(bytes of volumes brick did not create, counted as used); everything else
-is the operator's (:mod:`brick.inventory.pools`).
+The node owns ``total``, ``step``, ``max_volume`` and ``unmanaged``;
+everything else is the operator's (:mod:`brick.inventory.pools`).
+:func:`apply_report` writes one driver's
+:class:`~brick.drivers.volume.CapacityReport` (``unmanaged`` being the
+bytes of volumes brick did not create); a node's whole report, with
+every volume, goes through :func:`brick.inventory.census.apply`, which
+also counts brick's own volumes that no allocation explains.
 """
 
 from oslo_log import log as logging

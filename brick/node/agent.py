@@ -7,13 +7,16 @@
 # WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
 """The in-process node: one host's drivers, called directly."""
 
+import time
+from collections.abc import Iterable
+
 from oslo_log import log as logging
 
 from brick import exception
 from brick import names
-from brick.inventory import pools as pools_mod
-from brick.inventory import reports
+from brick.drivers import volume as volume_mod
 from brick.node import base
+from brick.node import report as report_mod
 
 LOG = logging.getLogger(__name__)
 
@@ -51,6 +54,10 @@ class NodeAgent(base.Node):
         self.drivers = dict(drivers)
         self.executor = executor
         self._checked = set()
+        self._started = time.time()
+        # (pool, volume) -> when a create of it last started, so that an
+        # orphan listed before then is not deleted (delete_orphan).
+        self._touched = {}
 
     @classmethod
     def from_conf(cls, conf, executor=None):
@@ -118,8 +125,10 @@ class NodeAgent(base.Node):
         for pool in self.names():
             self.driver(pool)
 
-    def create_volume(self, pool, name, size):
+    def create_volume(self, pool: str, name: str,
+                      size: int) -> tuple[volume_mod.Volume, dict]:
         driver = self.driver(pool)
+        self._touched[(pool, name)] = time.time()
         volume = driver.create(name, size)
         try:
             info = driver.attach(name)
@@ -144,18 +153,48 @@ class NodeAgent(base.Node):
     def snapshot_volume(self, pool, volume, name):
         return self.driver(pool).create_snapshot(volume, name)
 
-    def report(self, db):
-        """Apply each pool's capacity report to its inventory row; pools
-        missing from the inventory are skipped (and logged)."""
-        rows = {row.name: row
-                for row in pools_mod.list_pools(db, host=self._host)}
-        stored = {}
-        for pool in self.pools():
-            if pool not in rows:
-                LOG.warning('Pool %s of host %s is not in the inventory; '
-                            'its capacity is not reported', pool,
-                            self._host)
-                continue
-            stored[pool] = reports.apply_report(
-                db, rows[pool].id, self.drivers[pool].capacity())
-        return stored
+    def report(self, pools: Iterable[str] | None = None
+               ) -> report_mod.NodeReport:
+        """Describe the pools *pools* (default: all); a pool whose driver
+        fails is listed in the report's ``broken``, not raised.
+
+        :raises brick.exception.PoolNotFound: a pool this node lacks.
+        """
+        wanted = self.names() if pools is None else list(pools)
+        drivers = {}
+        broken = []
+        for pool in wanted:
+            try:
+                drivers[pool] = self.driver(pool)
+            except exception.PoolNotFound:
+                raise
+            except exception.BrickException as err:
+                broken.append((pool, str(err)))
+        found = report_mod.take(self._host, drivers)
+        return report_mod.NodeReport(
+            found.host, found.taken_at, found.pools, pools is None,
+            found.broken + tuple(broken))
+
+    def delete_orphan(self, pool: str, name: str, listed_at: float) -> bool:
+        """See :meth:`brick.node.base.Node.delete_orphan`.  This process
+        remembers when it started each create; one that started at or
+        after *listed_at*, or a process started after it (which cannot
+        tell), refuses."""
+        driver = self.driver(pool)
+        if listed_at < self._started or self._touched.get(
+                (pool, name), 0) >= listed_at:
+            LOG.info('Not deleting orphan %s of pool %s: created again '
+                     'since it was listed', name, pool)
+            return False
+        try:
+            volume = driver.get(name)
+        except exception.VolumeNotFound:
+            return True
+        if not volume.managed:
+            LOG.warning('Not deleting orphan %s of pool %s: brick did not '
+                        'make it', name, pool)
+            return False
+        self.delete_volume(pool, name)
+        LOG.info('Deleted orphan volume %s of pool %s on %s', name, pool,
+                 self._host)
+        return True

@@ -8,13 +8,17 @@
 """The node boundary: the one interface the workflow calls a host by.
 
 Every argument and result is plain data (names, int bytes,
-:class:`~brick.drivers.volume.Volume` and connection-info dicts), so an
-implementation may run the call on another machine.  Every method is
-idempotent, as the drivers are: the workflow repeats a call after a
-crash.
+:class:`~brick.drivers.volume.Volume` and connection-info dicts, and
+:class:`~brick.node.report.NodeReport`), so an implementation may run
+the call on another machine (:class:`brick.node.remote.RemoteNode`).
+Every method is idempotent, as the drivers are: the workflow repeats a
+call after a crash.  A node never touches the inventory database.
 """
 
 import abc
+from collections.abc import Iterable
+
+from brick.node import report as report_mod
 
 
 class Node(metaclass=abc.ABCMeta):
@@ -55,8 +59,25 @@ class Node(metaclass=abc.ABCMeta):
         :class:`~brick.drivers.volume.Snapshot`."""
 
     @abc.abstractmethod
-    def report(self, db):
-        """Write the capacity of every pool into the inventory *db*.
+    def report(self, pools: Iterable[str] | None = None
+               ) -> report_mod.NodeReport:
+        """Describe the pools *pools* (default: every pool): capacity and
+        every volume, brick's or not.
 
-        :returns: ``{pool name: inventory Pool}`` as now stored.
+        :returns: a :class:`~brick.node.report.NodeReport`; the control
+            side writes it (:func:`brick.inventory.census.apply`).
         """
+
+    @abc.abstractmethod
+    def delete_orphan(self, pool: str, name: str, listed_at: float) -> bool:
+        """Delete volume *name*, which the control side found orphaned in
+        a report taken at *listed_at*, unless it is not brick's or was
+        created (again) since then: someone may be using it now.
+
+        :returns: True if it was deleted (or was already gone), False if
+            the node refused.
+        """
+
+    def setup(self) -> None:
+        """Check the node's pools before use (nothing to do by default:
+        a remote node checks its own when it starts)."""

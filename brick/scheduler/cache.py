@@ -43,7 +43,7 @@ LOG = logging.getLogger(__name__)
 FREEZE_ABOVE = 10000
 """A load of more rows than this freezes the objects it made."""
 
-_HOST_FIELDS = ('zone', 'rack', 'region', 'state')
+_HOST_FIELDS = ('zone', 'rack', 'region', 'state', 'reason')
 _POOL_FIELDS = tuple(f.name for f in dataclasses.fields(st.PoolState)
                      if f.name not in ('pending', 'key', 'index'))
 # What moves a pool between places: its host's row and its place columns.

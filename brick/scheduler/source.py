@@ -164,8 +164,8 @@ class StoreSource:
         places = _Places(topo)
         return cache_mod.Changes(
             hosts=[st.HostState(name, *places.of(zone_id, rack_id),
-                                _STORED_STATES.get(state, state))
-                   for name, zone_id, rack_id, state in hosts],
+                                _STORED_STATES.get(state, state), reason)
+                   for name, zone_id, rack_id, state, reason in hosts],
             pools=_pool_states(pools, places, counts),
             removed_pool_ids=tuple(row[2] for row in fresh
                                    if row[1] == 'pool'),

@@ -52,6 +52,8 @@ class HostState:
     rack: str | None = None
     region: str | None = None
     state: str = 'enabled'
+    reason: str | None = None
+    """Why the host is in its state, when known (liveness)."""
     pools: list = dataclasses.field(default_factory=list)
     """Its host-scoped :class:`PoolState` objects, by key order."""
     index: int = -1

@@ -23,6 +23,7 @@ from taskflow.types import failure as tf_failure
 
 from brick import exception
 from brick.inventory import allocations as allocations_mod
+from brick.inventory import orphans
 from brick.inventory import reservations
 from brick.scheduler import request as request_mod
 from brick.workflow import services as services_mod
@@ -162,13 +163,20 @@ class CreateVolumesTask(task.Task):
     left alone.  Volume names carry the consumer's id, so only a reused
     consumer id can meet a volume it did not make.
 
+    A node that does not answer (:class:`~brick.exception.NodeUnreachable`)
+    or fails in its backend may have made the volume anyway, or make it
+    when it gets to the call: the volume is recorded as an orphan
+    (:mod:`brick.inventory.orphans`), which its node deletes once its
+    report shows it, so a timeout is a failed host and never a leak.
+
     :raises brick.exception.HostFailed: naming this candidate's host and
         the reserved ones tried before it.
     """
 
     default_provides = 'volumes'
 
-    def execute(self, services, candidate, reserved, volume_names):
+    def execute(self, services: services_mod.Services, candidate: dict,
+                reserved: list, volume_names: list) -> list[dict]:
         made = []
         for placement in candidate['placements']:
             name = volume_names[placement['volume']]
@@ -177,6 +185,10 @@ class CreateVolumesTask(task.Task):
                 volume, info = node.create_volume(
                     placement['pool'], name, placement['size'])
             except Exception as err:
+                if _outcome_unknown(err):
+                    _orphaned(services, placement['pool_id'], name,
+                              'create on %s gave no answer: %s' % (
+                                  placement['node'], err))
                 _delete(services, made)
                 tried = [c['host'] for c in reserved
                          if c['rank'] <= candidate['rank']]
@@ -194,18 +206,42 @@ class CreateVolumesTask(task.Task):
         release(services, candidate)
 
 
-def _delete(services, volumes):
-    """Delete *volumes* (``volume_data`` dicts) on their nodes; an error
-    is logged and the others are still deleted (the volume is then
-    unmanaged space an operator sees in the log)."""
+def _outcome_unknown(err: BaseException) -> bool:
+    """True unless *err* says the node refused before changing anything
+    (bad input, a clash, no room, not supported)."""
+    return not isinstance(err, exception.InvalidInput | exception.NotFound
+                          | exception.Conflict | exception.NotSupported
+                          | exception.RPCVersionMismatch)
+
+
+def _orphaned(services: services_mod.Services, pool_id: int, name: str,
+              reason: str) -> None:
+    """Record an orphan; a failure to record is logged (the volume then
+    shows up as abandoned or adopted in the next census, not lost)."""
+    try:
+        orphans.record(services.db, pool_id, name, reason)
+    except Exception:
+        LOG.exception('Could not record orphan %s of pool %s', name,
+                      pool_id)
+
+
+def _delete(services: services_mod.Services,
+            volumes: list[dict] | None) -> None:
+    """Delete *volumes* (``volume_data`` dicts) on their nodes; a volume
+    that cannot be deleted (its node is unreachable) is recorded as an
+    orphan, which its node deletes later, and the others are still
+    deleted."""
     for volume in volumes or ():
         try:
             services.nodes.get(volume['host']).delete_volume(
                 volume['pool'], volume['name'])
-        except Exception:
+        except Exception as err:
             LOG.exception('Could not delete volume %s of pool %s on %s '
                           'while rolling back', volume['name'],
                           volume['pool'], volume['host'])
+            _orphaned(services, volume['pool_id'], volume['name'],
+                      'rollback could not delete it on %s: %s' % (
+                          volume['host'], err))
 
 
 class BootInstanceTask(task.Task):

@@ -11,9 +11,13 @@ with a claim, delete them and free their allocations."""
 
 from brick import exception
 from brick import names
+from brick.db import engine
 from brick.inventory import allocations
+from brick.inventory import hosts
 from brick.inventory import pools
 from brick.inventory import reservations
+from brick.node import base
+from brick.node import directory
 
 
 def locate(db, volume):
@@ -29,14 +33,29 @@ def locate(db, volume):
     return pools.get_pool(db, found[0].pool_id), found
 
 
-def node_of(nodes, pool):
+def node_of(nodes: directory.Directory, pool: pools.Pool,
+            db: engine.Database | None = None) -> base.Node:
     """The node that manages *pool*'s volumes: its host for a host pool,
-    else any node serving a pool of that name."""
+    else any node serving a pool of that name: an in-process one, or
+    (with a broker and *db*) the remote node of an ``up`` host of the
+    pool's rack or zone that answers."""
     if pool.scope == 'host':
         return nodes.get(pool.owner)
     for node in nodes:
         if pool.name in node.pools():
             return node
+    if nodes.remote is not None and db is not None:
+        for host in hosts.list_hosts(db):
+            place = host.place
+            if host.state != 'up' or getattr(place, pool.scope) != \
+                    pool.owner:
+                continue
+            node = nodes.get(host.name)
+            try:
+                if pool.name in node.pools():
+                    return node
+            except exception.BackendError:
+                continue  # down or unreachable: try the next host
     raise exception.NotFound(what='a node serving shared pool %s' % pool.key)
 
 
@@ -46,7 +65,7 @@ def delete(db, nodes, volume):
     :returns: the bytes freed.
     """
     pool, found = locate(db, volume)
-    node_of(nodes, pool).delete_volume(pool.name, volume)
+    node_of(nodes, pool, db).delete_volume(pool.name, volume)
     return allocations.free(db, ids=[a.id for a in found])
 
 
@@ -58,7 +77,7 @@ def extend(db, nodes, volume, size):
     :raises brick.exception.InsufficientCapacity: the pool is full.
     """
     pool, found = locate(db, volume)
-    node = node_of(nodes, pool)
+    node = node_of(nodes, pool, db)
     delta = size - sum(a.size for a in found)
     if delta <= 0:
         return node.extend_volume(pool.name, volume, size)
@@ -77,4 +96,4 @@ def extend(db, nodes, volume, size):
 def snapshot(db, nodes, volume, name):
     """Take snapshot *name* of *volume* on its node."""
     pool, _found = locate(db, volume)
-    return node_of(nodes, pool).snapshot_volume(pool.name, volume, name)
+    return node_of(nodes, pool, db).snapshot_volume(pool.name, volume, name)

@@ -7,7 +7,16 @@
 # WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
 """``state``: the host and the pool enabled, neither excluded."""
 
+from brick.scheduler import context
+from brick.scheduler import state as st
 from brick.scheduler.filters import base
+
+
+def _not_up(host: st.HostState) -> str:
+    """``host not up: NAME is STATE`` and, when known, why (a node that
+    stopped heartbeating: :mod:`brick.node.liveness`)."""
+    said = 'host not up: %s is %s' % (host.name, host.state)
+    return '%s (%s)' % (said, host.reason) if host.reason else said
 
 
 class StateFilter(base.BaseFilter):
@@ -47,9 +56,10 @@ class StateFilter(base.BaseFilter):
             keep &= ~cols.lookup(cols.pools.capacity, rows)[pairs.pools]
         return keep
 
-    def check(self, ctx, host, pool, volume):
+    def check(self, ctx: context.Context, host: st.HostState,
+              pool: st.PoolState, volume: object) -> str | None:
         if host.state != 'enabled':
-            return 'host not up: %s is %s' % (host.name, host.state)
+            return _not_up(host)
         if pool.state != 'enabled':
             return 'pool disabled: %s' % pool.key
         request = ctx.request
@@ -59,8 +69,10 @@ class StateFilter(base.BaseFilter):
             return 'pool excluded: %s failed an earlier attempt' % pool.key
         if pool.scope == 'host' and pool.host != host.name:
             owner = ctx.cache.hosts.get(pool.host)
-            if owner is None or owner.state != 'enabled':
+            if owner is None:
                 return 'pool host not up: %s' % pool.host
+            if owner.state != 'enabled':
+                return 'pool ' + _not_up(owner)
             if pool.host in request.exclude_hosts:
                 return 'host excluded: %s failed an earlier attempt' % (
                     pool.host)

@@ -180,12 +180,14 @@ def test_volume_service_round_trip(site):
 
 
 def test_a_volume_already_there_is_never_deleted(site):
-    # host1 and host2 already have a different vm1-disk1: creating there
-    # fails, and the rollback must not take their volume with it.
+    # host1 and host2 got a different vm1-disk1 since their last report
+    # (a report would have adopted it, and the scheduler would have
+    # avoided their fuller pools): creating there fails, and the
+    # rollback must not take their volume with it.
+    service = site.api(handlers={'hv': fakes.Hypervisor()})
     for host in ('host1', 'host2'):
         drivers.load('raw', pool='raw', path=site.path(host, 'raw')).create(
             'vm1-disk1', 4 * units.Mi)
-    service = site.api(handlers={'hv': fakes.Hypervisor()})
     events = []
     placed = service.boot_instance('vm1', 'hv', size=SIZE, driver='raw',
                                    listener=events.append)

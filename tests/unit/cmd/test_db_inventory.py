@@ -21,10 +21,10 @@ EXAMPLE = pathlib.Path(__file__).parents[3] / 'etc' / 'brick' / \
 def test_db_upgrade_and_version(capsys, tmp_path):
     data = ['--data-dir', str(tmp_path)]
     version = run(capsys, *data, 'db', 'version', '-f', 'json').json()
-    assert version == {'current': 'empty', 'head': '0002',
+    assert version == {'current': 'empty', 'head': '0003',
                        'up_to_date': False}
     done = run(capsys, *data, 'db', 'upgrade', '-f', 'json').json()
-    assert (done['was'], done['now']) == ('empty', '0002')
+    assert (done['was'], done['now']) == ('empty', '0003')
     assert str(tmp_path / 'brick.sqlite') in done['database']
     assert done['flow_records'] == 'up to date'
     with sqlite3.connect(tmp_path / 'brick.sqlite') as conn:
@@ -33,7 +33,7 @@ def test_db_upgrade_and_version(capsys, tmp_path):
     assert {'pools', 'reservations', 'logbooks', 'flowdetails',
             'atomdetails'} <= tables
     assert run(capsys, *data, 'db', 'upgrade', '-f', 'json').json()[
-        'was'] == '0002'
+        'was'] == '0003'
     assert run(capsys, *data, 'db', 'version', '-f', 'json').json()[
         'up_to_date'] is True
 

@@ -1,0 +1,221 @@
+# Licensed under the Apache License, Version 2.0 (the "License"); you may
+# not use this file except in compliance with the License. You may obtain
+# a copy of the License at http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+# WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+"""``brick node monitor``: the control side of the nodes.
+
+The one place node reports reach the database: it serves the monitor
+RPC API (topic ``brick-monitor``; every monitor takes a share of the
+reports) and for each report runs the census
+(:func:`brick.inventory.census.apply`: write, reconcile, adopt), then
+asks the node to delete orphans whose grace period is over.  With
+``[brick_coordination]backend_url`` it also reads the tooz group every
+``[brick_monitor]liveness_interval`` seconds and marks hosts down or up
+(:func:`brick.node.liveness.apply`).  When it starts it asks every node
+for a full report (a fanout cast), as cinder's scheduler asks the
+volume services for their capabilities when it starts
+(``request_service_capabilities`` in
+https://opendev.org/openstack/cinder/src/branch/master/cinder/scheduler/manager.py).
+
+Several monitors may run, one per control host: reports are shared out
+by the broker, and liveness changes are conditional updates that two
+monitors make at most once.
+"""
+
+import threading
+from typing import Any
+
+from oslo_config import cfg
+from oslo_log import log as logging
+
+from brick import exception
+from brick.db import engine
+from brick.inventory import census
+from brick.node import base
+from brick.node import liveness
+from brick.node import remote as remote_mod
+from brick.node import report as report_mod
+from brick.node import rpcapi
+
+LOG = logging.getLogger(__name__)
+
+
+class MonitorManager:
+    """The monitor API endpoint (see :mod:`brick.node.rpcapi`)."""
+
+    def __init__(self, monitor: 'Monitor') -> None:
+        import oslo_messaging
+
+        self.target = oslo_messaging.Target(version=rpcapi.MONITOR_VERSION)
+        self.monitor = monitor
+
+    def node_report(self, context: dict, report: dict) -> None:
+        self.monitor.received(report)
+
+    def node_stopping(self, context: dict, host: str) -> None:
+        self.monitor.stopping(host)
+
+
+class Monitor:
+    """Writes reports, deletes orphans, tracks liveness.
+
+    :param conf: brick's ``ConfigOpts``.
+    :param db: the inventory :class:`~brick.db.engine.Database`.
+    """
+
+    def __init__(self, conf: cfg.ConfigOpts, db: engine.Database) -> None:
+        self.conf = conf
+        self.db = db
+        self.nodes = None
+        self.server = None
+        self.watcher = None
+        self.stopped = {}
+        """``{host: time}`` of nodes that said they were stopping."""
+        self.censuses = 0
+        self._stop = threading.Event()
+        self._thread = None
+        self._lock = threading.Lock()
+
+    def start(self) -> 'Monitor':
+        """:raises brick.exception.BrokerUnavailable: no broker.
+        :raises brick.exception.CoordinationUnavailable: a coordination
+            URL is set and its backend does not answer."""
+        import oslo_messaging
+
+        self.nodes = remote_mod.from_conf(self.conf)
+        if self.nodes is None:
+            raise exception.InvalidValue(
+                field='[brick_node]transport_url', value=None,
+                allowed='the URL of the message broker the brick-node '
+                        'services report to')
+        try:
+            api = self.nodes.api  # checks the broker
+            url = liveness.backend_url(self.conf)
+            if url:
+                self.watcher = liveness.Watcher(
+                    url, self.conf.brick_coordination.group)
+                self.watcher.start()
+                self._thread = threading.Thread(
+                    target=self._watch, name='brick-liveness', daemon=True)
+                self._thread.start()
+            self.server = oslo_messaging.get_rpc_server(
+                self.nodes.transport, oslo_messaging.Target(
+                    topic=rpcapi.MONITOR_TOPIC,
+                    server=self.conf.brick_monitor.host),
+                [MonitorManager(self)])
+            self.server.start()
+            api.cast_all('send_report', full=True)
+        except BaseException:
+            self.stop()
+            raise
+        LOG.info('brick node monitor %s started',
+                 self.conf.brick_monitor.host)
+        return self
+
+    def received(self, primitive: Any) -> census.Census | None:
+        """Apply one report sent by a node (errors are logged: a bad
+        report must not stop the monitor)."""
+        try:
+            report = report_mod.NodeReport.from_primitive(primitive)
+        except exception.BrickException as err:
+            LOG.error('Dropped a malformed node report: %s', err)
+            return None
+        try:
+            return self.reconcile(report)
+        except Exception:
+            LOG.exception('Could not apply the report of %s', report.host)
+            return None
+
+    def reconcile(self, report: report_mod.NodeReport,
+                  dry_run: bool = False) -> census.Census:
+        """Run the census of *report*, then ask its node to delete the
+        orphans it names (unless *dry_run*).
+
+        :returns: the :class:`~brick.inventory.census.Census`.
+        """
+        group = self.conf.brick_monitor
+        found = census.apply(self.db, report, grace=group.orphan_grace,
+                             dry_run=dry_run,
+                             delete_orphans=group.delete_orphans)
+        with self._lock:
+            self.censuses += 1
+        if not dry_run:
+            delete(self.nodes.get(report.host), found, self.nodes.api)
+        return found
+
+    def stopping(self, host: str) -> None:
+        with self._lock:
+            self.stopped[host] = engine.utcnow().isoformat(
+                timespec='seconds') + 'Z'
+        self.check_liveness()
+
+    def check_liveness(self) -> list[tuple[str, str]]:
+        """Read the group once and write the changes; returns them."""
+        if self.watcher is None:
+            return []
+        try:
+            alive = self.watcher.alive()
+        except exception.CoordinationUnavailable as err:
+            LOG.warning('Host states left as they are: %s', err)
+            return []
+        with self._lock:
+            for host in alive:
+                self.stopped.pop(host, None)
+            stopped = dict(self.stopped)
+        return liveness.apply(
+            self.db, alive, self.conf.brick_coordination.heartbeat_timeout,
+            stopped)
+
+    def _watch(self) -> None:
+        while not self._stop.wait(self.conf.brick_monitor.liveness_interval):
+            try:
+                self.check_liveness()
+            except Exception:
+                LOG.exception('Liveness check failed')
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self.server is not None:
+            try:
+                self.server.stop()
+                self.server.wait()
+            except Exception as err:
+                LOG.debug('Stopping the RPC server: %s', err)
+            self.server = None
+        if self._thread is not None:
+            self._thread.join(10)
+            self._thread = None
+        if self.watcher is not None:
+            self.watcher.stop()
+            self.watcher = None
+        if self.nodes is not None:
+            self.nodes.close()
+            self.nodes = None
+
+
+def delete(node: base.Node, found: census.Census,
+           api: rpcapi.NodeAPI | None = None) -> list[str]:
+    """Ask *node* to delete the orphans of census *found*; a node too old
+    for it (RPC 1.0) or unreachable is logged, not raised.
+
+    :returns: the volumes it deleted.
+    """
+    done = []
+    if api is not None and found.deletions and not api.can_send_version(
+            '1.1'):
+        LOG.warning('Not deleting %d orphan(s) on %s: '
+                    '[brick_node]rpc_version_cap is below 1.1',
+                    len(found.deletions), found.host)
+        return done
+    for deletion in found.deletions:
+        try:
+            if node.delete_orphan(deletion.pool, deletion.volume,
+                                  deletion.listed_at):
+                done.append(deletion.volume)
+        except exception.BrickException as err:
+            LOG.warning('Could not delete orphan %s of pool %s on %s: %s',
+                        deletion.volume, deletion.pool, found.host, err)
+    return done
