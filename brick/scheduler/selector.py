@@ -146,9 +146,24 @@ class Selector:
             return stats
 
     def _select(self, request):
+        refreshed = None
         if self.source is not None:
-            self.cache.refresh_if_due(self.source,
-                                      self.settings.refresh_interval)
+            refreshed = self.cache.refresh_if_due(
+                self.source, self.settings.refresh_interval)
+        try:
+            return self._decide(request)
+        except exception.NoValidHost:
+            if self.source is None or refreshed is not None:
+                raise
+        # The cache may be up to refresh_interval old: space that other
+        # processes freed since (a released runner-up, a deleted volume)
+        # is not in it.  A refusal is final for the caller, so it is made
+        # on fresh state; a stale acceptance costs less (the claim checks
+        # capacity itself and fails cleanly).
+        self.cache.refresh(self.source)
+        return self._decide(request)
+
+    def _decide(self, request):
         ctx = context_mod.Context(request, self.cache, self.settings,
                                   self.locator)
         explanation = expl_mod.Explanation(request,

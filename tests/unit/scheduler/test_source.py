@@ -229,3 +229,20 @@ def test_selector_refresh_reads_outside_the_lock(db):
     stats = selector.refresh()
     assert stats.pools >= 1 and stats.seconds > 0
     assert cache.pools['host:h2/lvm'].cost == 4.0
+
+
+def test_a_refusal_is_made_on_fresh_state(db):
+    # Another process held h2's whole pool when this cache was read, and
+    # has let it go since; the refresh interval is long.
+    h2 = _pool_id(db, 'host:h2/lvm')
+    held = reservations.claim(db, 'vm-other', [(h2, 100 * G)])
+    cache, source = cache_mod.StateCache(), source_mod.StoreSource(db)
+    selector = selector_mod.Selector(
+        cache, settings_mod.Settings(refresh_interval=3600), source=source)
+    spec = request.build({'brick:local_gb': '60', 'brick:driver': 'lvm'},
+                         hosts=('h2',))
+    with pytest.raises(exception.NoValidHost):
+        selector.select(spec)           # true: the pool is full
+    reservations.release(db, [r.id for r in held])
+    decision = selector.select(spec)    # refused on the old state, then
+    assert decision.best.pools == ('host:h2/lvm',)     # decided afresh
