@@ -55,6 +55,9 @@ NOT_RUN = {
     './tools/quickstart': 'installs Debian packages and .venv; '
                           'tests/functional/test_cli.py runs its tour',
     './tools/test': 'is the whole test suite, this test included',
+    './tools/test -n0': 'is the whole test suite again, in one process',
+    './tools/test -n0 tests/functional -x': 'is most of the suite again',
+    './tools/test --pdb': 'is interactive',
     'tox -e docs': 'tests/docs/test_reference.py builds the docs with -W',
     '.venv/bin/python -m sphinx -W -b html doc/source doc/build/html':
         'tests/docs/test_reference.py builds the docs with -W',

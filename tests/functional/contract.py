@@ -112,8 +112,12 @@ class DriverContract:
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
         # Mark copies, not the inherited functions, so one driver's device
-        # list does not leak into another driver's class.
-        for name in cls.DEVICE_TESTS:
+        # list does not leak into another driver's class.  Sorted: the
+        # copies land in the class's __dict__ in this order, which is the
+        # order pytest collects them in, and a frozenset's iteration order
+        # changes with the hash seed (pytest-xdist's workers each have
+        # their own, and abort when they collect different lists).
+        for name in sorted(cls.DEVICE_TESTS):
             setattr(cls, name, pytest.mark.device(_copy(getattr(cls, name))))
 
     # -- default fixtures --------------------------------------------------

@@ -10,14 +10,15 @@
 This machine's kernel has no device-mapper, so tests that need activated
 LVs run in a throwaway guest (``tools/guest/build`` and ``tools/guest/run``)
 whose kernel has it. On such a host every collected ``device`` test is
-replaced by a :class:`GuestItem` with the same node id. The first one that
-runs builds the guest if needed and boots it once for the session, running
-``pytest -m device <all their node ids>`` inside with ``--guest-report``,
-which writes each test's outcome as JSON lines to the shared directory.
-Each proxy then reports its own test's outcome from there: pass, fail with
-the guest's failure text, skip with the guest's reason (an error under
-``BRICK_TEST_STRICT=1``), or fail with the console's tail when the guest
-never reported it.
+replaced by a :class:`GuestItem` with the same node id, and the proxies move
+to the end of the run. As the run starts, a background thread builds the
+guest if needed and boots it once for the session, running ``pytest -m
+device <all their node ids>`` inside with ``--guest-report``, which writes
+each test's outcome as JSON lines to the shared directory; the host's own
+tests run meanwhile. Each proxy waits for the guest, then reports its own
+test's outcome from there: pass, fail with the guest's failure text, skip
+with the guest's reason (an error under ``BRICK_TEST_STRICT=1``), or fail
+with the console's tail when the guest never reported it.
 
 Where the kernel has device-mapper (:data:`DEVICE_TIER`: inside the guest,
 or on a host with dm-mod loaded) this plugin changes nothing and device
@@ -31,8 +32,13 @@ cores.
 Options: ``--guest-results FILE`` reports from an earlier run's JSON lines
 instead of booting; ``--guest-timeout SECONDS`` (default 1800, or
 ``BRICK_GUEST_TIMEOUT``); ``--guest-cpus N`` (or ``BRICK_GUEST_CPUS``).
-Under pytest-xdist on the host the workers share one guest run through a
-lock in the session's base temporary directory.
+Under pytest-xdist on the host (``tools/test`` runs the suite with it) the
+workers share one guest run: the first to take a lock in the run's base
+temporary directory boots it and holds the lock until the outcomes are
+written; the others wait for the lock and report from the same files. A
+worker that booted the guest waits for it at its end of session, since
+another worker may still report from it; in a run without xdist, a guest
+nobody waits for any more (``-x``, Ctrl-C) is stopped.
 """
 
 import collections
@@ -46,6 +52,7 @@ import signal
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 
@@ -59,6 +66,7 @@ TOOLS = Path(__file__).resolve().parents[2] / 'tools' / 'guest'
 UNAVAILABLE = 3  # tools/guest/build: a package is missing, cannot install
 PR_SET_PDEATHSIG = 1  # <linux/prctl.h>
 _RUN = pytest.StashKey()
+_SUMMARIES = pytest.StashKey()
 
 
 def pytest_addoption(parser):
@@ -102,16 +110,50 @@ def pytest_collection_modifyitems(session, config, items):
         return
     run = GuestRun(config, [item.nodeid for item in device], results)
     config.stash[_RUN] = run
-    proxies = {item.nodeid: GuestItem.from_parent(item.parent, name=item.name,
-                                                  original=item, run=run)
-               for item in device}
-    items[:] = [proxies.get(item.nodeid, item) for item in items]
+    proxies = [GuestItem.from_parent(item.parent, name=item.name,
+                                     original=item, run=run)
+               for item in device]
+    # Last: the host's tests run while the guest boots and works, and no
+    # worker waits on the guest while host tests are still queued.
+    host = [item for item in items if not item.get_closest_marker('device')]
+    items[:] = host + proxies
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtestloop(session):
+    run = session.config.stash.get(_RUN, None)
+    if run is not None and not session.config.option.collectonly:
+        run.start()
+
+
+@pytest.hookimpl(tryfirst=True)  # before xdist sends workeroutput
+def pytest_sessionfinish(session, exitstatus):
+    run = session.config.stash.get(_RUN, None)
+    if run is None:
+        return
+    # Another xdist worker may still report from our guest: let it finish
+    # unless the run was interrupted.
+    run.finish(wait=hasattr(session.config, 'workerinput')
+               and exitstatus != pytest.ExitCode.INTERRUPTED)
+    if hasattr(session.config, 'workeroutput') and run.summary:
+        session.config.workeroutput['brick_guest_summary'] = run.summary
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_testnodedown(node, error):
+    # pytest-xdist's controller: keep what a worker saw of the guest.
+    summary = getattr(node, 'workeroutput', {}).get('brick_guest_summary')
+    if summary:
+        node.config.stash.setdefault(_SUMMARIES, set()).add(summary)
 
 
 def pytest_terminal_summary(terminalreporter, config):
     run = config.stash.get(_RUN, None)
+    summaries = set(config.stash.get(_SUMMARIES, ()))
     if run is not None and run.summary:
-        terminalreporter.write_line(run.summary)
+        summaries.add(run.summary)
+    for summary in sorted(summaries):
+        terminalreporter.write_line(summary)
 
 
 class GuestFailure(Exception):
@@ -151,11 +193,17 @@ class GuestRun:
         self.config = config
         self.nodeids = nodeids
         self.results = Path(results) if results else None
+        self._replay = results is not None  # --guest-results: no boot
         self.summary = ''
         self.problem = None  # ('skip' | 'fail', text) for every test
         self.run_output = ''  # tools/guest/run's, when it did not end well
         self.console = None
         self._records = None
+        self._thread = None
+        self._error = None
+        self._process = None  # tools/guest/build or run, while it runs
+        self._stopping = False
+        self._lock = threading.Lock()  # guards the two above
 
     def report(self, nodeid):
         """Raise what the guest's outcome for *nodeid* means here."""
@@ -193,9 +241,44 @@ class GuestRun:
             lines.extend(tail[-60:])
         return '\n'.join(lines)
 
+    def start(self):
+        """Build and boot the guest in a background thread (once)."""
+        if self._replay or self._thread is not None:
+            return
+        out = self._out_dir()  # here: the thread must not race for it
+        self._thread = threading.Thread(target=self._boot_in_background,
+                                        args=(out,), name='brick-guest',
+                                        daemon=True)
+        self._thread.start()
+
+    def _boot_in_background(self, out):
+        try:
+            self._boot_once(out)
+        except BaseException as err:  # re-raised where a proxy reports
+            self._error = err
+
+    def finish(self, wait):
+        """At the end of the session: wait for the guest, or stop it."""
+        if self._thread is None or not self._thread.is_alive():
+            return
+        if not wait:
+            with self._lock:
+                self._stopping = True
+                process = self._process
+                if process is not None and process.poll() is None:
+                    # The script's trap stops qemu; the thread then
+                    # records how the run ended, so that no other worker
+                    # boots it again.
+                    os.killpg(process.pid, signal.SIGTERM)
+        self._thread.join()
+
     def _load(self):
-        if self.results is None:
-            self._boot_once()
+        if self._thread is not None:
+            self._thread.join()
+            if self._error is not None:
+                raise self._error
+        elif not self._replay:
+            self._boot_once(self._out_dir())
         self._records = collections.defaultdict(list)
         if self.results.exists():
             for line in self.results.read_text().splitlines():
@@ -214,8 +297,7 @@ class GuestRun:
             base = base.parent  # the controller's: shared by all workers
         return base / 'brick-guest'
 
-    def _boot_once(self):
-        out = self._out_dir()
+    def _boot_once(self, out):
         out.mkdir(parents=True, exist_ok=True)
         self.results = out / 'results.jsonl'
         self.console = out / 'guest-console.log'
@@ -233,7 +315,7 @@ class GuestRun:
         """:returns: the state every proxy reports from (a dict)."""
         state = {'problem': None, 'summary': '', 'output': ''}
         start = time.monotonic()
-        code, output = _run([str(TOOLS / 'build')])
+        code, output = self._run([str(TOOLS / 'build')])
         built = time.monotonic() - start
         if code == UNAVAILABLE:
             state['problem'] = ('skip', 'the LVM device tier cannot run '
@@ -265,7 +347,7 @@ class GuestRun:
             argv[argv.index('-v') + 1:argv.index('-v') + 1] = [
                 '-p', 'xdist.plugin', '-n', str(cpus), '--dist', 'loadscope']
         start = time.monotonic()
-        code, output = _run(argv, cwd=rootdir)
+        code, output = self._run(argv, cwd=rootdir)
         ran = time.monotonic() - start
         boot = re.search(r'brick-guest: ([\d.]+)s running the command',
                          self.console.read_text(errors='replace')
@@ -282,6 +364,29 @@ class GuestRun:
             if not self.results.exists():
                 state['problem'] = ('fail', state['output'])
         return state
+
+    def _run(self, argv, cwd=None):
+        """Run a tools/guest script; kill its process group if we stop.
+
+        :returns: (exit code, stdout and stderr together).
+        """
+        with self._lock:
+            if self._stopping:
+                return 130, 'not started: the pytest session ended first'
+            proc = subprocess.Popen(
+                argv, cwd=cwd, stdout=subprocess.PIPE,
+                stderr=subprocess.STDOUT, text=True, start_new_session=True,
+                preexec_fn=_die_with_parent)
+            self._process = proc
+        try:
+            output, _ = proc.communicate()
+        except BaseException:
+            os.killpg(proc.pid, signal.SIGTERM)
+            proc.wait()
+            raise
+        finally:
+            self._process = None
+        return proc.returncode, output
 
 
 def _guest_cpus(config, tests):
@@ -301,29 +406,16 @@ def _skip(reason):
     raise pytest.skip.Exception(reason, _use_item_location=True)
 
 
+# Looked up before any fork: the child of a threaded parent must not load
+# libraries between fork and exec.
+_prctl = ctypes.CDLL(None, use_errno=True).prctl
+
+
 def _die_with_parent():
     # If pytest itself is killed (a CI timeout), the script gets SIGTERM and
     # its trap stops qemu, instead of the guest running to its timeout.
-    libc = ctypes.CDLL(None, use_errno=True)
-    libc.prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
-
-
-def _run(argv, cwd=None):
-    """Run a tools/guest script; kill its whole process group if we stop.
-
-    :returns: (exit code, stdout and stderr together).
-    """
-    proc = subprocess.Popen(argv, cwd=cwd, stdout=subprocess.PIPE,
-                            stderr=subprocess.STDOUT, text=True,
-                            start_new_session=True,
-                            preexec_fn=_die_with_parent)
-    try:
-        output, _ = proc.communicate()
-    except BaseException:
-        os.killpg(proc.pid, signal.SIGTERM)
-        proc.wait()
-        raise
-    return proc.returncode, output
+    # (The "parent" is the thread that started it, which waits for it.)
+    _prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
 
 
 class Reporter:

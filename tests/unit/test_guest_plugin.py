@@ -140,6 +140,9 @@ def test_the_host_reports_each_guest_outcome(project, guest_results):
     assert 'guest stdout' in run.stdout
     assert 'no thin pool here' in run.stdout
     assert 'did not report test_dev.py::test_crashes' in run.stdout
+    # The proxies run last, so that the host's tests run while the guest
+    # works.
+    assert list(outcomes)[0] == 'test_host.py::test_runs_on_the_host'
 
 
 def test_strict_mode_fails_a_test_skipped_in_the_guest(project,
@@ -173,3 +176,35 @@ def test_device_tests_skip_when_the_guest_cannot_be_built(project, tmp_path):
     run, outcomes = pytest_run(project, '-k', 'passes', path=path,
                                guest_dir=tmp_path / 'guest', strict=True)
     assert outcomes == {'test_dev.py::test_passes': 'FAILED'}, run.stdout
+
+
+def test_xdist_workers_share_one_guest_run(project, tmp_path):
+    # Each tools/guest/build run logs its PID through the fake dpkg-query,
+    # then exits 3 (nothing can be installed): a cheap stand-in for a boot.
+    fakebin = tmp_path / 'fakebin'
+    fakebin.mkdir()
+    builds = tmp_path / 'builds'
+    (fakebin / 'dpkg-query').write_text(
+        '#!/bin/sh\necho $PPID >>%s\nexit 1\n' % builds)
+    (fakebin / 'apt-get').write_text('#!/bin/sh\nexit 100\n')
+    for tool in fakebin.iterdir():
+        tool.chmod(0o755)
+    device = {'test_dev.py::test_passes', 'test_dev.py::test_fails',
+              'test_dev.py::test_skips', 'test_dev.py::test_xfails',
+              'test_dev.py::test_param[1]', 'test_dev.py::test_param[2]',
+              'test_dev.py::test_crashes', 'test_dev.py::test_selected_out'}
+    for strict, outcome in ((False, 'SKIPPED'), (True, 'FAILED')):
+        if builds.exists():
+            builds.unlink()
+        run, _ = pytest_run(project, '-p', 'xdist.plugin', '-n', '2',
+                            path='%s:/usr/bin:/bin' % fakebin,
+                            guest_dir=tmp_path / 'guest', strict=strict)
+        outcomes = dict(
+            (nodeid, result) for result, nodeid in re.findall(
+                r'^\[gw\d\] \[...%\] (PASSED|FAILED|SKIPPED) (\S+::\S+)',
+                run.stdout, re.M))
+        assert outcomes == dict(
+            {nodeid: outcome for nodeid in device},
+            **{'test_host.py::test_runs_on_the_host': 'PASSED'}), run.stdout
+        assert 'the LVM device tier cannot run here' in run.stdout
+        assert len(set(builds.read_text().split())) == 1, 'one build only'

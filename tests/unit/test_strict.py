@@ -9,8 +9,13 @@ import subprocess
 import sys
 import textwrap
 
+import pytest
 
-def test_strict_mode_turns_a_skip_into_a_failure(tmp_path):
+
+# tools/test runs the suite under pytest-xdist: the rule must hold in its
+# workers too, whose reports the controller prints.
+@pytest.mark.parametrize('xdist', [(), ('-n', '2')], ids=['serial', 'xdist'])
+def test_strict_mode_turns_a_skip_into_a_failure(tmp_path, xdist):
     (tmp_path / 'conftest.py').write_text(
         'from tests.conftest import pytest_runtest_makereport  # noqa\n')
     (tmp_path / 'test_x.py').write_text(textwrap.dedent('''
@@ -21,7 +26,7 @@ def test_strict_mode_turns_a_skip_into_a_failure(tmp_path):
     root = __file__.rsplit('/tests/', 1)[0]
     env = {'PYTHONPATH': root, 'BRICK_TEST_STRICT': '1', 'PATH': '/usr/bin'}
     run = subprocess.run([sys.executable, '-m', 'pytest', '-q', '-p',
-                          'no:cacheprovider', str(tmp_path)],
+                          'no:cacheprovider', *xdist, str(tmp_path)],
                          capture_output=True, text=True, env=env,
                          cwd=tmp_path)
     assert run.returncode == 1, run.stdout

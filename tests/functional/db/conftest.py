@@ -9,13 +9,14 @@
 
 Every test that takes ``db`` (or ``database_url``) runs once per backend:
 SQLite (a file in the test's tmp dir), PostgreSQL and MariaDB (one
-throwaway server each per session, started only if a selected test needs
-it, stopped and waited for at the end whatever happened; see
-:mod:`tests.functional.db.servers`).  ``BRICK_TEST_POSTGRESQL_URL`` or
-``BRICK_TEST_MYSQL_URL`` name an existing server instead.  Each test gets
-a database of its own, created empty and dropped afterwards.  A backend
-whose server programs are missing skips (an error under
-``BRICK_TEST_STRICT=1``).
+throwaway server each per session, so per pytest-xdist worker, started
+only if a selected test needs it, stopped and waited for at the end
+whatever happened; see :mod:`tests.functional.db.servers`).
+``BRICK_TEST_POSTGRESQL_URL`` or ``BRICK_TEST_MYSQL_URL`` name an existing
+server instead.  Each test gets a database of its own with a random name,
+created empty and dropped afterwards, so workers never meet on one
+server.  A backend whose server programs are missing skips (an error
+under ``BRICK_TEST_STRICT=1``).
 """
 
 import uuid

@@ -31,7 +31,7 @@ class _LvmContract(contract.DriverContract):
 
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
-        for name in cls.LEFT_OUT:
+        for name in sorted(cls.LEFT_OUT):  # see DriverContract's
             setattr(cls, name, None)
 
     @pytest.fixture
