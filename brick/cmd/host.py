@@ -19,7 +19,7 @@ from brick.inventory import hosts as hosts_mod
 from brick.inventory import pools
 
 COLUMNS = ('name', 'state', 'region', 'zone', 'rack', 'pools',
-           'heartbeat_at')
+           'heartbeat_at', 'state_reason')
 SHOW_COLUMNS = COLUMNS + ('updated_at',)
 
 
@@ -35,7 +35,8 @@ def _rows(db, hosts, columns):
                   'rack': host.place.rack,
                   'pools': common.Items(keys.get(host.name, ())),
                   'heartbeat_at': common.timestamp(host.heartbeat_at),
-                  'updated_at': common.timestamp(host.updated_at)}
+                  'updated_at': common.timestamp(host.updated_at),
+                  'state_reason': host.state_reason}
         rows.append(tuple(values[column] for column in columns))
     return rows
 

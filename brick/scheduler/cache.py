@@ -296,7 +296,8 @@ class StateCache:
                 self._put_host(row)
                 continue
             host = self.hosts[row.name] = st.HostState(
-                row.name, row.zone, row.rack, row.region, row.state)
+                row.name, row.zone, row.rack, row.region, row.state,
+                row.reason)
             self._place_host(host)
             hosts.append(host)
         self.columns.put_hosts(hosts)
