@@ -220,13 +220,15 @@ def test_reserve_skips_an_alternate_that_does_not_fit_beside_the_first():
     site = simulate.site.from_text(data.SITE, 'site.yaml')
     sched = adapter.Scheduler(site.hosts, site.pools,
                               adapter.make_settings({}))
+    # Two volumes: the candidates are hosts, and both hosts of rack r2
+    # reach the one shared pool of 10 TiB.
     spec = adapter.build_spec({'args': {
-        'size': '6T', 'driver': 'qcow2', 'locality': 'rack'}}, 'c1')
+        'size': '3T', 'count': 2, 'driver': 'qcow2', 'locality': 'rack'}},
+        'c1')
     candidates, refusal = sched.select(spec)
     assert refusal is None
-    # Both hosts of rack r2 reach the one shared pool of 10 TiB.
-    assert [(c.host, c.placements[0][0]) for c in candidates] == [
-        ('h3', 'rack:r2/nfs'), ('h4', 'rack:r2/nfs')]
+    assert [(c.host, [p[0] for p in c.placements]) for c in candidates] == [
+        ('h3', ['rack:r2/nfs'] * 2), ('h4', ['rack:r2/nfs'] * 2)]
     held = sched.reserve(candidates, 2)
     assert [h.host for h in held] == ['h3']
     capacities, used = sched.usage()
