@@ -116,10 +116,11 @@ class Refusal:
     """Why nothing fitted, from the decision's explanation."""
 
     blocked_by: str
-    """The last filter that removed a candidate; ``pairing`` (the
-    instance or volume paired with is unknown), ``together`` (no host
-    took every volume at once) or ``no-match`` (no pool has the driver,
-    tags or place asked)."""
+    """The filter that blocked it (:func:`blocking`); ``request`` (it
+    names an instance, volume, host, zone or rack the site does not
+    have, or a rack outside its zone), ``together`` (no host took every
+    volume at once) or ``no-match`` (no filter removed a pool: there
+    was none to examine)."""
     reason: str
     """The kind of that filter's commonest reason."""
     summary: str
@@ -355,8 +356,15 @@ class Scheduler:
 
     def usable(self, spec: request_mod.RequestSpec) -> list:
         """Per pool of :attr:`keys`, True if the request's first volume
-        may use it by what the pool is (driver, tags, format), whatever
-        its usage and place."""
+        may use it by what the pool is (driver, tags, format) and where
+        it stands (the request's availability zone and rack), whatever
+        its usage and the request's pairing.
+
+        :raises brick.exception.NotFound: the request's availability
+            zone or rack is not the site's.
+        :raises brick.exception.InvalidValue: its rack is not in its
+            zone.
+        """
         ctx = context.Context(dataclasses.replace(
             spec, local_to_instance=None, near_volume=None, same_host=(),
             different_host=()), self.cache, self.selector.settings)
@@ -383,7 +391,9 @@ class Scheduler:
         except exception.NoValidHost as err:
             return None, self._refusal(spec, err.explanation)
         except exception.NotFound as err:
-            return None, Refusal('pairing', 'not found', str(err))
+            return None, Refusal('request', 'not found', str(err))
+        except exception.InvalidValue as err:
+            return None, Refusal('request', 'invalid', str(err))
         return [Placed(c.host, tuple((p.pool, p.size, p.distance)
                                      for p in c.placements))
                 for c in decision.candidates], None

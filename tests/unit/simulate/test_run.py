@@ -130,6 +130,49 @@ def test_added_hosts_take_what_did_not_fit():
     assert found['what_ifs'][0]['hosts'] == ['h2-add1']
 
 
+def test_a_kind_in_an_availability_zone_stays_there():
+    """``availability_zone`` flows through the request building: the
+    kind's volumes and instances stay in the zone, and only the zone's
+    pools count as the kind's (stranded capacity)."""
+    site = simulate.site.from_text(data.SITE.replace(
+        'zones: [{name: z1}]', 'zones: [{name: z1}, {name: z2}]').replace(
+        '{name: r2, zone: z1}', '{name: r2, zone: z2}'), 'site.yaml')
+    load = simulate.workload.parse("""
+duration: 1d
+kinds:
+  - name: pinned
+    flavor: {"brick:local_gb": "40", "brick:availability_zone": z2}
+    rate: 4/h
+  - name: pinned-volume
+    args: {availability_zone: z1, size: 10G}
+    boot: 0
+    rate: 4/h
+""", 'workload.yaml')
+    decisions = {}
+    found = simulate.run(site, load, seed=3, decisions=decisions)
+    placed = [d for d in decisions['default'] if d.refused is None]
+    assert len(placed) == len(decisions['default']) > 100
+    for decision in placed:
+        hosts = {'pinned': ('h3', 'h4'),
+                 'pinned-volume': ('h1', 'h2')}[decision.kind]
+        assert decision.host in hosts, decision
+        assert all(pool.split(':')[1].split('/')[0] in hosts + ('r2',)
+                   for pool in decision.pools), decision
+    kinds = found.as_dict()['configurations'][0]['kinds']
+    # Boots default to their host's pools; a volume may go anywhere in
+    # its zone (h1 and h2 have one pool each: no other tier).
+    assert kinds['pinned']['locality']['host'] == kinds['pinned'][
+        'accepted']
+    sched = adapter.Scheduler(site.hosts, site.pools,
+                              adapter.make_settings({}))
+    usable = {kind: [key for key, ok in zip(sched.keys, sched.usable(spec),
+                                            strict=True) if ok]
+              for kind, spec in load.specs.items()}
+    assert usable == {'pinned': ['host:h3/hdd', 'host:h4/hdd',
+                                 'rack:r2/nfs'],
+                      'pinned-volume': ['host:h1/ssd', 'host:h2/ssd']}
+
+
 def test_file_rows_are_the_rows_a_refresh_reads_after_apply(tmp_path):
     inventory = inventory_file.parse(data.SITE, 'site.yaml')
     db = engine.Database('sqlite:///%s' % (tmp_path / 'i.sqlite'))
