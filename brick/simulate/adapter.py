@@ -318,7 +318,6 @@ class Scheduler:
 
     def __init__(self, hosts: list, pools: list,
                  settings: settings_mod.Settings) -> None:
-        self._rows = {p.key: p for p in pools}
         self._hosts = {h.name: h for h in hosts}
         self.cache = cache_mod.StateCache()
         self.cache.apply(cache_mod.Changes(
@@ -466,11 +465,20 @@ class Scheduler:
         change seen by a refresh would."""
         rows = [dataclasses.replace(self._hosts[name], pools=[],
                                     state=host_state) for name in hosts]
-        # A known pool's row is copied into the cache's object, which
-        # keeps this process's pending claims on top of the row's usage.
-        pool_rows = [dataclasses.replace(self._rows[key], state='disabled',
-                                         pending=None) for key in pools]
         with self.selector.lock:
+            # The row a refresh would read once the run's claims and
+            # releases are in the store: the usage the cache holds now,
+            # at a generation past every claim it still counts as
+            # pending (so none is counted twice, and no space given
+            # back comes back).
+            pool_rows = []
+            for key in pools:
+                pool = self.cache.pools[key]
+                newest = max((entry[0] for entry in pool.pending or ()),
+                             default=pool.generation)
+                pool_rows.append(dataclasses.replace(
+                    pool, state='disabled', pending=None, index=-1,
+                    generation=max(newest, pool.generation + 1)))
             self.cache.apply(cache_mod.Changes(hosts=rows, pools=pool_rows))
 
     def add(self, hosts: list, pools: list) -> None:
@@ -478,7 +486,6 @@ class Scheduler:
         for host in hosts:
             self._hosts[host.name] = host
         for pool in pools:
-            self._rows[pool.key] = pool
             self._order.append(pool.key)
         with self.selector.lock:
             self.cache.apply(cache_mod.Changes(

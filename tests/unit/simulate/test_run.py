@@ -222,6 +222,43 @@ def test_live_inventory_with_allocations(tmp_path):
     assert (stuck['consumer'], stuck['blocked_by']) == ('db2', 'capacity')
 
 
+def test_state_changes_keep_the_usage_the_run_made(tmp_path):
+    """Taking a place out of service twice neither brings back space a
+    consumer of the live inventory gave up nor counts a claim twice."""
+    db = engine.Database('sqlite:///%s' % (tmp_path / 'i.sqlite'))
+    try:
+        migration.upgrade(db)
+        declarative.apply(db, inventory_file.parse(data.SITE, 'site.yaml'))
+        ids = {p.key: p.id for p in simulate.site.from_database(db).pools}
+        done = reservations.claim(db, 'old', [
+            (ids['rack:r2/nfs'], 2 * units.Ti, 'old-disk1')])
+        reservations.commit(db, [row.id for row in done])
+        live = simulate.site.from_database(db)
+    finally:
+        db.dispose()
+    sched = adapter.Scheduler(live.hosts, live.pools,
+                              adapter.make_settings({}))
+    nfs = sched.keys.index('rack:r2/nfs')
+
+    def used():
+        return sched.usage()[1][nfs]
+    assert used() == 2 * units.Ti
+    spec = adapter.build_spec({'args': {'size': '1T', 'driver': 'qcow2'}},
+                              'new')
+    candidates, _refusal = sched.select(spec)
+    [held] = sched.reserve(candidates, 1)
+    assert used() == 3 * units.Ti
+    sched.set_state(['h3', 'h4'], ['rack:r2/nfs'], 'down')
+    assert used() == 3 * units.Ti
+    # The live inventory's consumer is lost with the rack.
+    sched.release(adapter.Held(None, [('rack:r2/nfs', 2 * units.Ti)]))
+    assert used() == 1 * units.Ti
+    sched.set_state(['h1', 'h2', 'h3', 'h4'], ['rack:r2/nfs'], 'down')
+    assert used() == 1 * units.Ti
+    sched.release(held)
+    assert used() == 0
+
+
 def test_report_measures_and_table():
     site = simulate.site.from_text(data.SITE, 'site.yaml')
     load = simulate.workload.parse(data.WORKLOAD, 'workload.yaml')
