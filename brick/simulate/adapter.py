@@ -19,22 +19,28 @@ it uses of the scheduler is its public surface:
   it to a :class:`~brick.scheduler.request.RequestSpec`;
 * the state: :class:`~brick.scheduler.cache.StateCache` filled with
   :meth:`~brick.scheduler.cache.StateCache.apply` from
-  :class:`~brick.scheduler.cache.Changes`, whose rows come from
-  :func:`brick.scheduler.source.host_state` and
-  :func:`~brick.scheduler.source.pool_state` (a file) or
+  :class:`~brick.scheduler.cache.Changes`, whose rows are
+  :class:`~brick.scheduler.state.HostState` and
+  :class:`~brick.scheduler.state.PoolState` objects built from a file
+  (:func:`rows_from_file`) or read by
   :meth:`brick.scheduler.source.StoreSource.changes` (a live database);
 * the decision: :class:`~brick.scheduler.selector.Selector` built from
   :class:`~brick.scheduler.settings.Settings`,
   :meth:`~brick.scheduler.selector.Selector.select` (a
   :class:`~brick.scheduler.candidate.Decision`, or
-  :exc:`~brick.exception.NoValidHost` with its explanation) and
-  :meth:`~brick.scheduler.selector.Selector.claim`;
-  :meth:`~brick.scheduler.cache.StateCache.release` gives space back;
+  :exc:`~brick.exception.NoValidHost` with its
+  :class:`~brick.scheduler.explanation.Explanation`); after a refusal a
+  second selector with the same filters, the static ones first, names
+  the blocking filter (:func:`blocking`);
+* claims: :meth:`~brick.scheduler.cache.StateCache.claim` and
+  :meth:`~brick.scheduler.cache.StateCache.release` under the
+  selector's lock, as ``brick.workflow.services.Services.claimed`` and
+  ``released`` do;
 * pairing: a :class:`~brick.scheduler.context.StaticLocator` kept by the
   simulation, which knows where every consumer it placed is.
 
-Claims are the cache's arithmetic (``StateCache.claim``), the same the
-workflow applies between two refreshes (``Services.claimed``), and not
+Claims are the cache's arithmetic, the same the workflow applies
+between two refreshes, and not
 the inventory's SQL claim: in a single simulated process nothing races,
 so the SQL's conditional UPDATE and the capacity filter answer the same,
 and the SQL would cost a millisecond a claim.  Before claiming an

@@ -201,7 +201,7 @@ def test_what_ifs():
                          ('add', 'ten:h1'), ('add', '0:h1'),
                          ('fail', 'host:h3@-1h')):
         assert '--%s' % action in error(whatif.parse, action, text)
-    places = {'h1': ('z1', 'r1', 'up')}
+    places = {'h1': ('z1', 'r1', 'enabled')}
     with pytest.raises(exception.NotFound, match="rack 'r9'"):
         whatif.check(whatif.parse('drain', 'rack:r9'), places, 100)
     with pytest.raises(exception.InvalidValue, match='duration'):
