@@ -523,4 +523,4 @@ def blocking(explanation: object) -> tuple:
         return ranked[-1][1], ranked[-1][2]
     if data['dropped']:
         return 'together', 'volumes do not fit together'
-    return 'no-match', 'no pool of that driver, tags or place'
+    return 'no-match', 'no pool to examine'

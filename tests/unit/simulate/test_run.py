@@ -222,6 +222,33 @@ def test_live_inventory_with_allocations(tmp_path):
     assert (stuck['consumer'], stuck['blocked_by']) == ('db2', 'capacity')
 
 
+def test_blocking_filter_whatever_the_filter_order():
+    """A refusal names the filter that stopped the pools of the kind
+    asked for: hosts out of service do not hide a tag no pool carries,
+    and the configured filter order does not change the answer."""
+    site = simulate.site.from_text(data.SITE, 'site.yaml')
+    for filters in (None, ['capacity', 'tags', 'driver', 'state']):
+        settings = adapter.make_settings(
+            {} if filters is None else {'enabled_filters': filters})
+        sched = adapter.Scheduler(site.hosts, site.pools, settings)
+        sched.set_state(['h1', 'h3'])
+
+        assert _refused(sched, {'size': '10G', 'tags': 'gpu'}) == (
+            'tags', 'missing tags')
+        assert _refused(sched, {'size': '2T', 'tags': 'ssd'}) == (
+            'capacity', 'not enough free space')
+        sched.set_state(['h2'])
+        assert _refused(sched, {'size': '10G', 'tags': 'ssd'}) == (
+            'state', 'host not up')
+
+
+def _refused(sched, args):
+    candidates, refusal = sched.select(adapter.build_spec({'args': args},
+                                                          'c'))
+    assert candidates is None
+    return refusal.blocked_by, refusal.reason
+
+
 def test_state_changes_keep_the_usage_the_run_made(tmp_path):
     """Taking a place out of service twice neither brings back space a
     consumer of the live inventory gave up nor counts a claim twice."""
