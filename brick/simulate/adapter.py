@@ -243,12 +243,13 @@ def first_size(spec: request_mod.RequestSpec) -> int:
 def rows_from_file(inventory: file_mod.Inventory) -> tuple:
     """Scheduler rows for a checked inventory file (nothing used):
     ``(hosts, pools)``, as a refresh would read them after ``apply``:
-    the inventory's own host states (:func:`brick.inventory.hosts.\
-check_state`), capacity (:func:`brick.inventory.fields.capacity`) and
-    the source's driver traits
-    (:func:`brick.scheduler.source.driver_traits`).  A test compares
-    them with the rows :class:`~brick.scheduler.source.StoreSource`
-    reads from a database the file was applied to.
+    the inventory's own host states
+    (:func:`~brick.inventory.hosts.check_state`), capacity
+    (:func:`~brick.inventory.fields.capacity`) and the source's driver
+    traits (:func:`~brick.scheduler.source.driver_traits`).  A test
+    compares them with the rows
+    :class:`~brick.scheduler.source.StoreSource` reads from a database
+    the file was applied to.
 
     :param inventory: a :class:`brick.inventory.file.Inventory`.
     """

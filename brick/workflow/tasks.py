@@ -39,7 +39,9 @@ locality defaults to ``host`` when it names its consumer's host, e.g.
 :func:`brick.scheduler.request.build`.)"""
 
 
-def stored_request(kind, flavor=None, hints=None, args=None):
+def stored_request(kind: str, flavor: dict | None = None,
+                   hints: dict | None = None,
+                   args: dict | None = None) -> dict:
     """The request a service stores for the flow, as :func:`build_spec`
     reads it: ``{'flavor', 'hints', 'args'}`` and, for a boot,
     ``'defaults'`` (:data:`BOOT_DEFAULTS`).
