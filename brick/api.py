@@ -302,12 +302,10 @@ class API:
                 field='listener', value=listener,
                 allowed='a callable taking a brick.workflow.listeners.Event'
                         ', or None')
-        request = {'flavor': dict(flavor or {}), 'hints': dict(hints or {}),
-                   'args': {k: _plain(v) for k, v in args.items()
-                            if v is not None}}
-        if kind == 'boot':
-            # The instance's volumes stay on its host unless asked.
-            request['defaults'] = {'locality': 'host'}
+        # A boot's volumes stay on its host unless asked.
+        request = tasks.stored_request(
+            kind, flavor, hints, {k: _plain(v) for k, v in args.items()
+                                  if v is not None})
         spec = tasks.build_spec(request, consumer)
         if not spec.volumes:
             raise exception.InvalidValue(

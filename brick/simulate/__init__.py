@@ -76,7 +76,8 @@ def run(site_: 'site.Site', workload_: 'workload.Workload',
         (:class:`~brick.simulate.engine.Decision`); None keeps none.
     :returns: a :class:`~brick.simulate.report.Report`.
     :raises brick.exception.InvalidInput: a bad configuration or
-        what-if, or a site without pools.
+        what-if, a site without pools, or a kind of request naming an
+        availability zone or rack the site does not have.
     :raises brick.exception.NotFound: a what-if names an unknown place.
     """
     from brick.simulate import engine

@@ -12,27 +12,35 @@ The rest of :mod:`brick.simulate` sees plain records (:class:`PoolInfo`,
 :class:`Scheduler`; nothing else imports :mod:`brick.scheduler`.  What
 it uses of the scheduler is its public surface:
 
-* requests: :func:`brick.workflow.tasks.build_spec`, the workflow's own
-  path from a stored ``{'flavor', 'hints', 'args'}`` to a
-  :class:`~brick.scheduler.request.RequestSpec`;
+* requests: :func:`brick.workflow.tasks.stored_request`, what
+  :class:`brick.api.API` stores for a boot or a volume (a boot's
+  default locality included), and
+  :func:`brick.workflow.tasks.build_spec`, the workflow's own path from
+  it to a :class:`~brick.scheduler.request.RequestSpec`;
 * the state: :class:`~brick.scheduler.cache.StateCache` filled with
   :meth:`~brick.scheduler.cache.StateCache.apply` from
-  :class:`~brick.scheduler.cache.Changes`, whose rows come from
-  :func:`brick.scheduler.source.host_state` and
-  :func:`~brick.scheduler.source.pool_state` (a file) or
+  :class:`~brick.scheduler.cache.Changes`, whose rows are
+  :class:`~brick.scheduler.state.HostState` and
+  :class:`~brick.scheduler.state.PoolState` objects built from a file
+  (:func:`rows_from_file`) or read by
   :meth:`brick.scheduler.source.StoreSource.changes` (a live database);
 * the decision: :class:`~brick.scheduler.selector.Selector` built from
   :class:`~brick.scheduler.settings.Settings`,
   :meth:`~brick.scheduler.selector.Selector.select` (a
   :class:`~brick.scheduler.candidate.Decision`, or
-  :exc:`~brick.exception.NoValidHost` with its explanation) and
-  :meth:`~brick.scheduler.selector.Selector.claim`;
-  :meth:`~brick.scheduler.cache.StateCache.release` gives space back;
+  :exc:`~brick.exception.NoValidHost` with its
+  :class:`~brick.scheduler.explanation.Explanation`); after a refusal a
+  second selector with the same filters, the static ones first, names
+  the blocking filter (:func:`blocking`);
+* claims: :meth:`~brick.scheduler.cache.StateCache.claim` and
+  :meth:`~brick.scheduler.cache.StateCache.release` under the
+  selector's lock, as ``brick.workflow.services.Services.claimed`` and
+  ``released`` do;
 * pairing: a :class:`~brick.scheduler.context.StaticLocator` kept by the
   simulation, which knows where every consumer it placed is.
 
-Claims are the cache's arithmetic (``StateCache.claim``), the same the
-workflow applies between two refreshes (``Services.claimed``), and not
+Claims are the cache's arithmetic, the same the workflow applies
+between two refreshes, and not
 the inventory's SQL claim: in a single simulated process nothing races,
 so the SQL's conditional UPDATE and the capacity filter answer the same,
 and the SQL would cost a millisecond a claim.  Before claiming an
@@ -42,8 +50,8 @@ reserve of ``reserve_count`` candidates that share a pool behaves as
 ``brick.workflow.tasks.ReserveTask`` does.
 """
 
+import collections.abc
 import dataclasses
-import datetime
 
 from oslo_config import cfg
 
@@ -53,8 +61,6 @@ from brick.db import engine
 from brick.inventory import fields
 from brick.inventory import file as file_mod
 from brick.inventory import hosts as hosts_mod
-from brick.inventory import pools as pools_mod
-from brick.inventory import topology
 from brick.scheduler import cache as cache_mod
 from brick.scheduler import context
 from brick.scheduler import filters as filters_mod
@@ -62,19 +68,26 @@ from brick.scheduler import request as request_mod
 from brick.scheduler import selector as selector_mod
 from brick.scheduler import settings as settings_mod
 from brick.scheduler import source
+from brick.scheduler import state as state_mod
 from brick.scheduler import weighers as weighers_mod
 from brick.workflow import tasks
 
 TIER_NAMES = dict(request_mod.TIER_NAMES)
 """Distance -> locality name: 0 host, 1 rack, 2 zone, 3 any."""
-STATIC_FILTERS = ('driver', 'tags')
-"""Filters whose verdict depends only on what a pool is, not on its
-usage or place: they decide which pools a kind of request can use."""
+STATIC_FILTERS = ('availability_zone', 'driver', 'tags')
+"""Filters whose verdict depends only on what a pool is and where it
+stands, not on its usage or on what else is placed: they decide which
+pools a kind of request can use at all."""
 SETTINGS_OPTIONS = {opt.dest: opt for opt in scheduler_conf.OPTS
-                    if opt.dest != 'refresh_interval'}
-"""``[brick_scheduler]`` options a configuration may set."""
+                    if opt.dest != 'refresh_interval'
+                    and not opt.deprecated_for_removal}
+"""``[brick_scheduler]`` options a configuration may set (not the
+refresh interval: a simulation has nothing to refresh from; not an
+option deprecated for removal, which the scheduler ignores)."""
 _MULTIPLIER = '_weight_multiplier'
-_EPOCH = datetime.datetime(1970, 1, 1)
+_FIELDS = {'weigher_precedence': 'precedence'}
+"""Options whose :class:`~brick.scheduler.settings.Settings` field has
+another name."""
 
 
 @dataclasses.dataclass(frozen=True)
@@ -109,10 +122,11 @@ class Refusal:
     """Why nothing fitted, from the decision's explanation."""
 
     blocked_by: str
-    """The last filter that removed a candidate; ``pairing`` (the
-    instance or volume paired with is unknown), ``together`` (no host
-    took every volume at once) or ``no-match`` (no pool has the driver,
-    tags or place asked)."""
+    """The filter that blocked it (:func:`blocking`); ``request`` (it
+    names an instance, volume, host, zone or rack the site does not
+    have, or a rack outside its zone), ``together`` (no host took every
+    volume at once) or ``no-match`` (no filter removed a pool: there
+    was none to examine)."""
     reason: str
     """The kind of that filter's commonest reason."""
     summary: str
@@ -133,7 +147,8 @@ def make_settings(values: dict, base: settings_mod.Settings | None = None,
     """Settings from ``[brick_scheduler]`` option names and values.
 
     :param values: ``{option name: value}``, e.g.
-        ``{'capacity_weight_multiplier': -1.0, 'max_considered': 0}``;
+        ``{'capacity_weight_multiplier': -1.0,
+        'weigher_precedence': 'locality:0,cost:0'}``;
         each value is checked by the option's own type.
     :param base: settings the values change; default the options'
         defaults.
@@ -160,8 +175,10 @@ def make_settings(values: dict, base: settings_mod.Settings | None = None,
         if name.endswith(_MULTIPLIER):
             multipliers[name[:-len(_MULTIPLIER)]] = value
         else:
-            fields_[name] = value
+            fields_[_FIELDS.get(name, name)] = value
     fields_.update(multipliers=multipliers, seed=seed)
+    # A precedence level that is not a whole number fails here, naming
+    # the option and the weigher.
     settings = settings_mod.Settings(**fields_)
     # Unknown plugin names fail here, naming the installed ones.
     filters_mod.load(settings.enabled_filters)
@@ -181,9 +198,24 @@ def settings_values(settings: settings_mod.Settings) -> dict:
         if name.endswith(_MULTIPLIER):
             found[name] = settings.multiplier(name[:-len(_MULTIPLIER)])
         else:
-            value = getattr(settings, name)
-            found[name] = list(value) if isinstance(value, tuple) else value
+            value = getattr(settings, _FIELDS.get(name, name))
+            if isinstance(value, tuple):
+                value = list(value)
+            elif isinstance(value, collections.abc.Mapping):
+                value = dict(sorted(value.items()))
+            found[name] = value
     return found
+
+
+def stored_request(kind: str, request: dict) -> dict:
+    """The request a service stores for the workflow when it boots an
+    instance (*kind* ``boot``) or creates a volume (``volume``) with
+    ``{'flavor', 'hints', 'args'}`` of *request*:
+    :func:`brick.workflow.tasks.stored_request`, which
+    :class:`brick.api.API` uses (a boot's volumes default to its
+    host)."""
+    return tasks.stored_request(kind, request.get('flavor'),
+                                request.get('hints'), request.get('args'))
 
 
 def build_spec(request: dict, consumer: str) -> request_mod.RequestSpec:
@@ -208,55 +240,42 @@ def first_size(spec: request_mod.RequestSpec) -> int:
 
 # -- the site's rows -------------------------------------------------------
 
-def inventory_state(state: str) -> str:
-    """The inventory's word for a host state of the file (``enabled`` or
-    ``disabled``), as a refresh would read it back.
-
-    Before the host vocabulary was unified (issue 12, ``enabled``,
-    ``disabled``, ``down`` everywhere) the inventory called an enabled
-    host ``up``; this follows whichever :mod:`brick.inventory.hosts`
-    is installed, and can be dropped once only the new one is.
-    """
-    check = getattr(hosts_mod, 'check_state', None)
-    if check is not None:
-        return check(state, 'host state')
-    return 'up' if state == 'enabled' else state
-
-
 def rows_from_file(inventory: file_mod.Inventory) -> tuple:
     """Scheduler rows for a checked inventory file (nothing used):
-    ``(hosts, pools)``, through the inventory's own records and the
-    source's conversion, as a refresh would read them after ``apply``.
+    ``(hosts, pools)``, as a refresh would read them after ``apply``:
+    the inventory's own host states
+    (:func:`~brick.inventory.hosts.check_state`), capacity
+    (:func:`~brick.inventory.fields.capacity`) and the source's driver
+    traits (:func:`~brick.scheduler.source.driver_traits`).  A test
+    compares them with the rows
+    :class:`~brick.scheduler.source.StoreSource` reads from a database
+    the file was applied to.
 
     :param inventory: a :class:`brick.inventory.file.Inventory`.
     """
-    hosts, pools = [], []
-    for number, (name, (zone, rack, state)) in enumerate(
-            inventory.hosts.items(), 1):
-        place = topology.Place(inventory.zones.get(zone), zone, rack, name)
-        hosts.append(source.host_state(hosts_mod.Host(
-            number, name, place, inventory_state(state),
-            None, _EPOCH)))
-    host_places = {h.name: (h.zone, h.rack) for h in hosts}
+    hosts = [state_mod.HostState(name, zone, rack, inventory.zones.get(zone),
+                                 hosts_mod.check_state(state, 'host state'))
+             for name, (zone, rack, state) in inventory.hosts.items()]
+    places = {h.name: (h.zone, h.rack, h.region) for h in hosts}
+    pools = []
     for number, ((scope, owner, name), values) in enumerate(
             inventory.pools.items(), 1):
         if scope == 'host':
-            zone, rack = host_places[owner]
-            place = topology.Place(inventory.zones.get(zone), zone, rack,
-                                   owner)
+            zone, rack, region = places[owner]
         elif scope == 'rack':
-            zone = inventory.racks[owner]
-            place = topology.Place(inventory.zones.get(zone), zone, owner)
+            zone, rack = inventory.racks[owner], owner
+            region = inventory.zones.get(zone)
         else:
-            place = topology.Place(inventory.zones.get(owner), owner)
+            zone, rack, region = owner, None, inventory.zones.get(owner)
         settable = {field: values[field] for field in fields.POOL_DEFAULTS}
-        pools.append(source.pool_state(pools_mod.Pool(
-            id=number, name=name, driver=values['driver'], scope=scope,
-            owner=owner, place=place, capacity=fields.capacity(
-                values['total'], values['reserved'],
-                values['allocation_ratio']), used=0, unmanaged=0,
-            generation=0, reported_at=None, updated_at=_EPOCH,
-            **settable)))
+        fmt, thin = source.driver_traits(values['driver'])
+        pools.append(state_mod.PoolState(
+            name, values['driver'], scope=scope,
+            host=owner if scope == 'host' else None, rack=rack, zone=zone,
+            region=region, id=number, thin=thin, format=fmt,
+            capacity=fields.capacity(values['total'], values['reserved'],
+                                     values['allocation_ratio']),
+            **settable))
     return hosts, pools
 
 
@@ -279,18 +298,18 @@ def host_places(hosts: list) -> dict:
 
 def cloned_rows(hosts: list, pools: list, template: str,
                 names: list) -> tuple:
-    """Rows for new hosts *names* like *template*: same place, state up,
-    its host-scoped pools empty."""
+    """Rows for new hosts *names* like *template*: same place, state
+    ``enabled``, its host-scoped pools empty."""
     model = next(h for h in hosts if h.name == template)
     new_hosts, new_pools = [], []
     for name in names:
         new_hosts.append(dataclasses.replace(
-            model, name=name, pools=[], state=inventory_state('enabled')))
+            model, name=name, pools=[], index=-1, state='enabled'))
         for pool in pools:
             if pool.scope == 'host' and pool.host == template:
                 new_pools.append(dataclasses.replace(
                     pool, host=name, key='', id=None, used=0, unmanaged=0,
-                    volumes=0, generation=0, pending=[]))
+                    volumes=0, generation=0, pending=None, index=-1))
     return new_hosts, new_pools
 
 
@@ -306,18 +325,25 @@ class Scheduler:
 
     def __init__(self, hosts: list, pools: list,
                  settings: settings_mod.Settings) -> None:
-        self._rows = {p.key: p for p in pools}
         self._hosts = {h.name: h for h in hosts}
         self.cache = cache_mod.StateCache()
         self.cache.apply(cache_mod.Changes(
             hosts=[dataclasses.replace(h, pools=[]) for h in hosts],
-            pools=[dataclasses.replace(p, pending=[]) for p in pools]))
+            pools=[dataclasses.replace(p, pending=None) for p in pools]))
         self.locator = context.StaticLocator()
         self.selector = selector_mod.Selector(self.cache, settings,
                                               locator=self.locator)
         self._order = [p.key for p in pools]
-        self._static = [f for f in self.selector.filters
-                        if f.name in STATIC_FILTERS]
+        filters = self.selector.filters
+        self._static = [f for f in filters if f.name in STATIC_FILTERS]
+        # Asked again after a refusal, with the static filters first:
+        # the same filters pass the same (no) pairs in any order, and
+        # the last filter that removed a pool is then one that stopped
+        # pools of the kind the request asks for.
+        self._diagnosis = selector_mod.Selector(
+            self.cache, settings, self._static + [
+                f for f in filters if f.name not in STATIC_FILTERS],
+            self.selector.weighers, locator=self.locator)
 
     # -- reading ---------------------------------------------------------
 
@@ -336,8 +362,15 @@ class Scheduler:
 
     def usable(self, spec: request_mod.RequestSpec) -> list:
         """Per pool of :attr:`keys`, True if the request's first volume
-        may use it by what the pool is (driver, tags, format), whatever
-        its usage and place."""
+        may use it by what the pool is (driver, tags, format) and where
+        it stands (the request's availability zone and rack), whatever
+        its usage and the request's pairing.
+
+        :raises brick.exception.NotFound: the request's availability
+            zone or rack is not the site's.
+        :raises brick.exception.InvalidValue: its rack is not in its
+            zone.
+        """
         ctx = context.Context(dataclasses.replace(
             spec, local_to_instance=None, near_volume=None, same_host=(),
             different_host=()), self.cache, self.selector.settings)
@@ -362,12 +395,27 @@ class Scheduler:
         try:
             decision = self.selector.select(spec)
         except exception.NoValidHost as err:
-            return None, _refusal(err.explanation)
+            return None, self._refusal(spec, err.explanation)
         except exception.NotFound as err:
-            return None, Refusal('pairing', 'not found', str(err))
+            return None, Refusal('request', 'not found', str(err))
+        except exception.InvalidValue as err:
+            return None, Refusal('request', 'invalid', str(err))
         return [Placed(c.host, tuple((p.pool, p.size, p.distance)
                                      for p in c.placements))
                 for c in decision.candidates], None
+
+    def _refusal(self, spec: request_mod.RequestSpec,
+                 explanation: object) -> Refusal:
+        """Why *spec* was refused: the blocking filter from the same
+        decision with the static filters first (:func:`blocking`), the
+        summary from the decision as configured."""
+        try:
+            self._diagnosis.select(spec)
+        except exception.NoValidHost as err:
+            blocked_by, reason = blocking(err.explanation)
+        else:   # pragma: no cover - the same filters pass the same pairs
+            blocked_by, reason = blocking(explanation)
+        return Refusal(blocked_by, reason, explanation.summary())
 
     def reserve(self, candidates: list, count: int) -> list:
         """Claim the best *count* candidates that still fit, each all or
@@ -424,11 +472,20 @@ class Scheduler:
         change seen by a refresh would."""
         rows = [dataclasses.replace(self._hosts[name], pools=[],
                                     state=host_state) for name in hosts]
-        # A known pool's row is copied into the cache's object, which
-        # keeps this process's pending claims on top of the row's usage.
-        pool_rows = [dataclasses.replace(self._rows[key], state='disabled',
-                                         pending=[]) for key in pools]
         with self.selector.lock:
+            # The row a refresh would read once the run's claims and
+            # releases are in the store: the usage the cache holds now,
+            # at a generation past every claim it still counts as
+            # pending (so none is counted twice, and no space given
+            # back comes back).
+            pool_rows = []
+            for key in pools:
+                pool = self.cache.pools[key]
+                newest = max((entry[0] for entry in pool.pending or ()),
+                             default=pool.generation)
+                pool_rows.append(dataclasses.replace(
+                    pool, state='disabled', pending=None, index=-1,
+                    generation=max(newest, pool.generation + 1)))
             self.cache.apply(cache_mod.Changes(hosts=rows, pools=pool_rows))
 
     def add(self, hosts: list, pools: list) -> None:
@@ -436,38 +493,35 @@ class Scheduler:
         for host in hosts:
             self._hosts[host.name] = host
         for pool in pools:
-            self._rows[pool.key] = pool
             self._order.append(pool.key)
         with self.selector.lock:
             self.cache.apply(cache_mod.Changes(
                 hosts=[dataclasses.replace(h, pools=[]) for h in hosts],
-                pools=[dataclasses.replace(p, pending=[]) for p in pools]))
+                pools=[dataclasses.replace(p, pending=None) for p in pools]))
 
 
-def _refusal(explanation) -> Refusal:
-    """The last filter, in their order, that removed a candidate: the
-    candidates that passed every filter before it came closest, and it
-    stopped them (an index ruled out whole counts for its filter).
-    Hosts down or disabled (the ``state`` filter) explain a refusal only
-    when no other filter removed a candidate: a drained host is not why
-    a request does not fit elsewhere."""
+def blocking(explanation: object) -> tuple:
+    """``(filter, kind of reason)`` that blocked a refused request,
+    from its :class:`~brick.scheduler.explanation.Explanation`.
+
+    The last filter, in the order they ran, that removed a pool: the
+    pools that passed every filter before it came closest, and it
+    stopped them.  Hosts down or disabled (the ``state`` filter)
+    explain a refusal only when no filter but the static ones
+    (:data:`STATIC_FILTERS`) removed a pool: a drained host is not why
+    a request does not fit elsewhere.  ``together`` when no host took
+    every volume at once, ``no-match`` when no filter removed a pool.
+    """
     data = explanation.as_dict()
-    order = {stats['name']: position
-             for position, stats in enumerate(data['filters'])}
-    found = []
-    for stats in data['filters']:
-        if stats['removed']:
-            kind = stats['reasons'][0]['kind'] if stats['reasons'] else ''
-            found.append((order[stats['name']], stats['name'], kind))
-    for entry in data['excluded']:
-        found.append((order.get(entry['filter'], -1), entry['filter'],
-                      entry['reason'].split(':', 1)[0]))
-    others = [item for item in found if item[1] != 'state']
-    best = max(others or found, default=None)
-    if best is None:
-        if data['dropped']:
-            return Refusal('together', 'volumes do not fit together',
-                           explanation.summary())
-        return Refusal('no-match', 'no pool of that driver, tags or place',
-                       explanation.summary())
-    return Refusal(best[1], best[2], explanation.summary())
+    found = [(position, stats['name'],
+              stats['reasons'][0]['kind'] if stats['reasons'] else '')
+             for position, stats in enumerate(data['filters'])
+             if stats['removed']]
+    ranked = [item for item in found if item[1] not in STATIC_FILTERS
+              and item[1] != 'state'] or [
+        item for item in found if item[1] == 'state'] or found
+    if ranked:
+        return ranked[-1][1], ranked[-1][2]
+    if data['dropped']:
+        return 'together', 'volumes do not fit together'
+    return 'no-match', 'no pool to examine'

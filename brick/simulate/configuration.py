@@ -15,8 +15,8 @@ option names and ``reserve_count`` (``[brick_workflow]``)::
       - name: pack
         capacity_weight_multiplier: -1.0  # fill the fullest pools first
         reserve_count: 1
-      - name: exact
-        max_considered: 0
+      - name: blend                       # a weighted sum, as Nova ranks
+        weigher_precedence: {locality: 0, cost: 0}
         enabled_filters: [state, driver, tags, locality, capacity]
 
 Options not named keep the base values (the operator's configuration

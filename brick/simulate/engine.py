@@ -31,6 +31,7 @@ from collections.abc import Callable
 
 import simpy
 
+from brick import exception
 from brick.simulate import adapter
 from brick.simulate import metrics
 from brick.simulate import site as site_mod
@@ -117,8 +118,15 @@ class Run:
         self.outcomes = []
 
     def _usable(self):
-        return {kind: self.sched.usable(spec)
-                for kind, spec in self._specs.items()}
+        found = {}
+        for kind, spec in self._specs.items():
+            try:
+                found[kind] = self.sched.usable(spec)
+            except (exception.NotFound, exception.InvalidValue) as err:
+                raise exception.InvalidInput(reason='%s, kind %s: %s' % (
+                    self.workload.source, kind, str(err).rstrip('.'))) \
+                    from err
+        return found
 
     # -- running -----------------------------------------------------------
 

@@ -170,6 +170,7 @@ def _arrival(line, row, offset, first, source):
     if (row.get('size') or '').strip():
         request['args']['size'] = distribution.size(row['size'].strip(),
                                                     at('size'))
+    request = adapter.stored_request(kind_type, request)
     try:
         spec = adapter.build_spec(request, consumer)
     except exception.BrickException as err:

@@ -28,6 +28,9 @@ A kind's request is what a service stores for the workflow:
 ``flavor`` extra specs, scheduler ``hints`` and explicit ``args``
 (:func:`brick.scheduler.request.build` decides what wins); ``size``, if
 given, is drawn per request and passed as the ``size`` argument.  A
+boot's volumes stay on its host unless the request sets a locality, as
+:class:`brick.api.API` boots; a volume request's locality is ``host``
+with its instance and ``any`` otherwise.  A
 share ``1 - boot`` of a kind's arrivals are volume requests: a volume
 ``local_to_instance`` of a running instance of the same kind (one
 drawn among those booted earlier and not yet gone), as a volume service
@@ -125,8 +128,9 @@ class Workload:
     @property
     def specs(self) -> dict:
         """A request spec per kind, for what a kind can use."""
-        return {kind.name: adapter.build_spec(_sized(kind.request,
-                                                     kind.median), 'probe')
+        return {kind.name: adapter.build_spec(_probe(kind.request,
+                                                     kind.median,
+                                                     kind.boot), 'probe')
                 for kind in self.kinds}
 
     def arrivals(self, seed: int) -> Iterator[Arrival]:
@@ -147,6 +151,13 @@ def _sized(request, size):
     if size is not None:
         args['size'] = size
     return dict(request, args=args)
+
+
+def _probe(request, size, boot):
+    """The stored request of a kind's typical arrival: a boot's unless
+    the kind only sends volumes."""
+    return adapter.stored_request('boot' if boot > 0 else 'volume',
+                                  _sized(request, size))
 
 
 def _stream(kind, position, rng, duration):
@@ -174,9 +185,10 @@ def _stream(kind, position, rng, duration):
                 if target[1] is not None:
                     lifetime = min(lifetime, target[1] - now) \
                         if lifetime is not None else target[1] - now
+        kind_type = 'boot' if boot else 'volume'
         yield (now, position, count, Arrival(
-            now, kind.name, 'boot' if boot else 'volume', consumer, request,
-            lifetime))
+            now, kind.name, kind_type, consumer,
+            adapter.stored_request(kind_type, request), lifetime))
 
 
 def _pick(alive, now, rng):
@@ -288,7 +300,8 @@ def _plain(value):
 def _check_request(request, size, where, entry):
     """Build the kind's request once; return its first volume's median
     size."""
-    probe = _sized(request, int(size.median) if size else None)
+    probe = _probe(request, int(size.median) if size else None,
+                   entry.get('boot', 1.0))
     try:
         spec = adapter.build_spec(probe, 'probe')
     except exception.BrickException as err:

@@ -32,6 +32,33 @@ LOG = logging.getLogger(__name__)
 SERVICES = services_mod.NAME
 
 
+BOOT_DEFAULTS = {'locality': 'host'}
+"""What a boot's request assumes when no argument, hint or extra spec
+says otherwise: the instance's volumes stay on its host.  (A volume's
+locality defaults to ``host`` when it names its consumer's host, e.g.
+``local_to_instance``, and to ``any`` otherwise;
+:func:`brick.scheduler.request.build`.)"""
+
+
+def stored_request(kind: str, flavor: dict | None = None,
+                   hints: dict | None = None,
+                   args: dict | None = None) -> dict:
+    """The request a service stores for the flow, as :func:`build_spec`
+    reads it: ``{'flavor', 'hints', 'args'}`` and, for a boot,
+    ``'defaults'`` (:data:`BOOT_DEFAULTS`).
+
+    :param kind: ``boot`` or ``volume``.
+    :param flavor: the flavor's extra specs.
+    :param hints: scheduler hints.
+    :param args: explicit arguments, JSON-able (the flow records them).
+    """
+    request = {'flavor': dict(flavor or {}), 'hints': dict(hints or {}),
+               'args': dict(args or {})}
+    if kind == 'boot':
+        request['defaults'] = dict(BOOT_DEFAULTS)
+    return request
+
+
 def build_spec(request, consumer, exclude_hosts=()):
     """The :class:`~brick.scheduler.request.RequestSpec` of a stored
     request ``{'flavor', 'hints', 'args', 'defaults'}``."""

@@ -85,6 +85,15 @@ def test_errors_name_the_input(capsys, tmp_path):
     done = run(capsys, 'simulate', '--inventory', site, '--workload', load,
                '--compare', 'x:speed=11')
     assert done.code == 2 and "'speed'" in done.stderr
+    bad.write_text(data.WORKLOAD.replace('locality: any',
+                                         'availability_zone: z9'))
+    done = run(capsys, 'simulate', '--inventory', site, '--workload',
+               str(bad))
+    assert done.code == 2
+    assert done.stderr.startswith(
+        "brick: Invalid input: %s, kind scratch: Not found: availability "
+        "zone 'z9': no host of the inventory is in it; zones: z1" % bad), \
+        done.stderr
 
 
 def test_live_inventory_by_default(capsys, tmp_path):

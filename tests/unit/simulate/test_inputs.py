@@ -162,16 +162,26 @@ configurations:
     assert values['enabled_filters'] == ['state', 'driver', 'capacity']
     assert values['reserve_count'] == 1
     assert base.values(found[0], 3)['reserve_count'] == 2
+    assert values['weigher_precedence'] == {'cost': 1, 'locality': 2}
     option = configuration.parse_option(
-        'exact:max_considered=0;cost_weight_multiplier=2.5')
-    assert option.options == {'max_considered': '0',
+        'flat:weigher_precedence=locality:0,cost:0;'
+        'cost_weight_multiplier=2.5')
+    assert option.options == {'weigher_precedence': 'locality:0,cost:0',
                               'cost_weight_multiplier': '2.5'}
-    assert base.values(option, 0)['max_considered'] == 0
+    values = base.values(option, 0)
+    assert values['weigher_precedence'] == {'cost': 0, 'locality': 0}
+    assert values['cost_weight_multiplier'] == 2.5
+    # Gone from the scheduler: not a configuration's option.
+    assert 'max_considered' not in values
 
 
 @pytest.mark.parametrize('text, expected', [
     ('- {name: a, colour: 1}', 'line 1, field [0].colour'),
-    ('- {name: a, max_considered: -4}', 'line 1, field [0].max_considered'),
+    ('- {name: a, max_results: 0}', 'line 1, field [0].max_results'),
+    ('- {name: a, max_considered: 0}', 'line 1, field [0].max_considered'),
+    ('- {name: a, weigher_precedence: {cost: first}}',
+     "line 1, field [0].weigher_precedence: Invalid [brick_scheduler]"
+     "weigher_precedence cost 'first'"),
     ('- {name: a, reserve_count: 0}', 'line 1, field [0].reserve_count'),
     ('- {name: a}\n- {name: a}', 'each configuration name once'),
     ('- {name: a, enabled_filters: [nope]}',
@@ -191,7 +201,7 @@ def test_what_ifs():
                          ('add', 'ten:h1'), ('add', '0:h1'),
                          ('fail', 'host:h3@-1h')):
         assert '--%s' % action in error(whatif.parse, action, text)
-    places = {'h1': ('z1', 'r1', 'up')}
+    places = {'h1': ('z1', 'r1', 'enabled')}
     with pytest.raises(exception.NotFound, match="rack 'r9'"):
         whatif.check(whatif.parse('drain', 'rack:r9'), places, 100)
     with pytest.raises(exception.InvalidValue, match='duration'):

@@ -130,6 +130,49 @@ def test_added_hosts_take_what_did_not_fit():
     assert found['what_ifs'][0]['hosts'] == ['h2-add1']
 
 
+def test_a_kind_in_an_availability_zone_stays_there():
+    """``availability_zone`` flows through the request building: the
+    kind's volumes and instances stay in the zone, and only the zone's
+    pools count as the kind's (stranded capacity)."""
+    site = simulate.site.from_text(data.SITE.replace(
+        'zones: [{name: z1}]', 'zones: [{name: z1}, {name: z2}]').replace(
+        '{name: r2, zone: z1}', '{name: r2, zone: z2}'), 'site.yaml')
+    load = simulate.workload.parse("""
+duration: 1d
+kinds:
+  - name: pinned
+    flavor: {"brick:local_gb": "40", "brick:availability_zone": z2}
+    rate: 4/h
+  - name: pinned-volume
+    args: {availability_zone: z1, size: 10G}
+    boot: 0
+    rate: 4/h
+""", 'workload.yaml')
+    decisions = {}
+    found = simulate.run(site, load, seed=3, decisions=decisions)
+    placed = [d for d in decisions['default'] if d.refused is None]
+    assert len(placed) == len(decisions['default']) > 100
+    for decision in placed:
+        hosts = {'pinned': ('h3', 'h4'),
+                 'pinned-volume': ('h1', 'h2')}[decision.kind]
+        assert decision.host in hosts, decision
+        assert all(pool.split(':')[1].split('/')[0] in hosts + ('r2',)
+                   for pool in decision.pools), decision
+    kinds = found.as_dict()['configurations'][0]['kinds']
+    # Boots default to their host's pools; a volume may go anywhere in
+    # its zone (h1 and h2 have one pool each: no other tier).
+    assert kinds['pinned']['locality']['host'] == kinds['pinned'][
+        'accepted']
+    sched = adapter.Scheduler(site.hosts, site.pools,
+                              adapter.make_settings({}))
+    usable = {kind: [key for key, ok in zip(sched.keys, sched.usable(spec),
+                                            strict=True) if ok]
+              for kind, spec in load.specs.items()}
+    assert usable == {'pinned': ['host:h3/hdd', 'host:h4/hdd',
+                                 'rack:r2/nfs'],
+                      'pinned-volume': ['host:h1/ssd', 'host:h2/ssd']}
+
+
 def test_file_rows_are_the_rows_a_refresh_reads_after_apply(tmp_path):
     inventory = inventory_file.parse(data.SITE, 'site.yaml')
     db = engine.Database('sqlite:///%s' % (tmp_path / 'i.sqlite'))
@@ -179,6 +222,70 @@ def test_live_inventory_with_allocations(tmp_path):
     assert (stuck['consumer'], stuck['blocked_by']) == ('db2', 'capacity')
 
 
+def test_blocking_filter_whatever_the_filter_order():
+    """A refusal names the filter that stopped the pools of the kind
+    asked for: hosts out of service do not hide a tag no pool carries,
+    and the configured filter order does not change the answer."""
+    site = simulate.site.from_text(data.SITE, 'site.yaml')
+    for filters in (None, ['capacity', 'tags', 'driver', 'state']):
+        settings = adapter.make_settings(
+            {} if filters is None else {'enabled_filters': filters})
+        sched = adapter.Scheduler(site.hosts, site.pools, settings)
+        sched.set_state(['h1', 'h3'])
+
+        assert _refused(sched, {'size': '10G', 'tags': 'gpu'}) == (
+            'tags', 'missing tags')
+        assert _refused(sched, {'size': '2T', 'tags': 'ssd'}) == (
+            'capacity', 'not enough free space')
+        sched.set_state(['h2'])
+        assert _refused(sched, {'size': '10G', 'tags': 'ssd'}) == (
+            'state', 'host not up')
+
+
+def _refused(sched, args):
+    candidates, refusal = sched.select(adapter.build_spec({'args': args},
+                                                          'c'))
+    assert candidates is None
+    return refusal.blocked_by, refusal.reason
+
+
+def test_state_changes_keep_the_usage_the_run_made(tmp_path):
+    """Taking a place out of service twice neither brings back space a
+    consumer of the live inventory gave up nor counts a claim twice."""
+    db = engine.Database('sqlite:///%s' % (tmp_path / 'i.sqlite'))
+    try:
+        migration.upgrade(db)
+        declarative.apply(db, inventory_file.parse(data.SITE, 'site.yaml'))
+        ids = {p.key: p.id for p in simulate.site.from_database(db).pools}
+        done = reservations.claim(db, 'old', [
+            (ids['rack:r2/nfs'], 2 * units.Ti, 'old-disk1')])
+        reservations.commit(db, [row.id for row in done])
+        live = simulate.site.from_database(db)
+    finally:
+        db.dispose()
+    sched = adapter.Scheduler(live.hosts, live.pools,
+                              adapter.make_settings({}))
+    nfs = sched.keys.index('rack:r2/nfs')
+
+    def used():
+        return sched.usage()[1][nfs]
+    assert used() == 2 * units.Ti
+    spec = adapter.build_spec({'args': {'size': '1T', 'driver': 'qcow2'}},
+                              'new')
+    candidates, _refusal = sched.select(spec)
+    [held] = sched.reserve(candidates, 1)
+    assert used() == 3 * units.Ti
+    sched.set_state(['h3', 'h4'], ['rack:r2/nfs'], 'down')
+    assert used() == 3 * units.Ti
+    # The live inventory's consumer is lost with the rack.
+    sched.release(adapter.Held(None, [('rack:r2/nfs', 2 * units.Ti)]))
+    assert used() == 1 * units.Ti
+    sched.set_state(['h1', 'h2', 'h3', 'h4'], ['rack:r2/nfs'], 'down')
+    assert used() == 1 * units.Ti
+    sched.release(held)
+    assert used() == 0
+
+
 def test_report_measures_and_table():
     site = simulate.site.from_text(data.SITE, 'site.yaml')
     load = simulate.workload.parse(data.WORKLOAD, 'workload.yaml')
@@ -220,13 +327,15 @@ def test_reserve_skips_an_alternate_that_does_not_fit_beside_the_first():
     site = simulate.site.from_text(data.SITE, 'site.yaml')
     sched = adapter.Scheduler(site.hosts, site.pools,
                               adapter.make_settings({}))
+    # Two volumes: the candidates are hosts, and both hosts of rack r2
+    # reach the one shared pool of 10 TiB.
     spec = adapter.build_spec({'args': {
-        'size': '6T', 'driver': 'qcow2', 'locality': 'rack'}}, 'c1')
+        'size': '3T', 'count': 2, 'driver': 'qcow2', 'locality': 'rack'}},
+        'c1')
     candidates, refusal = sched.select(spec)
     assert refusal is None
-    # Both hosts of rack r2 reach the one shared pool of 10 TiB.
-    assert [(c.host, c.placements[0][0]) for c in candidates] == [
-        ('h3', 'rack:r2/nfs'), ('h4', 'rack:r2/nfs')]
+    assert [(c.host, [p[0] for p in c.placements]) for c in candidates] == [
+        ('h3', ['rack:r2/nfs'] * 2), ('h4', ['rack:r2/nfs'] * 2)]
     held = sched.reserve(candidates, 2)
     assert [h.host for h in held] == ['h3']
     capacities, used = sched.usage()
