@@ -67,6 +67,7 @@ import sys
 import threading
 import time
 import typing
+from collections.abc import Mapping
 
 from oslo_concurrency import processutils
 from oslo_log import log as logging
@@ -129,16 +130,19 @@ class Executor:
     :param history_size: how many :class:`CommandRecord` to keep.
     """
 
-    def __init__(self, root_helper='', use_privsep=False, timeout=600,
-                 lock_retries=3, lock_retry_interval=0.5, env=None,
-                 history_size=1000):
+    def __init__(self, root_helper: str = '', use_privsep: bool = False,
+                 timeout: float = 600, lock_retries: int = 3,
+                 lock_retry_interval: float = 0.5,
+                 env: Mapping[str, str] | None = None,
+                 history_size: int = 1000) -> None:
         self.root_helper = root_helper or ''
         self.use_privsep = use_privsep
         self.timeout = timeout
         self.lock_retries = lock_retries
         self.lock_retry_interval = lock_retry_interval
         self.env = dict(env or {})
-        self.history = collections.deque(maxlen=history_size)
+        self.history: collections.deque[CommandRecord] = collections.deque(
+            maxlen=history_size)
         self.count = 0
         """Commands run since this executor was made (attempts included)."""
 

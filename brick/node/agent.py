@@ -126,7 +126,8 @@ class NodeAgent(base.Node):
             self.driver(pool)
 
     def create_volume(self, pool: str, name: str,
-                      size: int) -> tuple[volume_mod.Volume, dict]:
+                      size: int
+                      ) -> tuple[volume_mod.Volume, volume_mod.ConnectionInfo]:
         driver = self.driver(pool)
         self._touched[(pool, name)] = time.time()
         volume = driver.create(name, size)
