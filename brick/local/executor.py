@@ -68,8 +68,10 @@ import threading
 import time
 import typing
 from collections.abc import Mapping
+from typing import Any
 
 from oslo_concurrency import processutils
+from oslo_config import cfg
 from oslo_log import log as logging
 from oslo_utils import encodeutils
 from oslo_utils import strutils
@@ -147,7 +149,7 @@ class Executor:
         """Commands run since this executor was made (attempts included)."""
 
     @classmethod
-    def from_conf(cls, conf, **kwargs):
+    def from_conf(cls, conf: cfg.ConfigOpts, **kwargs: Any) -> 'Executor':
         """Build an executor from ``[brick_executor]`` options.
 
         :param conf: a ``ConfigOpts`` with brick's options registered.
@@ -221,8 +223,10 @@ class Executor:
                 time.sleep(delay)
                 delay *= 2
 
-    def stream(self, *argv, on_output, run_as_root=False, env=None,
-               timeout=None):
+    def stream(self, *argv: str, on_output: typing.Callable[[str], object],
+               run_as_root: bool = False,
+               env: typing.Mapping[str, str] | None = None,
+               timeout: float | None = None) -> Result:
         """Run *argv*, passing each piece of its stdout to *on_output*.
 
         For long commands that report progress, such as ``qemu-img
