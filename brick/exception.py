@@ -56,6 +56,7 @@ must not make the message itself huge or slow to build).
 """
 
 import reprlib
+from typing import Any
 
 __all__ = [
     'BackendError', 'BrickException', 'CommandFailed', 'CommandTimeout',
@@ -85,7 +86,7 @@ keeps."""
 class _Repr(reprlib.Repr):
     """:mod:`reprlib`'s bounded repr, a few items and levels deep."""
 
-    def __init__(self):
+    def __init__(self) -> None:
         super().__init__()
         self.maxlevel = 2
         self.maxtuple = self.maxlist = self.maxarray = self.maxdict = 4
@@ -143,13 +144,13 @@ class _Echo:
 
     __slots__ = ('value',)
 
-    def __init__(self, value):
+    def __init__(self, value: object) -> None:
         self.value = value
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         return shown(self.value)
 
-    def __str__(self):
+    def __str__(self) -> str:
         value = self.value
         if not isinstance(value, str):
             if isinstance(value, (list, tuple, dict, set, frozenset,
@@ -162,7 +163,7 @@ class _Echo:
                                           len(value))
 
 
-def _echoed(value):
+def _echoed(value: object) -> int | float | _Echo:
     # Numbers stay numbers, for %d and %.2f; a huge int is text.
     if isinstance(value, (int, float)) and not isinstance(value, bool) \
             and not (isinstance(value, int) and value.bit_length() > 128):
@@ -175,7 +176,7 @@ class BrickException(Exception):
 
     msg_fmt = 'An unknown brick error occurred.'
 
-    def __init__(self, message=None, **kwargs):
+    def __init__(self, message: str | None = None, **kwargs: Any) -> None:
         self.kwargs = kwargs
         if message is None:
             echoed = {key: _echoed(value) for key, value in kwargs.items()}
@@ -327,15 +328,15 @@ class HostFailed(BackendError):
 
     msg_fmt = 'Host %(host)s failed to %(step)s: %(reason)s'
 
-    def __init__(self, message=None, **kwargs):
+    def __init__(self, message: str | None = None, **kwargs: Any) -> None:
         super().__init__(message, **kwargs)
         hosts = kwargs.get('hosts') or [kwargs.get('host')]
         self.args = (self.message, list(hosts))
 
-    def __str__(self):
+    def __str__(self) -> str:
         return self.message
 
-    def __reduce__(self):
+    def __reduce__(self) -> tuple[Any, ...]:
         # Pickled with its kwargs and hosts, for remote workers.
         return (type(self), (self.message,),
                 {'kwargs': self.kwargs, 'args': self.args})

@@ -34,7 +34,7 @@ _RESERVED_PARTS = ('_cdata', '_cmeta', '_corig', '_mlog', '_mimage',
                    '_vorigin')
 
 
-def validate(value, field='name'):
+def validate(value: object, field: str = 'name') -> str:
     """Return *value* if it is a valid brick name, else raise.
 
     :param value: the name to check.

@@ -33,7 +33,7 @@ SIZE_SYNTAX = ('a whole number of bytes, or a number with a unit: K, M, G, T, '
                'TB, PB (powers of 1000)')
 
 
-def parse(value, field='size'):
+def parse(value: int | str, field: str = 'size') -> int:
     """Turn an integer or a string such as ``'10G'`` into bytes.
 
     :param value: an ``int`` (bytes) or a string with an optional unit.
@@ -56,16 +56,18 @@ def parse(value, field='size'):
         # int() of 4,300 digits and more raises ValueError (Python 3.11).
         raise exception.InvalidSize(field=field, value=value,
                                     reason='too large', allowed=SIZE_SYNTAX)
-    unit = match.group(2).lower() if match else None
-    if unit is not None and unit.endswith('ib') and len(unit) == 3:
+    unit = match.group(2).lower() if match else ''
+    if unit.endswith('ib') and len(unit) == 3:
         unit = unit[0]
-    if match is None or (unit not in _BINARY and unit not in _DECIMAL):
+    factor = _BINARY.get(unit) or _DECIMAL.get(unit)
+    if match is None or factor is None:
         raise exception.InvalidSize(field=field, value=value,
                                     reason='not a size', allowed=SIZE_SYNTAX)
-    return int(match.group(1)) * _BINARY.get(unit, _DECIMAL.get(unit))
+    return int(match.group(1)) * factor
 
 
-def validate(value, field='size', step=1, minimum=1, maximum=None):
+def validate(value: object, field: str = 'size', step: int = 1,
+             minimum: int = 1, maximum: int | None = None) -> int:
     """Check that *value* is a usable size in bytes and return it.
 
     :param value: the size, an ``int`` number of bytes.
@@ -104,12 +106,12 @@ def show(value: int) -> str:
     return '%d (%s)' % (value, human(value)) if value >= Ki else str(value)
 
 
-def round_up(value, step):
+def round_up(value: int, step: int) -> int:
     """Round *value* up to a multiple of *step*."""
     return -(-value // step) * step
 
 
-def human(value):
+def human(value: int) -> str:
     """Print a byte count the way operators read it: ``'20 GiB'``.
 
     Exact multiples print without decimals; anything else with two.

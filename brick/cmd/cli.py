@@ -48,9 +48,11 @@ import os
 import sys
 import textwrap
 import warnings
+from typing import TextIO
 
 from cliff import app
 from cliff import commandmanager
+from oslo_config import cfg
 from oslo_log import log as logging
 
 import brick.conf
@@ -86,10 +88,14 @@ class BrickApp(app.App):
     """
 
     NAME = 'brick'
-    LOG = logging.getLogger('brick.cmd')
+    # oslo.log's adapter, which cliff uses as the Logger it declares.
+    LOG = logging.getLogger('brick.cmd')  # type: ignore[assignment]
     CONSOLE_MESSAGE_FORMAT = 'brick: %(levelname)s: %(message)s'
 
-    def __init__(self, stdin=None, stdout=None, stderr=None, node=None):
+    def __init__(self, stdin: TextIO | None = None,
+                 stdout: TextIO | None = None,
+                 stderr: TextIO | None = None,
+                 node: agent.NodeAgent | None = None) -> None:
         super().__init__(
             description='Node-local volumes (create, grow, snapshot, '
                         'clone, import, export), the inventory of hosts '
@@ -101,11 +107,11 @@ class BrickApp(app.App):
             # not the top-level help.
             deferred_help=True)
         self.command_manager.add_command('help', help_mod.HelpCommand)
-        self._node = node
-        self._conf = None
-        self._interactive_result = None
-        self._log_handlers = []
-        self._root_level = None
+        self._node: agent.NodeAgent | None = node
+        self._conf: cfg.ConfigOpts | None = None
+        self._interactive_result: int | None = None
+        self._log_handlers: list[std_logging.Handler] = []
+        self._root_level: int | None = None
 
     def build_option_parser(self, description, version, argparse_kwargs=None):
         kwargs = dict(argparse_kwargs or {}, epilog=_epilog(),
@@ -134,7 +140,7 @@ class BrickApp(app.App):
         return parser
 
     @property
-    def conf(self):
+    def conf(self) -> cfg.ConfigOpts:
         """The configuration (:func:`brick.conf.load`), read on first use so
         that ``brick help`` needs none."""
         if self._conf is None:
@@ -144,7 +150,7 @@ class BrickApp(app.App):
         return self._conf
 
     @property
-    def node(self):
+    def node(self) -> agent.NodeAgent:
         """This host's :class:`~brick.node.agent.NodeAgent`, built from
         the configuration on first use."""
         if self._node is None:

@@ -16,6 +16,7 @@ field names of :mod:`brick.drivers.volume`, the same in every command.
 """
 
 import traceback
+from typing import TYPE_CHECKING
 
 from cliff import columns
 from cliff import command
@@ -26,6 +27,9 @@ from oslo_config import cfg
 from brick import exception
 from brick import exit_codes
 from brick import units
+
+if TYPE_CHECKING:
+    from brick.cmd import cli
 
 
 def report(app, err):
@@ -83,6 +87,8 @@ class _Reporting:
 class Command(_Reporting, command.Command):
     """A command that prints nothing on success."""
 
+    app: 'cli.BrickApp'
+
 
 class Lister(_Reporting, lister.Lister):
     """A command that prints rows (``-f table|json|yaml|value|csv``).
@@ -91,9 +97,13 @@ class Lister(_Reporting, lister.Lister):
     them only when asked with ``--sort-column``.
     """
 
+    app: 'cli.BrickApp'
+
 
 class ShowOne(_Reporting, show.ShowOne):
     """A command that prints one object (``-f table|json|yaml|value``)."""
+
+    app: 'cli.BrickApp'
 
 
 # -- arguments ----------------------------------------------------------------

@@ -64,8 +64,8 @@ class Validate(common.Lister):
                 request.build(flavor=specs)
             except exception.BrickException as err:
                 errors.append(err)
-        for err in errors[:-1]:
-            common.report(self.app, err)
+        for error in errors[:-1]:
+            common.report(self.app, error)
         if errors:
             raise errors[-1]
         return COLUMNS, rows

@@ -85,7 +85,7 @@ class ListHosts(common.Lister):
 class ShowHost(common.ShowOne):
     """Show one host."""
 
-    state = None
+    state: str | None = None
     """Set by the subclasses that change the host's state first."""
 
     def get_parser(self, prog_name):

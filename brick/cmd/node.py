@@ -176,7 +176,7 @@ class Reconcile(common.Lister):
         conf = self.app.conf
         group = conf.brick_monitor
         nodes = remote.from_conf(conf)
-        rows = []
+        rows: list[tuple[object, ...]] = []
         try:
             with db_command.inventory(self.app, parsed_args) as db:
                 for host in self._hosts(db, nodes, parsed_args.hosts):
@@ -188,7 +188,9 @@ class Reconcile(common.Lister):
                             dry_run=parsed_args.dry_run,
                             delete_orphans=group.delete_orphans)
                         if not parsed_args.dry_run:
-                            monitor.delete(node, found, nodes and nodes.api)
+                            monitor.delete(
+                                node, found,
+                                nodes.api if nodes is not None else None)
                     except exception.BrickException as err:
                         self.defer(err)
                         continue

@@ -235,7 +235,7 @@ class ListPools(common.Lister):
 class ShowPool(common.ShowOne):
     """Show every field of one pool, with what it holds."""
 
-    state = None
+    state: str | None = None
     """Set by the subclasses that change the pool's state first."""
 
     def get_parser(self, prog_name):

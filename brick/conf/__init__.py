@@ -14,11 +14,13 @@ own command line) creates a :class:`oslo_config.cfg.ConfigOpts`, calls
 """
 
 import importlib.metadata
+from collections.abc import Iterable
 
 from oslo_config import cfg
 
 
-def register_group(conf, group, options):
+def register_group(conf: cfg.ConfigOpts, group: cfg.OptGroup,
+                   options: Iterable[cfg.Opt]) -> None:
     """Register *options* under a private copy of *group* on *conf*.
 
     oslo.config keeps an option's override and default on the
@@ -32,7 +34,7 @@ def register_group(conf, group, options):
     conf.register_opts(options, group=group.name)
 
 
-def register_opts(conf):
+def register_opts(conf: cfg.ConfigOpts) -> None:
     """Register every brick option group on *conf*.
 
     :param conf: an :class:`oslo_config.cfg.ConfigOpts` owned by the caller.
@@ -45,7 +47,7 @@ def register_opts(conf):
             register_group(conf, group, options)
 
 
-def version():
+def version() -> str:
     """brick's installed version, or ``'unknown'``."""
     try:
         return importlib.metadata.version('brick')
@@ -53,7 +55,10 @@ def version():
         return 'unknown'
 
 
-def load(config_files=None, config_dirs=None, data_dir=None, prog='brick'):
+def load(config_files: Iterable[str] | None = None,
+         config_dirs: Iterable[str] | None = None,
+         data_dir: str | None = None,
+         prog: str = 'brick') -> cfg.ConfigOpts:
     """Read brick's configuration into a fresh ``ConfigOpts``, as the
     ``brick`` command, the services and the Ganeti provider do.
 

@@ -18,7 +18,7 @@ GROUP = cfg.OptGroup(
     help='The tooz coordination backend that brick-node services join and '
          'heartbeat in, and how soon a silent node counts as down.')
 
-OPTS = [
+OPTS: list[cfg.Opt] = [
     cfg.StrOpt(
         'backend_url',
         secret=True,

@@ -20,7 +20,7 @@ GROUP = cfg.OptGroup(
 
 SQLITE_FILE = 'brick.sqlite'
 
-OPTS = [
+OPTS: list[cfg.Opt] = [
     cfg.StrOpt(
         'connection',
         secret=True,
@@ -106,15 +106,15 @@ Seconds to wait for a free connection when ``pool_size`` plus
 ]
 
 
-def register_opts(conf):
+def register_opts(conf: cfg.ConfigOpts) -> None:
     brick.conf.register_group(conf, GROUP, OPTS)
 
 
-def list_opts():
+def list_opts() -> dict[cfg.OptGroup, list[cfg.Opt]]:
     return {GROUP: OPTS}
 
 
-def connection_url(conf):
+def connection_url(conf: cfg.ConfigOpts) -> str:
     """Return the database URL, defaulting to a file in ``data_dir``.
 
     The default is computed here, at use time, so that a data_dir set
@@ -124,7 +124,8 @@ def connection_url(conf):
         ``[brick_database]`` groups registered.
     :returns: an SQLAlchemy URL string.
     """
-    if conf.brick_database.connection:
-        return conf.brick_database.connection
+    connection: str | None = conf.brick_database.connection
+    if connection:
+        return connection
     path = os.path.join(os.path.abspath(conf.brick.data_dir), SQLITE_FILE)
     return 'sqlite:///' + path

@@ -17,7 +17,7 @@ GROUP = cfg.OptGroup(
     title='Command executor',
     help='How brick runs lvm2, qemu-img and other programs.')
 
-OPTS = [
+OPTS: list[cfg.Opt] = [
     cfg.StrOpt(
         'root_helper',
         default='',
@@ -67,9 +67,9 @@ each later retry waits twice as long as the one before.
 ]
 
 
-def register_opts(conf):
+def register_opts(conf: cfg.ConfigOpts) -> None:
     brick.conf.register_group(conf, GROUP, OPTS)
 
 
-def list_opts():
+def list_opts() -> dict[cfg.OptGroup, list[cfg.Opt]]:
     return {GROUP: OPTS}

@@ -22,7 +22,7 @@ GROUP = cfg.OptGroup(
          'services send, reconciles them with the inventory and marks '
          'hosts up or down from their tooz heartbeats.')
 
-OPTS = [
+OPTS: list[cfg.Opt] = [
     cfg.StrOpt(
         'host',
         default=socket.gethostname(),

@@ -20,7 +20,7 @@ GROUP = cfg.OptGroup(
     help='The host brick runs on, the storage pools it manages, and how '
          'control hosts reach the brick-node services of other hosts.')
 
-OPTS = [
+OPTS: list[cfg.Opt] = [
     cfg.StrOpt(
         'host',
         default=socket.gethostname(),
@@ -113,9 +113,9 @@ starts.
 ]
 
 
-def register_opts(conf):
+def register_opts(conf: cfg.ConfigOpts) -> None:
     brick.conf.register_group(conf, GROUP, OPTS)
 
 
-def list_opts():
+def list_opts() -> dict[cfg.OptGroup, list[cfg.Opt]]:
     return {GROUP: OPTS}

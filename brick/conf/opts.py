@@ -14,11 +14,15 @@ groups; this is the ``oslo.config.opts`` entry point ``brick``.
 
 import importlib
 import pkgutil
+import types
+from collections.abc import Iterator
+
+from oslo_config import cfg
 
 import brick.conf
 
 
-def _modules():
+def _modules() -> Iterator[types.ModuleType]:
     for info in pkgutil.iter_modules(brick.conf.__path__):
         if info.name == 'opts':
             continue
@@ -27,12 +31,12 @@ def _modules():
             yield module
 
 
-def list_opts():
+def list_opts() -> list[tuple[cfg.OptGroup, list[cfg.Opt]]]:
     """Return ``[(group, [opts])]`` for every brick option group.
 
     :returns: a list of (:class:`oslo_config.cfg.OptGroup`, options) pairs.
     """
-    result = []
+    result: list[tuple[cfg.OptGroup, list[cfg.Opt]]] = []
     for module in _modules():
         for group, options in module.list_opts().items():
             result.append((group, list(options)))

@@ -20,7 +20,7 @@ GROUP = cfg.OptGroup(
     help='Options that apply to every part of brick.')
 
 
-def default_data_dir():
+def default_data_dir() -> str:
     """Return the data directory used when none is configured.
 
     root gets ``/var/lib/brick``; anyone else ``$XDG_DATA_HOME/brick``
@@ -33,7 +33,7 @@ def default_data_dir():
     return os.path.join(base, 'brick')
 
 
-OPTS = [
+OPTS: list[cfg.Opt] = [
     cfg.StrOpt(
         'data_dir',
         default=default_data_dir(),
@@ -48,9 +48,9 @@ It is created on first use with mode 0700.  Pools named in
 ]
 
 
-def register_opts(conf):
+def register_opts(conf: cfg.ConfigOpts) -> None:
     brick.conf.register_group(conf, GROUP, OPTS)
 
 
-def list_opts():
+def list_opts() -> dict[cfg.OptGroup, list[cfg.Opt]]:
     return {GROUP: OPTS}

@@ -20,7 +20,7 @@ from stevedore import extension
 NAME = 'pool:NAME'
 
 
-def _group():
+def _group() -> cfg.OptGroup:
     # A new object for every caller: oslo-config-generator lower-cases
     # the name of the group object it is given, in place.
     return cfg.OptGroup(
@@ -30,11 +30,13 @@ def _group():
              'after "driver" apply to the drivers named in their help.')
 
 
-def list_opts():
+def list_opts() -> dict[cfg.OptGroup, list[cfg.Opt]]:
     from brick import drivers
+    from brick.drivers import base
 
     options = {opt.dest: opt for opt in drivers.COMMON_OPTS}
-    manager = extension.ExtensionManager(drivers.NAMESPACE)
+    manager: extension.ExtensionManager[base.VolumeDriver] = (
+        extension.ExtensionManager(drivers.NAMESPACE))
     for ext in sorted(manager, key=lambda ext: ext.name):
         for opt in ext.plugin.OPTS:
             options.setdefault(opt.dest, opt)

@@ -26,7 +26,7 @@ DEFAULT_FILTERS = ['state', 'availability_zone', 'driver', 'tags',
                    'anti_affinity', 'max_volumes', 'capacity']
 DEFAULT_WEIGHERS = ['locality', 'cost', 'capacity']
 
-OPTS = [
+OPTS: list[cfg.Opt] = [
     cfg.ListOpt(
         'enabled_filters',
         default=DEFAULT_FILTERS,
@@ -159,9 +159,9 @@ every decision).
 ]
 
 
-def register_opts(conf):
+def register_opts(conf: cfg.ConfigOpts) -> None:
     brick.conf.register_group(conf, GROUP, OPTS)
 
 
-def list_opts():
+def list_opts() -> dict[cfg.OptGroup, list[cfg.Opt]]:
     return {GROUP: OPTS}

@@ -18,7 +18,7 @@ GROUP = cfg.OptGroup(
     help='How the place, reserve, create, boot and commit workflow '
          'retries, and where it records its progress.')
 
-OPTS = [
+OPTS: list[cfg.Opt] = [
     cfg.IntOpt(
         'attempts',
         default=3,
@@ -64,9 +64,9 @@ flows are always kept until resumed.
 ]
 
 
-def register_opts(conf):
+def register_opts(conf: cfg.ConfigOpts) -> None:
     brick.conf.register_group(conf, GROUP, OPTS)
 
 
-def list_opts():
+def list_opts() -> dict[cfg.OptGroup, list[cfg.Opt]]:
     return {GROUP: OPTS}

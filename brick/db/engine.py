@@ -61,8 +61,15 @@ import os
 import random
 import sqlite3
 import time
+from collections.abc import Callable
+from collections.abc import Iterator
+from typing import TYPE_CHECKING
+from typing import Any
+from typing import TypeAlias
+from typing import TypeVar
 
 import sqlalchemy as sa
+from oslo_config import cfg
 from oslo_log import log as logging
 from sqlalchemy import event
 from sqlalchemy import exc as sa_exc
@@ -72,6 +79,14 @@ from brick import exception
 from brick.conf import database as database_conf
 
 LOG = logging.getLogger(__name__)
+
+T = TypeVar('T')
+
+if TYPE_CHECKING:
+    Row: TypeAlias = sa.Row[*tuple[Any, ...]]
+else:  # SQLAlchemy 2.0's Row takes one tuple parameter, 2.1's a TypeVarTuple
+    Row = sa.Row
+"""A result row of any columns (SQLAlchemy types each column)."""
 
 BACKENDS = ('sqlite', 'postgresql', 'mysql')
 URL_SYNTAX = ('an SQLAlchemy URL: sqlite:///PATH, '
@@ -88,7 +103,7 @@ _PG_TRANSIENT = frozenset({'40001', '40P01', '55P03'})
 _MYSQL_TRANSIENT = frozenset({1205, 1213, 1020})
 
 
-def utcnow():
+def utcnow() -> datetime.datetime:
     """Naive UTC now: what every DateTime column of brick holds."""
     return datetime.datetime.now(datetime.UTC).replace(tzinfo=None)
 
@@ -104,7 +119,15 @@ class RetryStats:
     failure (each was retried unless retries ran out)."""
 
 
-def is_transient(err):
+def inserted_id(result: sa.CursorResult[Any]) -> int:
+    """The primary key of the one row an INSERT *result* added."""
+    key = result.inserted_primary_key
+    assert key is not None  # an INSERT of one row has one
+    new_id: int = key[0]
+    return new_id
+
+
+def is_transient(err: BaseException) -> bool:
     """Return True if *err* is a conflict that a fresh transaction may not
     meet again: a deadlock, a lock timeout or a serialization failure.
 
@@ -113,17 +136,17 @@ def is_transient(err):
     orig = getattr(err, 'orig', err)
     pgcode = getattr(orig, 'pgcode', None)
     if pgcode is not None:
-        return pgcode in _PG_TRANSIENT
+        return bool(pgcode in _PG_TRANSIENT)
     if isinstance(orig, sqlite3.OperationalError):
         message = str(orig).lower()
         return 'locked' in message or 'busy' in message
     args = getattr(orig, 'args', ())
     if type(orig).__module__.startswith('pymysql') and args:
-        return args[0] in _MYSQL_TRANSIENT
+        return bool(args[0] in _MYSQL_TRANSIENT)
     return False
 
 
-def parse_url(url):
+def parse_url(url: str) -> sa.URL:
     """Parse and normalise a database URL.
 
     A bare ``mysql://`` or ``mariadb://`` gets the PyMySQL driver and
@@ -167,9 +190,12 @@ class Database:
     :raises brick.exception.InvalidValue: bad URL.
     """
 
-    def __init__(self, url, claim_retries=5, claim_retry_interval=0.01,
-                 reservation_ttl=600, lock_timeout=10.0, pool_size=5,
-                 max_overflow=10, pool_timeout=30, connect_timeout=10):
+    def __init__(self, url: str, claim_retries: int = 5,
+                 claim_retry_interval: float = 0.01,
+                 reservation_ttl: float = 600, lock_timeout: float = 10.0,
+                 pool_size: int = 5, max_overflow: int = 10,
+                 pool_timeout: float = 30, connect_timeout: float = 10
+                 ) -> None:
         self.url = parse_url(url)
         self.claim_retries = claim_retries
         self.claim_retry_interval = claim_retry_interval
@@ -179,10 +205,10 @@ class Database:
         self.max_overflow = max_overflow
         self.pool_timeout = pool_timeout
         self.connect_timeout = connect_timeout
-        self._engine = None
+        self._engine: sa.Engine | None = None
 
     @classmethod
-    def from_conf(cls, conf):
+    def from_conf(cls, conf: cfg.ConfigOpts) -> 'Database':
         """Build a :class:`Database` from ``[brick_database]``.
 
         :param conf: a ``ConfigOpts`` with brick's options registered.
@@ -198,29 +224,29 @@ class Database:
                    pool_timeout=group.pool_timeout,
                    connect_timeout=group.connect_timeout)
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         return '<Database %s>' % self.safe_url
 
     @property
-    def safe_url(self):
+    def safe_url(self) -> str:
         """The URL with any password masked, for messages."""
         return self.url.render_as_string(hide_password=True)
 
     @property
-    def backend(self):
+    def backend(self) -> str:
         """``'sqlite'``, ``'postgresql'`` or ``'mysql'`` (also MariaDB)."""
         name = self.url.get_backend_name()
         return 'mysql' if name == 'mariadb' else name
 
     @property
-    def engine(self):
+    def engine(self) -> sa.Engine:
         """The SQLAlchemy engine, created (not connected) on first use."""
         if self._engine is None:
             self._engine = self._create_engine()
         return self._engine
 
-    def _create_engine(self):
-        pooling = dict(pool_size=self.pool_size,
+    def _create_engine(self) -> sa.Engine:
+        pooling: dict[str, Any] = dict(pool_size=self.pool_size,
                        max_overflow=self.max_overflow,
                        pool_timeout=self.pool_timeout)
         if self.backend == 'sqlite':
@@ -237,7 +263,7 @@ class Database:
             _sqlite_setup(engine, path, int(self.lock_timeout * 1000))
             return engine
         if self.backend == 'postgresql':
-            connect_args = {
+            connect_args: dict[str, object] = {
                 'connect_timeout': self.connect_timeout,
                 'options': '-c lock_timeout=%d' % (self.lock_timeout * 1000)}
         else:
@@ -258,7 +284,8 @@ class Database:
                                 pool_recycle=3600, **pooling)
 
     @contextlib.contextmanager
-    def begin(self, readonly=False, autocommit=False):
+    def begin(self, readonly: bool = False, autocommit: bool = False
+              ) -> Iterator[sa.Connection]:
         """A transaction: commits on success, rolls back on an exception.
 
         :param readonly: the transaction only reads (SQLite then does not
@@ -275,6 +302,7 @@ class Database:
                 # sending BEGIN); SQLAlchemy's AUTOCOMMIT level would add
                 # a SET round trip to reset the level afterwards.
                 raw = conn.connection.dbapi_connection
+                assert raw is not None  # checked out: never detached
                 raw.autocommit = True
                 try:
                     with conn.begin():
@@ -288,8 +316,9 @@ class Database:
             with conn.begin():
                 yield conn
 
-    def run(self, what, work, stats=None, readonly=False, autocommit=False,
-            conflict=None):
+    def run(self, what: str, work: Callable[[sa.Connection], T],
+            stats: RetryStats | None = None, readonly: bool = False,
+            autocommit: bool = False, conflict: str | None = None) -> T:
         """Run ``work(connection)`` in a transaction, retrying conflicts.
 
         Each attempt is a fresh transaction on a fresh checkout; only
@@ -313,7 +342,7 @@ class Database:
             is.
         :raises brick.exception.BackendError: any other database error.
         """
-        last = None
+        last: sa_exc.DBAPIError | None = None
         attempts = self.claim_retries + 1
         for attempt in range(attempts):
             if attempt:
@@ -342,19 +371,22 @@ class Database:
         raise exception.ConcurrentUpdate(
             what=what, attempts=attempts, reason=_first_line(last)) from last
 
-    def dispose(self):
+    def dispose(self) -> None:
         """Close every pooled connection (before a fork, or at the end)."""
         if self._engine is not None:
             self._engine.dispose()
 
 
-def _first_line(err):
+def _first_line(err: BaseException | None) -> str:
     return str(getattr(err, 'orig', err)).strip().splitlines()[0]
 
 
-def _sqlite_setup(engine, path, busy_ms):
+def _sqlite_setup(engine: sa.Engine, path: str | None, busy_ms: int
+                  ) -> None:
     @event.listens_for(engine, 'do_connect')
-    def _make_directory(dialect, conn_rec, cargs, cparams):
+    def _make_directory(dialect: sa.Dialect,
+                        conn_rec: sa_pool.ConnectionPoolEntry,
+                        cargs: list[Any], cparams: dict[str, Any]) -> None:
         # At first use, not at construction: [brick]data_dir is created
         # 0700 when the database is first opened.
         if path:
@@ -362,7 +394,8 @@ def _sqlite_setup(engine, path, busy_ms):
                         exist_ok=True)
 
     @event.listens_for(engine, 'connect')
-    def _configure(dbapi_conn, conn_rec):
+    def _configure(dbapi_conn: sqlite3.Connection,
+                   conn_rec: sa_pool.ConnectionPoolEntry) -> None:
         # Let SQLAlchemy's 'begin' event issue BEGIN (see below) instead
         # of pysqlite's implicit, deferred one.
         dbapi_conn.isolation_level = None
@@ -375,6 +408,6 @@ def _sqlite_setup(engine, path, busy_ms):
         cursor.close()
 
     @event.listens_for(engine, 'begin')
-    def _begin(conn):
+    def _begin(conn: sa.Connection) -> None:
         readonly = conn.get_execution_options().get('brick_readonly')
         conn.exec_driver_sql('BEGIN' if readonly else 'BEGIN IMMEDIATE')

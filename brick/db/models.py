@@ -36,6 +36,8 @@ The Alembic migrations in :mod:`brick.db.migrations` create exactly
 these tables; a test compares the two on every backend.
 """
 
+from typing import cast
+
 import sqlalchemy as sa
 from sqlalchemy import orm
 from sqlalchemy.dialects import mysql
@@ -247,11 +249,13 @@ class Orphan(Base):
     created_at = sa.Column(TIMESTAMP, nullable=False)
 
 
-zones = Zone.__table__
-racks = Rack.__table__
-hosts = Host.__table__
-pools = Pool.__table__
-allocations = Allocation.__table__
-reservations = Reservation.__table__
-tombstones = Tombstone.__table__
-orphans = Orphan.__table__
+# The tables, as Core statements use them (SQLAlchemy types a mapped
+# class's __table__ as any FromClause; these are Tables).
+zones = cast(sa.Table, Zone.__table__)
+racks = cast(sa.Table, Rack.__table__)
+hosts = cast(sa.Table, Host.__table__)
+pools = cast(sa.Table, Pool.__table__)
+allocations = cast(sa.Table, Allocation.__table__)
+reservations = cast(sa.Table, Reservation.__table__)
+tombstones = cast(sa.Table, Tombstone.__table__)
+orphans = cast(sa.Table, Orphan.__table__)

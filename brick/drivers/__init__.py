@@ -17,16 +17,23 @@ A pool configured in a ``[pool:NAME]`` section is loaded with
 """
 
 import os
+from typing import TYPE_CHECKING
+from typing import Any
+from typing import cast
 
 from oslo_config import cfg
 from stevedore import driver as stevedore_driver
 from stevedore import extension
 
 from brick import exception
+from brick.drivers import base
+
+if TYPE_CHECKING:
+    from brick.local import executor as executor_mod
 
 NAMESPACE = 'brick.volume_drivers'
 
-COMMON_OPTS = [
+COMMON_OPTS: list[cfg.Opt] = [
     cfg.StrOpt(
         'driver',
         help="""
@@ -36,13 +43,14 @@ points (``raw``, ``qcow2``, ``vdi``, ``lvm``, ``lvm-thin`` with brick alone).
 ]
 
 
-def names():
+def names() -> list[str]:
     """Return the names of every installed driver, sorted."""
-    manager = extension.ExtensionManager(NAMESPACE, invoke_on_load=False)
+    manager: extension.ExtensionManager[base.VolumeDriver] = (
+        extension.ExtensionManager(NAMESPACE, invoke_on_load=False))
     return sorted(manager.names())
 
 
-def driver_class(name):
+def driver_class(name: str) -> type[base.VolumeDriver]:
     """Return the driver class registered as *name*.
 
     :raises brick.exception.DriverNotFound: naming the installed drivers.
@@ -51,15 +59,18 @@ def driver_class(name):
         raise exception.DriverNotFound(name=name,
                                        available=', '.join(names()))
     try:
-        manager = stevedore_driver.DriverManager(NAMESPACE, name,
-                                                 invoke_on_load=False)
+        manager: stevedore_driver.DriverManager[base.VolumeDriver] = (
+            stevedore_driver.DriverManager(NAMESPACE, name,
+                                           invoke_on_load=False))
     except Exception as err:  # stevedore raises NoMatches or import errors
         raise exception.DriverNotFound(
             name=name, available=', '.join(names())) from err
-    return manager.driver
+    # Not invoked on load: the plugin itself, the class.
+    return cast(type[base.VolumeDriver], manager.driver)
 
 
-def load(name, executor=None, pool=None, **options):
+def load(name: str, executor: 'executor_mod.Executor | None' = None,
+         pool: str | None = None, **options: Any) -> base.VolumeDriver:
     """Instantiate driver *name*; nothing on the host is touched.
 
     :param name: entry-point name, e.g. ``'lvm-thin'``.
@@ -83,12 +94,14 @@ def load(name, executor=None, pool=None, **options):
     return cls(executor=executor, pool=pool or name, **options)
 
 
-def pool_group(pool):
+def pool_group(pool: str) -> str:
     """Name of the config section describing pool *pool*."""
     return 'pool:%s' % pool
 
 
-def from_conf(conf, pool, executor=None):
+def from_conf(conf: cfg.ConfigOpts, pool: str,
+              executor: 'executor_mod.Executor | None' = None
+              ) -> base.VolumeDriver:
     """Instantiate the driver of the pool in section ``[pool:<pool>]``.
 
     :param conf: a ``ConfigOpts`` that has read the configuration files.
@@ -98,7 +111,7 @@ def from_conf(conf, pool, executor=None):
     """
     group = pool_group(pool)
     conf.register_opts(COMMON_OPTS, group=group)
-    name = conf[group].driver
+    name: str | None = conf[group].driver
     if not name:
         raise exception.PoolNotFound(
             name=pool, reason='no [%s] section with a driver option' % group)
@@ -112,19 +125,21 @@ DEFAULT_POOLS = ('raw', 'qcow2', 'vdi')
 """The file pools a node has when ``[brick_node]pools`` is empty."""
 
 
-def node_pools(conf, executor=None):
+def node_pools(conf: cfg.ConfigOpts,
+               executor: 'executor_mod.Executor | None' = None
+               ) -> dict[str, base.VolumeDriver]:
     """Return ``{pool name: driver}`` for every pool of this node.
 
     Drivers are only instantiated; call ``check()`` before use.
 
     :param conf: a ``ConfigOpts`` with brick's options registered.
     """
-    pools = {}
+    pools: dict[str, base.VolumeDriver] = {}
     for pool in conf.brick_node.pools:
         pools[pool] = from_conf(conf, pool, executor)
     if not conf.brick_node.pools:
-        base = os.path.join(conf.brick.data_dir, 'pools')
+        directory = os.path.join(conf.brick.data_dir, 'pools')
         for pool in DEFAULT_POOLS:
             pools[pool] = load(pool, executor=executor, pool=pool,
-                               path=os.path.join(base, pool))
+                               path=os.path.join(directory, pool))
     return pools

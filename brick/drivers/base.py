@@ -32,8 +32,13 @@ every driver:
 """
 
 import abc
+import builtins
 import os
 import stat
+from collections.abc import Callable
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+from typing import NoReturn
 
 from oslo_config import cfg
 
@@ -41,6 +46,17 @@ from brick import exception
 from brick import names
 from brick import units
 from brick.drivers.volume import Capability
+from brick.drivers.volume import CapacityReport
+from brick.drivers.volume import ConnectionInfo
+from brick.drivers.volume import Snapshot
+from brick.drivers.volume import Volume
+
+if TYPE_CHECKING:  # the annotations only: importing it here runs nothing
+    from brick.local import executor as executor_mod
+
+Progress = Callable[[float], object]
+"""A progress callback: called with a percentage (a float from 0 to
+100)."""
 
 ALLOCATION_RATIO_OPT = cfg.FloatOpt(
     'allocation_ratio',
@@ -60,7 +76,7 @@ than ``off`` only 1.0 makes sense.
 configuration and the docs describe ``allocation_ratio`` once."""
 
 
-def check_allocation_ratio(pool, value):
+def check_allocation_ratio(pool: str | None, value: object) -> float:
     """Return *value*, an ``allocation_ratio``, as a float.
 
     :param pool: the pool's name, for the message.
@@ -85,28 +101,29 @@ class VolumeDriver(metaclass=abc.ABCMeta):
     :param pool: the pool's name, for messages.
     """
 
-    name = None
+    name: str | None = None
     """The driver's entry-point name in ``brick.volume_drivers``."""
 
-    capabilities = frozenset()
+    capabilities: frozenset[Capability] = frozenset()
     """The optional :class:`Capability` values this driver supports."""
 
-    OPTS = []
+    OPTS: Sequence[cfg.Opt] = []
     """oslo.config options this driver reads from a ``[pool:NAME]``
     section, besides ``driver``."""
 
-    def __init__(self, executor=None, pool=None):
+    def __init__(self, executor: 'executor_mod.Executor | None' = None,
+                 pool: str | None = None) -> None:
         self.executor = executor
         self.pool = pool or self.name
 
-    def supports(self, capability):
+    def supports(self, capability: Capability) -> bool:
         """Return True if the driver declared *capability*."""
         return capability in self.capabilities
 
     # -- required ---------------------------------------------------------
 
     @abc.abstractmethod
-    def check(self):
+    def check(self) -> None:
         """Verify that the pool exists and its tools are present.
 
         File pools create their directory (mode 0700) here if missing.
@@ -117,11 +134,11 @@ class VolumeDriver(metaclass=abc.ABCMeta):
         """
 
     @abc.abstractmethod
-    def step(self):
+    def step(self) -> int:
         """Return the size granularity in bytes (all sizes are multiples).
         """
 
-    def create(self, name, size):
+    def create(self, name: str, size: int) -> Volume:
         """Create a volume, or return it if it exists with this size.
 
         :param name: the volume's name (see :mod:`brick.names`).
@@ -136,7 +153,7 @@ class VolumeDriver(metaclass=abc.ABCMeta):
         units.validate(size, 'volume size', step=self.step())
         return self._create(name, size)
 
-    def delete(self, name):
+    def delete(self, name: str) -> None:
         """Delete a volume; a missing volume is not an error.
 
         :param name: the volume's name.
@@ -145,7 +162,7 @@ class VolumeDriver(metaclass=abc.ABCMeta):
         names.validate(name, 'volume name')
         self._delete(name)
 
-    def extend(self, name, size):
+    def extend(self, name: str, size: int) -> Volume:
         """Grow a volume to *size* bytes (a no-op at its current size).
 
         :param name: the volume's name.
@@ -160,7 +177,7 @@ class VolumeDriver(metaclass=abc.ABCMeta):
         units.validate(size, 'new volume size', step=self.step())
         return self._extend(name, size)
 
-    def get(self, name):
+    def get(self, name: str) -> Volume:
         """Return one volume.
 
         :raises brick.exception.VolumeNotFound: no such volume.
@@ -168,15 +185,15 @@ class VolumeDriver(metaclass=abc.ABCMeta):
         names.validate(name, 'volume name')
         return self._get(name)
 
-    def list(self):
+    def list(self) -> builtins.list[Volume]:
         """Return every volume in the pool, including unmanaged ones."""
         return self._list()
 
-    def capacity(self):
+    def capacity(self) -> CapacityReport:
         """Return a :class:`~brick.drivers.volume.CapacityReport`."""
         return self._capacity()
 
-    def attach(self, name):
+    def attach(self, name: str) -> ConnectionInfo:
         """Make a volume usable on this host and return connection info.
 
         The result is ``{'driver_volume_type': 'local', 'data': {...}}``;
@@ -190,53 +207,53 @@ class VolumeDriver(metaclass=abc.ABCMeta):
         names.validate(name, 'volume name')
         return self._attach(name)
 
-    def detach(self, name):
+    def detach(self, name: str) -> None:
         """Undo :meth:`attach`; repeating it, or detaching a volume that
         was never attached, is harmless."""
         names.validate(name, 'volume name')
         self._detach(name)
 
     @abc.abstractmethod
-    def _create(self, name, size):
+    def _create(self, name: str, size: int) -> Volume:
         pass
 
     @abc.abstractmethod
-    def _delete(self, name):
+    def _delete(self, name: str) -> None:
         pass
 
     @abc.abstractmethod
-    def _extend(self, name, size):
+    def _extend(self, name: str, size: int) -> Volume:
         pass
 
     @abc.abstractmethod
-    def _get(self, name):
+    def _get(self, name: str) -> Volume:
         pass
 
     @abc.abstractmethod
-    def _list(self):
+    def _list(self) -> builtins.list[Volume]:
         pass
 
     @abc.abstractmethod
-    def _capacity(self):
+    def _capacity(self) -> CapacityReport:
         pass
 
     @abc.abstractmethod
-    def _attach(self, name):
+    def _attach(self, name: str) -> ConnectionInfo:
         pass
 
-    def _detach(self, name):
+    def _detach(self, name: str) -> None:
         """Most drivers have nothing to undo."""
 
     # -- optional ---------------------------------------------------------
 
-    def _require(self, capability, operation):
+    def _require(self, capability: Capability, operation: str) -> None:
         if capability not in self.capabilities:
             raise exception.NotSupported(
                 driver=self.name, operation=operation,
                 capabilities=', '.join(sorted(
                     c.value for c in self.capabilities)) or 'none')
 
-    def shrink(self, name, size):
+    def shrink(self, name: str, size: int) -> Volume:
         """Shrink a volume to *size* bytes; data past the end is lost.
 
         :raises brick.exception.NotSupported: no :attr:`Capability.SHRINK`.
@@ -246,7 +263,7 @@ class VolumeDriver(metaclass=abc.ABCMeta):
         units.validate(size, 'new volume size', step=self.step())
         return self._shrink(name, size)
 
-    def create_snapshot(self, volume, name):
+    def create_snapshot(self, volume: str, name: str) -> Snapshot:
         """Take a snapshot of *volume*, or return it if it exists.
 
         :returns: the :class:`~brick.drivers.volume.Snapshot`.
@@ -258,27 +275,28 @@ class VolumeDriver(metaclass=abc.ABCMeta):
         names.validate(name, 'snapshot name')
         return self._create_snapshot(volume, name)
 
-    def list_snapshots(self, volume):
+    def list_snapshots(self, volume: str) -> builtins.list[Snapshot]:
         """Return the snapshots of *volume*, oldest first."""
         self._require(Capability.SNAPSHOT, 'snapshots')
         names.validate(volume, 'volume name')
         return self._list_snapshots(volume)
 
-    def delete_snapshot(self, volume, name):
+    def delete_snapshot(self, volume: str, name: str) -> None:
         """Delete a snapshot; a missing one is not an error."""
         self._require(Capability.SNAPSHOT, 'snapshots')
         names.validate(volume, 'volume name')
         names.validate(name, 'snapshot name')
         self._delete_snapshot(volume, name)
 
-    def revert_snapshot(self, volume, name):
+    def revert_snapshot(self, volume: str, name: str) -> None:
         """Return *volume* to the content of snapshot *name*."""
         self._require(Capability.SNAPSHOT, 'snapshots')
         names.validate(volume, 'volume name')
         names.validate(name, 'snapshot name')
         self._revert_snapshot(volume, name)
 
-    def clone(self, source, name, overlay=False):
+    def clone(self, source: str, name: str, overlay: bool = False
+              ) -> Volume:
         """Create volume *name* with the content of *source*.
 
         :param overlay: make a copy-on-write child instead of a full copy
@@ -292,7 +310,9 @@ class VolumeDriver(metaclass=abc.ABCMeta):
         names.validate(name, 'volume name')
         return self._clone(source, name, overlay)
 
-    def import_image(self, name, source, source_format=None, progress=None):
+    def import_image(self, name: str, source: str,
+                     source_format: str | None = None,
+                     progress: Progress | None = None) -> Volume:
         """Create volume *name* from the image file *source*.
 
         :param source_format: raw, qcow2, vdi...; the content must be in
@@ -307,8 +327,8 @@ class VolumeDriver(metaclass=abc.ABCMeta):
         names.validate(name, 'volume name')
         return self._import_image(name, source, source_format, progress)
 
-    def export_image(self, name, target, target_format='raw',
-                     progress=None):
+    def export_image(self, name: str, target: str, target_format: str = 'raw',
+                     progress: Progress | None = None) -> None:
         """Write the content of volume *name* to the image file *target*.
 
         :param target: a path that does not exist yet, or a block device
@@ -325,9 +345,35 @@ class VolumeDriver(metaclass=abc.ABCMeta):
                 allowed='a path that does not exist yet, or a block device')
         self._export_image(name, target, target_format, progress)
 
-    def _unsupported(self, *args, **kwargs):
-        raise NotImplementedError('declared capability not implemented')
+    # The optional steps: a driver that declares a capability overrides
+    # the steps it needs.
+    def _shrink(self, name: str, size: int) -> Volume:
+        _unsupported()
 
-    _shrink = _create_snapshot = _list_snapshots = _unsupported
-    _delete_snapshot = _revert_snapshot = _clone = _unsupported
-    _import_image = _export_image = _unsupported
+    def _create_snapshot(self, volume: str, name: str) -> Snapshot:
+        _unsupported()
+
+    def _list_snapshots(self, volume: str) -> builtins.list[Snapshot]:
+        _unsupported()
+
+    def _delete_snapshot(self, volume: str, name: str) -> None:
+        _unsupported()
+
+    def _revert_snapshot(self, volume: str, name: str) -> None:
+        _unsupported()
+
+    def _clone(self, source: str, name: str, overlay: bool) -> Volume:
+        _unsupported()
+
+    def _import_image(self, name: str, source: str,
+                      source_format: str | None,
+                      progress: Progress | None) -> Volume:
+        _unsupported()
+
+    def _export_image(self, name: str, target: str, target_format: str,
+                      progress: Progress | None) -> None:
+        _unsupported()
+
+
+def _unsupported() -> NoReturn:
+    raise NotImplementedError('declared capability not implemented')

@@ -97,11 +97,11 @@ class FilePoolDriver(base.VolumeDriver):
     run qemu-img.
     """
 
-    format = None
+    format: str | None = None
     """The format of every file brick makes in this pool."""
-    PREALLOCATION = ('off',)
+    PREALLOCATION: tuple[str, ...] = ('off',)
     """Preallocation modes this format allows."""
-    THIN_MODES = ('off',)
+    THIN_MODES: tuple[str, ...] = ('off',)
     OPTS = FILE_OPTS
     uses_qemu_img = True
     """Whether sizes come from ``qemu-img info`` and check() needs it."""

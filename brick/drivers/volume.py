@@ -13,6 +13,8 @@ All sizes are integers in bytes.
 
 import dataclasses
 import enum
+from typing import Literal
+from typing import TypedDict
 
 
 class Capability(enum.Enum):
@@ -96,3 +98,23 @@ class CapacityReport:
     """Bytes provisioned to volumes brick did not create."""
     unmanaged_volumes: int = 0
     """How many volumes brick did not create."""
+
+
+class ConnectionData(TypedDict):
+    """The ``data`` of :class:`ConnectionInfo`: exactly what os-brick's
+    LOCAL connector takes (``connector.connect_volume(data)``)."""
+
+    device_path: str
+    """The file or block device to open."""
+    format: str
+    """raw, qcow2 or vdi, as for :attr:`Volume.format`."""
+    name: str
+    """The volume's name."""
+
+
+class ConnectionInfo(TypedDict):
+    """What :meth:`~brick.drivers.base.VolumeDriver.attach` returns, in
+    the shape os-brick and Nova use for a volume's connection info."""
+
+    driver_volume_type: Literal['local']
+    data: ConnectionData

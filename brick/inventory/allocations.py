@@ -17,6 +17,8 @@ that differs (a bug or a hand edit; the tests assert there is none).
 
 import dataclasses
 import datetime
+from collections.abc import Iterable
+from collections.abc import Sequence
 
 import sqlalchemy as sa
 
@@ -54,18 +56,19 @@ class Mismatch:
     actual: int
 
 
-def from_row(row):
+def from_row(row: engine.Row) -> Allocation:
     return Allocation(row.id, row.consumer, row.pool_id, row.size,
                       row.volume, row.reservation_id, row.created_at)
 
 
-def give_back(conn, rows, now):
+def give_back(conn: sa.Connection, rows: Iterable[engine.Row],
+              now: datetime.datetime) -> int:
     """Lower ``used`` of the pools of *rows* (allocations or reservations)
     by their sizes, in pool id order (the order claims lock pools in).
 
     :returns: the number of bytes given back.
     """
-    per_pool = {}
+    per_pool: dict[int, int] = {}
     for row in rows:
         per_pool[row.pool_id] = per_pool.get(row.pool_id, 0) + row.size
     for pool_id in sorted(per_pool):
@@ -74,7 +77,8 @@ def give_back(conn, rows, now):
     return sum(per_pool.values())
 
 
-def free(db, consumer=None, ids=None):
+def free(db: engine.Database, consumer: str | None = None,
+         ids: Iterable[int] | None = None) -> int:
     """Delete allocations (the volume is gone) and free their space.
 
     Idempotent: freeing what is already gone frees nothing.
@@ -87,9 +91,9 @@ def free(db, consumer=None, ids=None):
         raise exception.InvalidInput(reason='give a consumer or allocation '
                                      'ids, not both or neither')
     where = ALLOCATIONS.c.consumer == consumer if consumer is not None \
-        else ALLOCATIONS.c.id.in_(list(ids))
+        else ALLOCATIONS.c.id.in_(list(ids or ()))
 
-    def work(conn):
+    def work(conn: sa.Connection) -> int:
         rows = conn.execute(sa.select(ALLOCATIONS).where(where).order_by(
             ALLOCATIONS.c.id).with_for_update()).all()
         if not rows:
@@ -100,7 +104,9 @@ def free(db, consumer=None, ids=None):
     return db.run('allocations of %s' % (consumer or ids), work)
 
 
-def list_allocations(db, consumer=None, pool_id=None, volume=None):
+def list_allocations(db: engine.Database, consumer: str | None = None,
+                     pool_id: int | None = None, volume: str | None = None
+                     ) -> list[Allocation]:
     """Allocations matching every given filter, by id."""
     query = sa.select(ALLOCATIONS).order_by(ALLOCATIONS.c.id)
     if consumer is not None:
@@ -115,13 +121,15 @@ def list_allocations(db, consumer=None, pool_id=None, volume=None):
 _CHUNK = 500
 
 
-def volume_counts(conn, pool_ids=None):
+def volume_counts(conn: sa.Connection,
+                  pool_ids: Sequence[int] | None = None) -> dict[int, int]:
     """``{pool id: allocations + live reservations}``."""
-    counts = {}
-    tables = ((ALLOCATIONS, None),
+    counts: dict[int, int] = {}
+    tables: tuple[tuple[sa.Table, sa.ColumnElement[bool] | None], ...] = (
+        (ALLOCATIONS, None),
               (RESERVATIONS, RESERVATIONS.c.state
                == 'reserved'))
-    chunks = [None] if pool_ids is None else [
+    chunks: list[Sequence[int] | None] = [None] if pool_ids is None else [
         pool_ids[i:i + _CHUNK] for i in range(0, len(pool_ids), _CHUNK)]
     for table, condition in tables:
         for chunk in chunks:
@@ -136,11 +144,11 @@ def volume_counts(conn, pool_ids=None):
     return counts
 
 
-def pools_holding(db, name):
+def pools_holding(db: engine.Database, name: str) -> list[int]:
     """Ids of the pools holding volume *name*, or allocations or live
     reservations of consumer *name*, sorted."""
-    def work(conn):
-        ids = set()
+    def work(conn: sa.Connection) -> list[int]:
+        ids: set[int] = set()
         for table, condition in (
                 (ALLOCATIONS, sa.true()),
                 (RESERVATIONS, RESERVATIONS.c.state == 'reserved')):
@@ -152,7 +160,7 @@ def pools_holding(db, name):
 
 
 
-def _actual():
+def _actual() -> sa.Label[int]:
     # One statement, so one snapshot: a commit moving bytes from a
     # reservation to an allocation is seen entirely or not at all.
     allocated = sa.select(sa.func.coalesce(sa.func.sum(ALLOCATIONS.c.size),
@@ -165,7 +173,7 @@ def _actual():
     return (allocated + reserved).label('actual')
 
 
-def check(db):
+def check(db: engine.Database) -> list[Mismatch]:
     """Recompute every pool's usage from its rows.
 
     :returns: a :class:`Mismatch` per pool whose ``used`` differs; an
@@ -179,7 +187,7 @@ def check(db):
             if row.used != int(row.actual)]
 
 
-def reconcile(db):
+def reconcile(db: engine.Database) -> list[Mismatch]:
     """Set ``used`` to the recomputed usage where :func:`check` differs.
 
     Each pool is fixed in its own transaction with its row locked first,
@@ -188,9 +196,10 @@ def reconcile(db):
 
     :returns: the :class:`Mismatch` list that was repaired.
     """
-    fixed = []
+    fixed: list[Mismatch] = []
     for mismatch in check(db):
-        def work(conn, pool_id=mismatch.pool_id):
+        def work(conn: sa.Connection, pool_id: int = mismatch.pool_id
+                 ) -> Mismatch | None:
             locked = conn.execute(sa.select(POOLS.c.id).where(
                 POOLS.c.id == pool_id).with_for_update()).first()
             if locked is None:

@@ -32,6 +32,9 @@ not to its expansion.
 """
 
 import typing
+from collections.abc import Hashable
+from collections.abc import Sequence
+from typing import Any
 
 import yaml
 from yaml import nodes as yaml_nodes
@@ -57,22 +60,26 @@ class _Loader(yaml.SafeLoader):
     """SafeLoader that bounds nesting while composing and refuses
     duplicate keys instead of keeping the last."""
 
-    def __init__(self, stream):
+    def __init__(self, stream: str) -> None:
         super().__init__(stream)
         self._depth = 0
 
-    def compose_node(self, parent, index):
+    def compose_node(self, parent: yaml_nodes.Node | None, index: int
+                     ) -> yaml_nodes.Node | None:
         self._depth += 1
         try:
             if self._depth > MAX_DEPTH:
+                # (types-PyYAML leaves peek_event unannotated)
+                event = self.peek_event()  # type: ignore[no-untyped-call]
                 raise _Refused('nested more than %d levels deep'
-                               % MAX_DEPTH, self.peek_event().start_mark)
+                               % MAX_DEPTH, event.start_mark)
             return super().compose_node(parent, index)
         finally:
             self._depth -= 1
 
-    def construct_mapping(self, node, deep=False):
-        seen = set()
+    def construct_mapping(self, node: yaml_nodes.MappingNode,
+                          deep: bool = False) -> dict[Hashable, Any]:
+        seen: set[object] = set()
         for key_node, _ in node.value:
             if key_node.tag == _MERGE:
                 continue  # merged keys yield to the mapping's own
@@ -90,7 +97,7 @@ class _Loader(yaml.SafeLoader):
 
 
 class _Refused(Exception):
-    def __init__(self, reason, mark=None):
+    def __init__(self, reason: str, mark: yaml.Mark | None = None) -> None:
         super().__init__(reason)
         self.reason = reason
         self.mark = mark
@@ -107,7 +114,7 @@ def read(stream: typing.TextIO, source: str) -> str:
     return text
 
 
-def _check_length(text, source):
+def _check_length(text: str, source: str) -> None:
     if len(text) > MAX_CHARACTERS:
         raise exception.InvalidInput(
             reason='%s is larger than %d characters, the most brick reads'
@@ -146,15 +153,18 @@ def load(text: str, source: str = '<string>') -> object:
         loader.dispose()
 
 
-def _children(node):
+def _children(node: yaml_nodes.Node) -> Sequence[yaml_nodes.Node]:
     if isinstance(node, yaml_nodes.SequenceNode):
-        return node.value
+        items: list[yaml_nodes.Node] = node.value
+        return items
     if isinstance(node, yaml_nodes.MappingNode):
         return [item for pair in node.value for item in pair]
     return ()
 
 
-def _measure(node, depth, memo, active):
+def _measure(node: yaml_nodes.Node, depth: int,
+             memo: dict[int, tuple[int, int]], active: set[int]
+             ) -> tuple[int, int]:
     """``(values, height)`` of *node* with aliases expanded; raise
     :class:`_Refused` past a limit.  *memo* holds what is known of each
     node (by id), *active* the nodes being measured (a cycle)."""

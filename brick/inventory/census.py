@@ -60,6 +60,10 @@ import dataclasses
 import datetime
 import re
 import uuid
+from collections.abc import Iterable
+from collections.abc import Mapping
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
 from typing import Any
 
 import sqlalchemy as sa
@@ -71,6 +75,9 @@ from brick.db import models
 from brick.inventory import allocations as allocations_mod
 from brick.inventory import fields
 from brick.inventory import pools as pools_mod
+
+if TYPE_CHECKING:  # a node's report, plain data; no import at run time
+    from brick.node import report as report_mod
 
 LOG = logging.getLogger(__name__)
 
@@ -127,14 +134,14 @@ class Census:
     """What :func:`apply` found and did for one report."""
 
     host: str
-    differences: tuple
-    deletions: tuple
-    pools: dict
+    differences: tuple[Difference, ...]
+    deletions: tuple[Deletion, ...]
+    pools: dict[str, pools_mod.Pool]
     """``{pool name on the node: inventory Pool}`` as now stored (with
     ``dry_run``, as stored before)."""
 
     @property
-    def outstanding(self) -> tuple:
+    def outstanding(self) -> tuple[Difference, ...]:
         """The differences that still need a look: neither fixed here
         (adopted, freed) nor expected (foreign volumes)."""
         return tuple(d for d in self.differences
@@ -156,7 +163,8 @@ def is_adopted(consumer: str) -> bool:
     return ':' in consumer
 
 
-def apply(db: engine.Database, report: Any, grace: float = 0,
+def apply(db: engine.Database, report: 'report_mod.NodeReport',
+          grace: float = 0,
           now: datetime.datetime | None = None, dry_run: bool = False,
           delete_orphans: bool = True) -> Census:
     """Write and reconcile *report* (see the module docstring).
@@ -182,7 +190,9 @@ def apply(db: engine.Database, report: Any, grace: float = 0,
                           "'brick host create'" % host)
         return Census(host, (diff,), (), {})
     known = found
-    differences, deletions, stored = [], [], {}
+    differences: list[Difference] = []
+    deletions: list[Deletion] = []
+    stored: dict[str, pools_mod.Pool] = {}
     for pool, message in report.broken:
         row = known.get(pool)
         differences.append(Difference(
@@ -211,8 +221,9 @@ def apply(db: engine.Database, report: Any, grace: float = 0,
             db.run('census of pool %s' % row.key, judge.run, readonly=True)
             stored[pool_report.pool] = row
         else:
-            stored[pool_report.pool] = db.run('census of pool %s' % row.key,
-                                              judge.run)
+            written = db.run('census of pool %s' % row.key, judge.run)
+            assert written is not None  # only a dry run writes nothing
+            stored[pool_report.pool] = written
         differences.extend(judge.differences)
         deletions.extend(judge.deletions)
     if report.complete:
@@ -232,7 +243,8 @@ def apply(db: engine.Database, report: Any, grace: float = 0,
     return Census(host, tuple(differences), tuple(deletions), stored)
 
 
-def _host_pools(conn, host):
+def _host_pools(conn: sa.Connection, host: str
+                ) -> dict[str, pools_mod.Pool] | None:
     """``{name: Pool}`` of the pools host *host*'s node serves: its own,
     then its rack's, then its zone's (the first of a name wins); None if
     the host is unknown."""
@@ -247,7 +259,7 @@ def _host_pools(conn, host):
     if found.zone_id is not None:
         shared.append(POOLS.c.zone_id == found.zone_id)
     order = ('host', 'rack', 'zone')
-    pools = {}
+    pools: dict[str, pools_mod.Pool] = {}
     for pool in pools_mod.read_pools(conn, sa.or_(*shared)):
         held = pools.get(pool.name)
         if held is None or order.index(pool.scope) < order.index(
@@ -259,8 +271,10 @@ def _host_pools(conn, host):
 class _Judge:
     """The census of one pool, run inside one transaction."""
 
-    def __init__(self, host, row, pool_report, taken_at, now, grace,
-                 dry_run, delete_orphans):
+    def __init__(self, host: str, row: pools_mod.Pool,
+                 pool_report: 'report_mod.PoolReport',
+                 taken_at: datetime.datetime, now: datetime.datetime,
+                 grace: float, dry_run: bool, delete_orphans: bool) -> None:
         self.host = host
         self.row = row
         self.report = pool_report
@@ -269,14 +283,15 @@ class _Judge:
         self.grace = datetime.timedelta(seconds=grace)
         self.dry_run = dry_run
         self.delete_orphans = delete_orphans
-        self.differences = []
-        self.deletions = []
+        self.differences: list[Difference] = []
+        self.deletions: list[Deletion] = []
 
-    def _say(self, volume, size, kind, action, detail=''):
+    def _say(self, volume: str | None, size: int, kind: str, action: str,
+             detail: str = '') -> None:
         self.differences.append(Difference(
             self.host, self.row.key, volume, size, kind, action, detail))
 
-    def run(self, conn):
+    def run(self, conn: sa.Connection) -> pools_mod.Pool | None:
         self.differences, self.deletions = [], []
         pool_id = self.row.id
         if not self.dry_run:
@@ -294,7 +309,8 @@ class _Judge:
             ORPHANS).where(ORPHANS.c.pool_id == pool_id))}
         ended = self._ended(conn, [v.name for v in unexplained
                                    if v.managed and v.name not in records])
-        adopt, unmanaged = [], 0
+        adopt: list[report_mod.VolumeEntry] = []
+        unmanaged = 0
         for volume in unexplained:
             kind = self._classify(volume, records, ended)
             if kind == 'adopted':
@@ -316,12 +332,13 @@ class _Judge:
             conn.execute(ORPHANS.delete().where(ORPHANS.c.id.in_(stale)))
         return self._write(conn, unmanaged)
 
-    def _ended(self, conn, names):
+    def _ended(self, conn: sa.Connection, names: Sequence[str]
+               ) -> dict[str, tuple[str, datetime.datetime | None]]:
         """``{volume: (state, finished_at)}`` of the latest finished
         reservation of each name in *names* on this pool."""
         if not names:
             return {}
-        ended = {}
+        ended: dict[str, tuple[str, datetime.datetime | None]] = {}
         for row in conn.execute(sa.select(
                 RESERVATIONS.c.volume, RESERVATIONS.c.state,
                 RESERVATIONS.c.finished_at).where(
@@ -332,12 +349,15 @@ class _Judge:
             ended[row.volume] = (row.state, row.finished_at)
         return ended
 
-    def _classify(self, volume, records, ended):
+    def _classify(self, volume: 'report_mod.VolumeEntry',
+                  records: Mapping[str, engine.Row],
+                  ended: Mapping[str, tuple[str, datetime.datetime | None]]
+                  ) -> str:
         if not volume.managed:
             self._say(volume.name, volume.size, 'foreign', 'counted as used',
                       'not made by brick')
             return 'foreign'
-        since = None
+        since: datetime.datetime | None = None
         if volume.name in records:
             record = records[volume.name]
             since, detail = record.created_at, record.reason
@@ -373,10 +393,12 @@ class _Judge:
                   'brick made it outside a placement')
         return 'adopted'
 
-    def _missing(self, allocated, on_disk):
+    def _missing(self, allocated: Iterable[engine.Row],
+                 on_disk: Mapping[str, 'report_mod.VolumeEntry']
+                 ) -> list[engine.Row]:
         """Allocations whose volume is not on the node; returns the
         adopted ones, to free."""
-        freed = []
+        freed: list[engine.Row] = []
         for allocation in allocated:
             if allocation.volume is None or allocation.volume in on_disk \
                     or allocation.created_at > self.taken_at:
@@ -394,11 +416,13 @@ class _Judge:
                           % allocation.consumer)
         return freed
 
-    def _adopt(self, conn, volumes):
+    def _adopt(self, conn: sa.Connection,
+               volumes: Sequence['report_mod.VolumeEntry']) -> None:
         if not volumes:
             return
         now = self.now
-        rows, held = [], []
+        rows: list[dict[str, Any]] = []
+        held: list[dict[str, Any]] = []
         for volume in volumes:
             consumer = consumer_for(self.host, volume.name)
             rid = str(uuid.uuid4())
@@ -415,10 +439,10 @@ class _Judge:
         conn.execute(POOLS.update().where(POOLS.c.id == self.row.id).values(
             used=POOLS.c.used + sum(v.size for v in volumes)))
 
-    def _write(self, conn, unmanaged):
+    def _write(self, conn: sa.Connection, unmanaged: int) -> pools_mod.Pool:
         capacity = self.report.capacity
         what = 'report of pool %s' % self.row.key
-        reported = {
+        reported: dict[str, int] = {
             'total': fields.size(capacity.total, 'total of ' + what),
             'step': fields.size(capacity.step, 'step of ' + what, minimum=1),
             'max_volume': fields.size(capacity.max_volume,

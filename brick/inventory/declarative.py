@@ -31,6 +31,8 @@ file twice changes nothing the second time.
 """
 
 import dataclasses
+from typing import Literal
+from typing import TypeAlias
 
 import sqlalchemy as sa
 
@@ -38,28 +40,35 @@ from brick import units
 from brick.db import engine
 from brick.db import models
 from brick.inventory import fields
+from brick.inventory import file as file_mod
 from brick.inventory import hosts as hosts_mod
 from brick.inventory import pools as pools_module
 from brick.inventory import topology
 
-SYMBOLS = {'create': '+', 'update': '~', 'disable': '!', 'delete': '-'}
+Action: TypeAlias = Literal['create', 'update', 'disable', 'delete']
+Kind: TypeAlias = Literal['zone', 'rack', 'host', 'pool']
+FieldChange: TypeAlias = tuple[str, object, object]
+"""``(field, old, new)``."""
+
+SYMBOLS: dict[Action, str] = {
+    'create': '+', 'update': '~', 'disable': '!', 'delete': '-'}
 
 
 @dataclasses.dataclass(frozen=True)
 class Change:
     """One line of the diff."""
 
-    action: str
+    action: Action
     """create, update, disable or delete."""
-    kind: str
+    kind: Kind
     """zone, rack, host or pool."""
     key: str
     """The zone, rack or host name; ``scope:owner/name`` for a pool."""
-    fields: tuple = ()
+    fields: tuple[FieldChange, ...] = ()
     """``(field, old, new)`` triples; old is None for a create."""
     note: str = ''
 
-    def __str__(self):
+    def __str__(self) -> str:
         parts = []
         for field, old, new in self.fields:
             if self.action == 'create':
@@ -75,7 +84,7 @@ class Change:
         return text
 
 
-def _show(field, value):
+def _show(field: str, value: object) -> str:
     if field in fields.SIZES and isinstance(value, int) and value >= 1024:
         return '%d (%s)' % (value, units.human(value))
     if isinstance(value, tuple):
@@ -84,12 +93,14 @@ def _show(field, value):
 
 
 class _DryRun(Exception):
-    def __init__(self, changes):
+    def __init__(self, changes: list[Change]) -> None:
         super().__init__('dry run')
         self.changes = changes
 
 
-def apply(db, wanted, dry_run=False, prune=False, force=False):
+def apply(db: engine.Database, wanted: file_mod.Inventory,
+          dry_run: bool = False, prune: bool = False, force: bool = False
+          ) -> list[Change]:
     """Make the database describe what the inventory file *wanted* says.
 
     :param db: a :class:`~brick.db.engine.Database`.
@@ -102,7 +113,7 @@ def apply(db, wanted, dry_run=False, prune=False, force=False):
         empty when the database already matches.
     :raises brick.exception.BrickException: nothing was changed.
     """
-    def work(conn):
+    def work(conn: sa.Connection) -> list[Change]:
         changes = _apply(conn, wanted, prune, force)
         if dry_run:
             raise _DryRun(changes)
@@ -113,8 +124,9 @@ def apply(db, wanted, dry_run=False, prune=False, force=False):
         return done.changes
 
 
-def _apply(conn, wanted, prune, force):
-    changes = []
+def _apply(conn: sa.Connection, wanted: file_mod.Inventory, prune: bool,
+           force: bool) -> list[Change]:
+    changes: list[Change] = []
     zones = {row.name: row for row in conn.execute(sa.select(models.zones))}
     for name, region in wanted.zones.items():
         if name not in zones:
@@ -146,8 +158,9 @@ def _apply(conn, wanted, prune, force):
     return changes
 
 
-def _hosts(conn, wanted):
-    changes = []
+def _hosts(conn: sa.Connection, wanted: file_mod.Inventory
+           ) -> list[Change]:
+    changes: list[Change] = []
     hosts = {host.name: host for host in hosts_mod.read_hosts(conn)}
     for name, (zone, rack, state) in wanted.hosts.items():
         host = hosts.get(name)
@@ -157,7 +170,7 @@ def _hosts(conn, wanted):
                 ('zone', None, zone), ('rack', None, rack),
                 ('state', None, state))))
             continue
-        diff = []
+        diff: list[FieldChange] = []
         if (host.place.zone, host.place.rack) != (zone, rack):
             hosts_mod.place_host(conn, name, zone, rack)
             diff += [('zone', host.place.zone, zone),
@@ -183,8 +196,9 @@ def _hosts(conn, wanted):
     return changes
 
 
-def _pools(conn, wanted, prune, force):
-    changes = []
+def _pools(conn: sa.Connection, wanted: file_mod.Inventory, prune: bool,
+           force: bool) -> list[Change]:
+    changes: list[Change] = []
     current = {(pool.scope, pool.owner, pool.name): pool
                for pool in pools_module.read_pools(conn)}
     for key, values in wanted.pools.items():
@@ -214,7 +228,8 @@ def _pools(conn, wanted, prune, force):
     return changes
 
 
-def _vanished(conn, pool, prune, force):
+def _vanished(conn: sa.Connection, pool: pools_module.Pool, prune: bool,
+              force: bool) -> list[Change]:
     allocations, live = pools_module.holdings(conn, pool.id)
     held = 'holds %d allocations, %d reservations' % (allocations, live)
     if prune and (force or not (allocations or live)):

@@ -21,6 +21,9 @@ reservations, heartbeats, and a host's ``up``/``down`` (the file says
 written in bytes, exactly; a field at its default is omitted.
 """
 
+from typing import Any
+
+import sqlalchemy as sa
 import yaml
 
 from brick.db import engine
@@ -40,7 +43,9 @@ def read(db: engine.Database) -> file_mod.Inventory:
     :param db: a :class:`~brick.db.engine.Database`.
     :returns: a :class:`~brick.inventory.file.Inventory`.
     """
-    def work(conn):
+    def work(conn: sa.Connection
+             ) -> tuple[topology.Map, list[hosts_mod.Host],
+                        list[pools_mod.Pool]]:
         topo = topology.Map(conn)
         return (topo, hosts_mod.read_hosts(conn),
                 pools_mod.read_pools(conn))
@@ -52,7 +57,7 @@ def read(db: engine.Database) -> file_mod.Inventory:
     host_map = {host.name: (host.place.zone, host.place.rack,
                             'disabled' if host.state == 'disabled'
                             else 'enabled') for host in hosts}
-    pool_map = {}
+    pool_map: dict[file_mod.PoolKey, dict[str, Any]] = {}
     for pool in sorted(pools, key=lambda p: (p.scope, p.owner, p.name)):
         values = {field: getattr(pool, field)
                   for field in fields.POOL_DEFAULTS}
@@ -62,20 +67,21 @@ def read(db: engine.Database) -> file_mod.Inventory:
                               host_map, pool_map)
 
 
-def as_data(inventory: file_mod.Inventory) -> dict:
+def as_data(inventory: file_mod.Inventory) -> dict[str, list[dict[str, Any]]]:
     """The plain data of the file: ``{zones, racks, hosts, pools}``."""
     zones = [_entry(name=name, region=region)
              for name, region in inventory.zones.items()]
     racks = [{'name': name, 'zone': zone}
              for name, zone in inventory.racks.items()]
-    hosts = []
+    hosts: list[dict[str, Any]] = []
     for name, (zone, rack, state) in inventory.hosts.items():
         hosts.append(_entry(name=name, rack=rack,
                             zone=zone if rack is None else None,
                             state=state if state != 'enabled' else None))
-    pools = []
+    pools: list[dict[str, Any]] = []
     for (scope, owner, name), values in inventory.pools.items():
-        entry = {'name': name, 'driver': values['driver'], scope: owner}
+        entry: dict[str, Any] = {
+            'name': name, 'driver': values['driver'], scope: owner}
         for field, default in fields.POOL_DEFAULTS.items():
             value = values[field]
             if field == 'tags':
@@ -96,5 +102,5 @@ def dump(inventory: file_mod.Inventory) -> str:
                                    default_flow_style=None)
 
 
-def _entry(**values):
+def _entry(**values: Any) -> dict[str, Any]:
     return {key: value for key, value in values.items() if value is not None}

@@ -14,16 +14,25 @@ allowed.  Nothing here touches a database.
 
 import fractions
 import math
+from collections.abc import Mapping
+from collections.abc import Sequence
+from typing import Any
+from typing import Literal
+from typing import TypeVar
+from typing import cast
+from typing import overload
 
 from brick import exception
 from brick import names
 from brick import units
 from brick.db import models
 
+S = TypeVar('S', bound=str)
+
 MAX_SIZE = 2 ** 63 - 1
 """BIGINT: the largest size a column holds."""
 
-POOL_DEFAULTS = {
+POOL_DEFAULTS: dict[str, Any] = {
     'total': 0, 'reserved': 0, 'allocation_ratio': 1.0, 'min_unit': 1,
     'max_unit': None, 'step': 1, 'max_volume': None, 'cost': 0.0,
     'role': None, 'tags': (), 'state': 'enabled',
@@ -37,7 +46,7 @@ REPORTED = ('total', 'step', 'max_volume', 'unmanaged')
 """Fields a node's capacity report sets (see :mod:`brick.inventory.pools`)."""
 
 
-def capacity(total, reserved, allocation_ratio):
+def capacity(total: int, reserved: int, allocation_ratio: float) -> int:
     """``int((total - reserved) * allocation_ratio)``, never negative.
 
     The ratio is applied as the exact fraction its float is, so the
@@ -51,15 +60,26 @@ def capacity(total, reserved, allocation_ratio):
                              * fractions.Fraction(allocation_ratio)))
 
 
-def choice(value, field, allowed):
+def choice(value: object, field: str, allowed: Sequence[S]) -> S:
     """*value* if it is one of *allowed*."""
     if value not in allowed:
         raise exception.InvalidValue(field=field, value=value,
                                      allowed=', '.join(allowed))
-    return value
+    return cast(S, value)  # equal to one of them
 
 
-def size(value, field, minimum=0, optional=False):
+@overload
+def size(value: object, field: str, minimum: int = 0,
+         optional: Literal[False] = False) -> int: ...
+
+
+@overload
+def size(value: object, field: str, minimum: int = 0,
+         optional: bool = False) -> int | None: ...
+
+
+def size(value: object, field: str, minimum: int = 0,
+         optional: bool = False) -> int | None:
     """An int number of bytes, at least *minimum* (None if *optional*)."""
     if value is None and optional:
         return None
@@ -76,7 +96,7 @@ def size(value, field, minimum=0, optional=False):
     return value
 
 
-def number(value, field, positive=False):
+def number(value: object, field: str, positive: bool = False) -> float:
     """A finite float, at least 0 (above 0 if *positive*)."""
     allowed = 'a number %s 0' % ('above' if positive else 'of at least')
     if isinstance(value, bool) or not isinstance(value, (int, float)) or \
@@ -89,7 +109,7 @@ def number(value, field, positive=False):
 TAG_ALLOWED = '1 to 63 characters, no spaces or commas'
 
 
-def tags(value, field):
+def tags(value: object, field: str) -> tuple[str, ...]:
     """A sorted tuple of distinct tags from a list."""
     if isinstance(value, str) or not isinstance(value, (list, tuple, set,
                                                         frozenset)):
@@ -105,7 +125,8 @@ def tags(value, field):
     return tuple(sorted(set(value)))
 
 
-def scope(host, rack, zone, what):
+def scope(host: str | None, rack: str | None, zone: str | None,
+          what: str) -> tuple[str, str]:
     """``(scope, owner name)`` from exactly one of host, rack and zone."""
     given = [(scope, owner) for scope, owner in (
         ('host', host), ('rack', rack), ('zone', zone)) if owner is not None]
@@ -118,7 +139,7 @@ def scope(host, rack, zone, what):
     return scope_name, owner
 
 
-def pool(values: dict, what: str) -> dict:
+def pool(values: Mapping[str, Any], what: str) -> dict[str, Any]:
     """Check a complete set of pool fields (defaults filled in).
 
     :param values: ``{field: value}`` with every key of

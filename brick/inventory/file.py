@@ -35,6 +35,10 @@ See ``etc/brick/inventory.yaml.example``.
 """
 
 import dataclasses
+from collections.abc import Collection
+from collections.abc import Mapping
+from typing import Any
+from typing import TypeAlias
 
 from brick import drivers
 from brick import exception
@@ -56,23 +60,30 @@ REQUIRED = {'zones': ('name',), 'racks': ('name', 'zone'),
             'hosts': ('name',), 'pools': ('name', 'driver')}
 HOST_STATES = ('enabled', 'disabled')
 
+HostEntry: TypeAlias = tuple[str | None, str | None, str]
+"""A host of :class:`Inventory`: ``(zone, rack, state)``."""
+PoolKey: TypeAlias = tuple[str, str, str]
+"""A pool of :class:`Inventory`: ``(scope, owner, name)``."""
+Entry: TypeAlias = dict[str, Any]
+"""One entry of a section of the file, as YAML loaded it."""
+
 
 @dataclasses.dataclass(frozen=True)
 class Inventory:
     """A checked inventory file."""
 
     source: str
-    zones: dict
+    zones: dict[str, str | None]
     """name -> region (or None)."""
-    racks: dict
+    racks: dict[str, str]
     """name -> zone."""
-    hosts: dict
+    hosts: dict[str, HostEntry]
     """name -> (zone, rack, state): state ``enabled`` or ``disabled``."""
-    pools: dict
+    pools: dict[PoolKey, dict[str, Any]]
     """(scope, owner, name) -> {'driver': ..., every pool field}."""
 
 
-def load(path):
+def load(path: str) -> Inventory:
     """Read and check the inventory file at *path*.
 
     :raises brick.exception.InvalidInput: unreadable, malformed or bad
@@ -91,7 +102,7 @@ def load(path):
     return parse(text, path)
 
 
-def parse(text, source='<string>'):
+def parse(text: str, source: str = '<string>') -> Inventory:
     """Check the inventory in YAML *text*; *source* names it in errors.
 
     :returns: an :class:`Inventory`.
@@ -102,7 +113,7 @@ def parse(text, source='<string>'):
             reason='%s: expected a mapping with the keys %s, got %s' % (
                 source, ', '.join(SECTIONS), type(data).__name__))
     _known(data, SECTIONS, source, 'top level')
-    entries = {}
+    entries: dict[str, list[Entry]] = {}
     for section in SECTIONS:
         value = data.get(section) or []
         if not isinstance(value, list) or not all(isinstance(item, dict)
@@ -124,7 +135,8 @@ def parse(text, source='<string>'):
     return _build(entries, source)
 
 
-def _known(mapping, allowed, source, where=None):
+def _known(mapping: Mapping[str, object], allowed: Collection[str],
+           source: str, where: str | None = None) -> None:
     for key in mapping:
         if key not in allowed:
             raise exception.InvalidValue(
@@ -132,15 +144,17 @@ def _known(mapping, allowed, source, where=None):
                     source, where)), value=key, allowed=', '.join(allowed))
 
 
-def _unique(seen, key, label, what):
+def _unique(seen: dict[tuple[str, ...], str], key: tuple[str, ...],
+            label: str, what: str) -> None:
     if key in seen:
         raise exception.Conflict(reason='%s: %s is described twice, also '
                                  'in %s' % (label, what, seen[key]))
     seen[key] = label
 
 
-def _ref(table, name, kind, label):
-    names.validate(name, '%s named by %s' % (kind, label))
+def _ref(table: Collection[str], name: object, kind: str, label: str
+         ) -> str:
+    name = names.validate(name, '%s named by %s' % (kind, label))
     if name not in table:
         raise exception.NotFound(what='%s %r named by %s; the file '
                                  'describes no such %s' % (kind, name, label,
@@ -148,9 +162,10 @@ def _ref(table, name, kind, label):
     return name
 
 
-def _build(entries, source):
-    labels = {}
-    zones, racks = {}, {}
+def _build(entries: Mapping[str, list[Entry]], source: str) -> Inventory:
+    labels: dict[tuple[str, ...], str] = {}
+    zones: dict[str, str | None] = {}
+    racks: dict[str, str] = {}
     for index, entry in enumerate(entries['zones']):
         label = '%s: zones[%d]' % (source, index)
         name = names.validate(entry['name'], 'zone name in ' + label)
@@ -170,8 +185,11 @@ def _build(entries, source):
     return Inventory(source, zones, racks, hosts, pools)
 
 
-def _hosts(entries, source, labels, zones, racks):
-    hosts = {}
+def _hosts(entries: list[Entry], source: str,
+           labels: dict[tuple[str, ...], str],
+           zones: Mapping[str, str | None], racks: Mapping[str, str]
+           ) -> dict[str, HostEntry]:
+    hosts: dict[str, HostEntry] = {}
     for index, entry in enumerate(entries):
         label = '%s: hosts[%d]' % (source, index)
         name = names.validate(entry['name'], 'host name in ' + label)
@@ -193,8 +211,11 @@ def _hosts(entries, source, labels, zones, racks):
     return hosts
 
 
-def _pools(entries, source, labels, owners):
-    pools = {}
+def _pools(entries: list[Entry], source: str,
+           labels: dict[tuple[str, ...], str],
+           owners: Mapping[str, Collection[str]]
+           ) -> dict[PoolKey, dict[str, Any]]:
+    pools: dict[PoolKey, dict[str, Any]] = {}
     known_drivers = drivers.names() if entries else []
     for index, entry in enumerate(entries):
         label = '%s: pools[%d]' % (source, index)

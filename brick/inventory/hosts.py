@@ -36,6 +36,8 @@ module translates in both directions and nothing else reads the column.
 
 import dataclasses
 import datetime
+from collections.abc import Sequence
+from typing import Any
 
 import sqlalchemy as sa
 
@@ -82,12 +84,13 @@ def check_state(state: object, field: str) -> str:
     return fields.choice(state, field, STATES)
 
 
-def host_row(conn, name, purpose):
+def host_row(conn: sa.Connection, name: str, purpose: str) -> engine.Row:
     """Return the row of host *name*; raise NotFound naming *purpose*."""
     return topology.named_row(conn, models.hosts, 'host', name, purpose)
 
 
-def _host_place(conn, name, zone, rack):
+def _host_place(conn: sa.Connection, name: str, zone: str | None,
+                rack: str | None) -> tuple[int | None, int | None]:
     """(zone_id, rack_id) for a host placed in *zone* and/or *rack*."""
     if rack is not None:
         row = topology.rack_row(conn, rack, 'the rack of host %r' % name)
@@ -96,14 +99,16 @@ def _host_place(conn, name, zone, rack):
             raise exception.InvalidValue(
                 field='zone of host %s' % name, value=zone,
                 allowed='the zone of rack %s, or none' % rack)
-        return row.zone_id, row.id
+        ids: tuple[int, int] = (row.zone_id, row.id)
+        return ids
     if zone is not None:
         return topology.zone_id(conn, zone, 'the zone of host %r' % name), \
             None
     return None, None
 
 
-def read_hosts(conn, where=None):
+def read_hosts(conn: sa.Connection,
+               where: sa.ColumnElement[bool] | None = None) -> list[Host]:
     """Hosts matching *where*, in the caller's transaction, by name."""
     topo = topology.Map(conn)
     query = sa.select(models.hosts).order_by(models.hosts.c.name)
@@ -116,7 +121,8 @@ def read_hosts(conn, where=None):
             for row in conn.execute(query)]
 
 
-def scan(conn, since=None):
+def scan(conn: sa.Connection, since: datetime.datetime | None = None
+         ) -> tuple[Sequence[engine.Row], datetime.datetime | None]:
     """Raw ``(name, zone_id, rack_id, state, state_reason)`` rows of the
     hosts changed since *since* (as :func:`read_changed`) and the new
     watermark (see :func:`brick.inventory.pools.scan`)."""
@@ -132,7 +138,8 @@ def scan(conn, since=None):
         watermark if watermark is not None else since)
 
 
-def read_changed(conn, since=None):
+def read_changed(conn: sa.Connection,
+                 since: datetime.datetime | None = None) -> list[Host]:
     """Hosts changed at or after *since* minus
     :data:`REFRESH_MARGIN` (every host if *since*
     is None), in the caller's transaction."""
@@ -142,14 +149,14 @@ def read_changed(conn, since=None):
     return read_hosts(conn, where)
 
 
-def list_hosts(db):
+def list_hosts(db: engine.Database) -> list[Host]:
     """Every :class:`Host`, by name."""
     return db.run('hosts', read_hosts, readonly=True)
 
 
-def get_host(db, name):
+def get_host(db: engine.Database, name: str) -> Host:
     """Return :class:`Host` *name*; raise NotFound if there is none."""
-    def work(conn):
+    def work(conn: sa.Connection) -> Host:
         found = read_hosts(conn, models.hosts.c.name == name)
         if not found:
             raise exception.NotFound(what='host %r' % name)
@@ -157,7 +164,8 @@ def get_host(db, name):
     return db.run('host %s' % name, work, readonly=True)
 
 
-def insert_host(conn, name, zone=None, rack=None, state='enabled'):
+def insert_host(conn: sa.Connection, name: str, zone: str | None = None,
+                rack: str | None = None, state: str = 'enabled') -> int:
     """Add host *name* in the caller's transaction; return its id.
 
     :param state: one of :data:`STATES` (or an alias).
@@ -170,22 +178,24 @@ def insert_host(conn, name, zone=None, rack=None, state='enabled'):
     zone_id, rack_id = _host_place(conn, name, zone, rack)
     topology.refuse_existing(conn, models.hosts, 'host', name)
     now = engine.utcnow()
-    return conn.execute(models.hosts.insert().values(
+    return engine.inserted_id(conn.execute(models.hosts.insert().values(
         name=name, zone_id=zone_id, rack_id=rack_id,
         state=_STORED.get(state, state), created_at=now,
-        updated_at=now)).inserted_primary_key[0]
+        updated_at=now)))
 
 
-def create_host(db, name, zone=None, rack=None, state='enabled'):
+def create_host(db: engine.Database, name: str, zone: str | None = None,
+                rack: str | None = None, state: str = 'enabled') -> Host:
     """Add host *name*, placed in *rack* (and so its zone) or *zone*
     (see :func:`insert_host`); return the :class:`Host`."""
-    def work(conn):
+    def work(conn: sa.Connection) -> Host:
         insert_host(conn, name, zone, rack, state)
         return read_hosts(conn, models.hosts.c.name == name)[0]
     return db.run('host %s' % name, work, conflict='host %r exists' % name)
 
 
-def place_host(conn, name, zone=None, rack=None):
+def place_host(conn: sa.Connection, name: str, zone: str | None = None,
+               rack: str | None = None) -> None:
     """Move host *name* to *rack* / *zone*, in the caller's transaction;
     its pools' generations are bumped (their place changed)."""
     row = host_row(conn, name, 'to place')
@@ -240,7 +250,7 @@ def set_liveness(db: engine.Database, name: str, alive: bool,
             sa.and_(hosts.c.state == 'down',
                     hosts.c.state_reason.like(LIVENESS + '%')),
             hosts.c.heartbeat_at.is_(None))
-        values = {'state': sa.case(
+        values: dict[str, object] = {'state': sa.case(
             (hosts.c.state_reason.like(LIVENESS + '%'), _STORED['enabled']),
             else_=hosts.c.state),
             'state_reason': sa.case(
@@ -289,7 +299,8 @@ def liveness_of(db: engine.Database) -> list[Liveness]:
         row.heartbeat_at is not None, bool(row.has_pools)) for row in rows]
 
 
-def change_host(conn, name, purpose, **values):
+def change_host(conn: sa.Connection, name: str, purpose: str,
+                **values: Any) -> None:
     """Set columns of host *name* in the caller's transaction; a
     ``state`` is one of :data:`STATES`.
 
@@ -303,7 +314,8 @@ def change_host(conn, name, purpose, **values):
         raise exception.NotFound(what='host %r (%s)' % (name, purpose))
 
 
-def heartbeat(db, name, now=None):
+def heartbeat(db: engine.Database, name: str,
+              now: datetime.datetime | None = None) -> None:
     """Record that host *name* is alive: ``enabled`` unless it is
     disabled.
 

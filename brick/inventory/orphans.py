@@ -51,7 +51,7 @@ def record(db: engine.Database, pool_id: int, volume: str,
     """
     names.validate(volume, 'volume name')
 
-    def work(conn):
+    def work(conn: sa.Connection) -> None:
         exists = conn.execute(sa.select(ORPHANS.c.id).where(
             ORPHANS.c.pool_id == pool_id,
             ORPHANS.c.volume == volume)).first()

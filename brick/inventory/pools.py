@@ -67,6 +67,10 @@ import dataclasses
 import datetime
 import json
 import typing
+from collections.abc import Collection
+from collections.abc import Mapping
+from collections.abc import Sequence
+from typing import Any
 
 import sqlalchemy as sa
 
@@ -103,19 +107,19 @@ class Pool:
     max_volume: int | None
     cost: float
     role: str | None
-    tags: tuple
+    tags: tuple[str, ...]
     state: str
     generation: int
     reported_at: datetime.datetime | None
     updated_at: datetime.datetime
 
     @property
-    def free(self):
+    def free(self) -> int:
         """Bytes a claim may still take (never negative)."""
         return max(0, self.capacity - self.used - self.unmanaged)
 
     @property
-    def key(self):
+    def key(self) -> str:
         """``host:NAME/POOL`` (or ``rack:``, ``zone:``): unique."""
         return '%s:%s/%s' % (self.scope, self.owner, self.name)
 
@@ -133,7 +137,7 @@ _READ_POOLS = sa.select(
 ).order_by(models.pools.c.id)
 
 
-def _pool(topo, row):
+def _pool(topo: topology.Map, row: engine.Row) -> Pool:
     if row.scope == 'host':
         owner = row.host_name
         place = topo.place(row.host_zone_id, row.host_rack_id, owner)
@@ -154,7 +158,8 @@ def _pool(topo, row):
         reported_at=row.reported_at, updated_at=row.updated_at)
 
 
-def read_pools(conn, where=None):
+def read_pools(conn: sa.Connection,
+               where: sa.ColumnElement[bool] | None = None) -> list[Pool]:
     """Pools matching the SQL condition *where*, in the caller's
     transaction, ordered by id.  *where* may name columns of ``pools``
     and of ``hosts``, the owner of a host's pool."""
@@ -173,7 +178,7 @@ def list_pools(db: engine.Database, host: str | None = None,
     :raises brick.exception.InvalidValue: a bad tag.
     """
     wanted = set(fields.tags(list(tags), 'tags to list'))
-    conditions = []
+    conditions: list[sa.ColumnElement[bool]] = []
     if host is not None:
         conditions.append(models.hosts.c.name == host)
     if state is not None:
@@ -185,7 +190,7 @@ def list_pools(db: engine.Database, host: str | None = None,
     return [pool for pool in found if wanted <= set(pool.tags)]
 
 
-def get_pool(db, pool_id):
+def get_pool(db: engine.Database, pool_id: int) -> Pool:
     """Return the :class:`Pool` with id *pool_id*.
 
     :raises brick.exception.PoolNotFound: no such pool.
@@ -198,24 +203,30 @@ def get_pool(db, pool_id):
     return found[0]
 
 
-def owner_id(conn, scope, owner, purpose):
+def owner_id(conn: sa.Connection, scope: str, owner: str, purpose: str
+             ) -> int:
     """Id of the host, rack or zone named *owner* (per *scope*); raises
     NotFound naming *purpose* if there is none."""
+    found: int
     if scope == 'host':
-        return hosts.host_row(conn, owner, purpose).id
-    if scope == 'rack':
-        return topology.rack_row(conn, owner, purpose).id
-    return topology.zone_id(conn, owner, purpose)
+        found = hosts.host_row(conn, owner, purpose).id
+    elif scope == 'rack':
+        found = topology.rack_row(conn, owner, purpose).id
+    else:
+        found = topology.zone_id(conn, owner, purpose)
+    return found
 
 
-def owner_condition(conn, scope, owner, purpose):
+def owner_condition(conn: sa.Connection, scope: str, owner: str,
+                    purpose: str) -> sa.ColumnElement[bool]:
     """SQL condition selecting the pools of *owner* (see
     :func:`owner_id`)."""
     return models.pools.c[scope + '_id'] == owner_id(conn, scope, owner,
                                                      purpose)
 
 
-def find_pool(db, name, host=None, rack=None, zone=None):
+def find_pool(db: engine.Database, name: str, host: str | None = None,
+              rack: str | None = None, zone: str | None = None) -> Pool:
     """Return pool *name* of exactly one of *host*, *rack* or *zone*.
 
     :raises brick.exception.InvalidInput: not exactly one owner.
@@ -223,7 +234,7 @@ def find_pool(db, name, host=None, rack=None, zone=None):
     """
     scope, owner = fields.scope(host, rack, zone, 'pool %r' % name)
 
-    def work(conn):
+    def work(conn: sa.Connection) -> Pool:
         found = read_pools(conn, sa.and_(
             owner_condition(conn, scope, owner, 'owner of pool %r' % name),
             models.pools.c.name == name))
@@ -234,7 +245,8 @@ def find_pool(db, name, host=None, rack=None, zone=None):
     return db.run('pool %s' % name, work, readonly=True)
 
 
-def read_changed(conn, since=None):
+def read_changed(conn: sa.Connection,
+                 since: datetime.datetime | None = None) -> list[Pool]:
     """Pools changed at or after *since* minus
     :data:`brick.inventory.hosts.REFRESH_MARGIN` (every pool if *since*
     is None), in the caller's transaction."""
@@ -257,7 +269,8 @@ _SCAN = sa.select(*(
             models.hosts, models.pools.c.host_id == models.hosts.c.id))
 
 
-def scan(conn, since=None):
+def scan(conn: sa.Connection, since: datetime.datetime | None = None
+         ) -> tuple[Sequence[engine.Row], datetime.datetime | None]:
     """What a scheduler's cache reads: the raw rows of the pools changed
     at or after *since* minus :data:`brick.inventory.hosts.REFRESH_MARGIN`
     (every pool if None), without timestamps, and the new watermark.
@@ -279,7 +292,9 @@ def scan(conn, since=None):
     return rows, watermark if watermark is not None else since
 
 
-def changed_pools(db, since=None):
+def changed_pools(db: engine.Database,
+                  since: datetime.datetime | None = None
+                  ) -> tuple[list[Pool], datetime.datetime | None]:
     """Pools changed at or after *since* minus
     :data:`brick.inventory.hosts.REFRESH_MARGIN`.
 
@@ -300,7 +315,8 @@ POOLS = models.pools
 _SETTABLE = tuple(fields.POOL_DEFAULTS) + ('driver',)
 
 
-def check_driver(name, what, known=None):
+def check_driver(name: str, what: str,
+                 known: Collection[str] | None = None) -> str:
     """Raise DriverNotFound unless *name* is an installed volume driver.
 
     Checked against the entry-point names, without importing the
@@ -316,7 +332,7 @@ def check_driver(name, what, known=None):
     return name
 
 
-def _stored(values):
+def _stored(values: Mapping[str, Any]) -> dict[str, Any]:
     """Column values of checked pool fields: tags as JSON, capacity."""
     row = dict(values)
     row['tags'] = json.dumps(list(values['tags']))
@@ -325,13 +341,13 @@ def _stored(values):
     return row
 
 
-def _current(row):
+def _current(row: engine.Row) -> dict[str, Any]:
     values = {field: getattr(row, field) for field in fields.POOL_DEFAULTS}
     values['tags'] = tuple(json.loads(row.tags))
     return values
 
 
-def lock_row(conn, pool_id):
+def lock_row(conn: sa.Connection, pool_id: int) -> engine.Row:
     """The row of pool *pool_id*, locked; raise PoolNotFound if none."""
     row = conn.execute(sa.select(POOLS).where(
         POOLS.c.id == pool_id).with_for_update()).first()
@@ -341,7 +357,9 @@ def lock_row(conn, pool_id):
     return row
 
 
-def insert_pool(conn, name, driver, scope, owner, values, known=None):
+def insert_pool(conn: sa.Connection, name: str, driver: str, scope: str,
+                owner: str, values: Mapping[str, Any],
+                known: Collection[str] | None = None) -> int:
     """Add a pool in the caller's transaction; return its id.
 
     :param values: pool fields; missing ones take
@@ -357,14 +375,15 @@ def insert_pool(conn, name, driver, scope, owner, values, known=None):
             POOLS.c[scope + '_id'] == owner_pk, POOLS.c.name == name)):
         raise exception.Conflict(reason='%s exists' % what)
     now = engine.utcnow()
-    return conn.execute(POOLS.insert().values(
+    return engine.inserted_id(conn.execute(POOLS.insert().values(
         name=name, driver=driver, scope=scope,
         **{scope + '_id': owner_pk}, used=0, unmanaged=0, generation=0,
-        created_at=now, updated_at=now,
-        **_stored(checked))).inserted_primary_key[0]
+        created_at=now, updated_at=now, **_stored(checked))))
 
 
-def change_pool(conn, pool_id, changes, expected_generation=None):
+def change_pool(conn: sa.Connection, pool_id: int,
+                changes: Mapping[str, Any],
+                expected_generation: int | None = None) -> bool:
     """Update pool fields in the caller's transaction.
 
     :param changes: ``{field: value}`` of settable fields (and
@@ -402,17 +421,18 @@ def change_pool(conn, pool_id, changes, expected_generation=None):
     return True
 
 
-def holdings(conn, pool_id):
+def holdings(conn: sa.Connection, pool_id: int) -> tuple[int, int]:
     """``(allocations, live reservations)`` counts of a pool."""
     allocations = conn.scalar(sa.select(sa.func.count()).where(
         models.allocations.c.pool_id == pool_id))
     reservations = conn.scalar(sa.select(sa.func.count()).where(
         models.reservations.c.pool_id == pool_id,
         models.reservations.c.state == 'reserved'))
-    return allocations, reservations
+    return allocations or 0, reservations or 0  # COUNT is never NULL
 
 
-def remove_pool(conn, pool_id, force=False):
+def remove_pool(conn: sa.Connection, pool_id: int, force: bool = False
+                ) -> None:
     """Delete a pool in the caller's transaction.
 
     A pool that holds allocations or live reservations is deleted only
@@ -441,7 +461,7 @@ TOMBSTONE_DAYS = 7
 refresh (one that did re-reads everything)."""
 
 
-def bury(conn, kind, row_id, name):
+def bury(conn: sa.Connection, kind: str, row_id: int, name: str) -> None:
     """Record the deletion of pool (or host) *row_id*, *name* its key,
     and forget tombstones older than :data:`TOMBSTONE_DAYS`."""
     now = engine.utcnow()
@@ -452,7 +472,8 @@ def bury(conn, kind, row_id, name):
                                        deleted_at=now))
 
 
-def read_tombstones(conn, since):
+def read_tombstones(conn: sa.Connection, since: datetime.datetime
+                    ) -> list[tuple[Any, ...]]:
     """``[(id, kind, row id, name, deleted_at)]`` of deletions at or
     after *since* minus :data:`brick.inventory.hosts.REFRESH_MARGIN`
     (a reader remembers the ids it has seen: SQLite reuses the id of a
@@ -466,8 +487,9 @@ def read_tombstones(conn, since):
     return [tuple(row) for row in rows]
 
 
-def create_pool(db, name, driver, host=None, rack=None, zone=None,
-                **values):
+def create_pool(db: engine.Database, name: str, driver: str,
+                host: str | None = None, rack: str | None = None,
+                zone: str | None = None, **values: Any) -> Pool:
     """Add pool *name* owned by exactly one of *host*, *rack*, *zone*.
 
     :param driver: a ``brick.volume_drivers`` entry-point name.
@@ -481,25 +503,28 @@ def create_pool(db, name, driver, host=None, rack=None, zone=None,
     """
     scope, owner = fields.scope(host, rack, zone, 'pool %r' % name)
 
-    def work(conn):
+    def work(conn: sa.Connection) -> Pool:
         pool_id = insert_pool(conn, name, driver, scope, owner, values)
         return read_pools(conn, POOLS.c.id == pool_id)[0]
     return db.run('pool %s' % name, work, conflict='pool %s:%s/%s exists' % (
         scope, owner, name))
 
 
-def update_pool(db, pool_id, expected_generation=None, **changes):
+def update_pool(db: engine.Database, pool_id: int,
+                expected_generation: int | None = None, **changes: Any
+                ) -> Pool:
     """Change fields of a pool (see :func:`change_pool`).
 
     :returns: the pool as it is now.
     """
-    def work(conn):
+    def work(conn: sa.Connection) -> Pool:
         change_pool(conn, pool_id, changes, expected_generation)
         return read_pools(conn, POOLS.c.id == pool_id)[0]
     return db.run('pool %s' % pool_id, work)
 
 
-def delete_pool(db, pool_id, force=False):
+def delete_pool(db: engine.Database, pool_id: int, force: bool = False
+                ) -> None:
     """Delete a pool (see :func:`remove_pool`); a missing one is fine."""
     db.run('pool %s' % pool_id, lambda conn: remove_pool(conn, pool_id,
                                                          force))

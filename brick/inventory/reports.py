@@ -16,11 +16,15 @@ every volume, goes through :func:`brick.inventory.census.apply`, which
 also counts brick's own volumes that no allocation explains.
 """
 
+import datetime
+
+import sqlalchemy as sa
 from oslo_log import log as logging
 
 from brick import units
 from brick.db import engine
 from brick.db import models
+from brick.drivers import volume
 from brick.inventory import fields
 from brick.inventory import pools
 
@@ -28,7 +32,9 @@ LOG = logging.getLogger(__name__)
 POOLS = models.pools
 
 
-def apply_report(db, pool_id, report, now=None):
+def apply_report(db: engine.Database, pool_id: int,
+                 report: volume.CapacityReport,
+                 now: datetime.datetime | None = None) -> pools.Pool:
     """Set a pool's node-owned fields from its driver's capacity report.
 
     ``total``, ``step`` and ``max_volume`` come from the report, and
@@ -45,7 +51,7 @@ def apply_report(db, pool_id, report, now=None):
     :raises brick.exception.PoolNotFound: no such pool.
     """
     what = 'capacity report of pool %s' % pool_id
-    reported = {
+    reported: dict[str, int] = {
         'total': fields.size(report.total, 'total of ' + what),
         'step': fields.size(report.step, 'step of ' + what, minimum=1),
         'max_volume': fields.size(report.max_volume,
@@ -54,7 +60,7 @@ def apply_report(db, pool_id, report, now=None):
     }
     now = now or engine.utcnow()
 
-    def work(conn):
+    def work(conn: sa.Connection) -> pools.Pool:
         row = pools.lock_row(conn, pool_id)
         if row.reserved > reported['total']:
             # The node's disks are the truth: recorded, and said loudly,

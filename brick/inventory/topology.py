@@ -21,6 +21,8 @@ unique across the whole inventory, so a rack is named without its zone.
 """
 
 import dataclasses
+from collections.abc import Iterable
+from typing import Literal
 
 import sqlalchemy as sa
 
@@ -45,7 +47,7 @@ class Place:
     host: str | None = None
 
 
-def distance(a, b):
+def distance(a: Place, b: Place) -> int:
     """Return how far apart places *a* and *b* are (0 to 3).
 
     Two levels match only when both are known and equal, so a host with
@@ -82,38 +84,42 @@ class Rack:
 class Map:
     """Zones and racks by id, read once: turns ids into :class:`Place`."""
 
-    def __init__(self, conn):
-        self.zones = {row.id: Zone(row.id, row.name, row.region)
-                      for row in conn.execute(sa.select(models.zones))}
-        self.racks = {}
-        self._rack_zone = {}
+    def __init__(self, conn: sa.Connection) -> None:
+        self.zones: dict[int, Zone] = {
+            row.id: Zone(row.id, row.name, row.region)
+            for row in conn.execute(sa.select(models.zones))}
+        self.racks: dict[int, Rack] = {}
+        self._rack_zone: dict[int, int] = {}
         for row in conn.execute(sa.select(models.racks)):
             self.racks[row.id] = Rack(row.id, row.name,
                                       self.zones[row.zone_id].name)
             self._rack_zone[row.id] = row.zone_id
 
-    def place(self, zone_id=None, rack_id=None, host=None):
+    def place(self, zone_id: int | None = None, rack_id: int | None = None,
+              host: str | None = None) -> Place:
         """The :class:`Place` of a host or pool given its ids."""
         if rack_id is not None and zone_id is None:
             zone_id = self._rack_zone[rack_id]
-        zone = self.zones.get(zone_id)
-        rack = self.racks.get(rack_id)
+        zone = self.zones.get(zone_id) if zone_id is not None else None
+        rack = self.racks.get(rack_id) if rack_id is not None else None
         return Place(region=zone.region if zone else None,
                      zone=zone.name if zone else None,
                      rack=rack.name if rack else None, host=host)
 
 
-def _region(value):
+def _region(value: str | None) -> str | None:
     return None if value is None else names.validate(value, 'region name')
 
 
-def named(conn, table, name):
+def named(conn: sa.Connection, table: sa.Table, name: str
+          ) -> engine.Row | None:
     """The row named *name* of *table* (zones, racks or hosts), or None."""
     return conn.execute(sa.select(table).where(
         table.c.name == name)).first()
 
 
-def named_row(conn, table, kind, name, purpose):
+def named_row(conn: sa.Connection, table: sa.Table, kind: str, name: str,
+              purpose: str) -> engine.Row:
     """Return the row of *kind* *name* in *table*; raise NotFound naming
     *purpose*."""
     row = named(conn, table, name)
@@ -122,24 +128,27 @@ def named_row(conn, table, kind, name, purpose):
     return row
 
 
-def refuse_existing(conn, table, kind, name):
+def refuse_existing(conn: sa.Connection, table: sa.Table, kind: str,
+                    name: str) -> None:
     """Raise Conflict if *table* has a *kind* named *name*."""
     if conn.scalar(sa.select(table.c.id).where(
             table.c.name == name)) is not None:
         raise exception.Conflict(reason='%s %r exists' % (kind, name))
 
 
-def zone_id(conn, name, purpose):
+def zone_id(conn: sa.Connection, name: str, purpose: str) -> int:
     """Return the id of zone *name*; raise NotFound naming *purpose*."""
-    return named_row(conn, models.zones, 'zone', name, purpose).id
+    found: int = named_row(conn, models.zones, 'zone', name, purpose).id
+    return found
 
 
-def rack_row(conn, name, purpose):
+def rack_row(conn: sa.Connection, name: str, purpose: str) -> engine.Row:
     """Return the row of rack *name*; raise NotFound naming *purpose*."""
     return named_row(conn, models.racks, 'rack', name, purpose)
 
 
-def insert_zone(conn, name, region=None):
+def insert_zone(conn: sa.Connection, name: str, region: str | None = None
+                ) -> int:
     """Add zone *name* in the caller's transaction; return its id.
 
     :raises brick.exception.InvalidName: bad name or region.
@@ -149,12 +158,11 @@ def insert_zone(conn, name, region=None):
     _region(region)
     refuse_existing(conn, models.zones, 'zone', name)
     now = engine.utcnow()
-    return conn.execute(models.zones.insert().values(
-        name=name, region=region, created_at=now,
-        updated_at=now)).inserted_primary_key[0]
+    return engine.inserted_id(conn.execute(models.zones.insert().values(
+        name=name, region=region, created_at=now, updated_at=now)))
 
 
-def insert_rack(conn, name, zone):
+def insert_rack(conn: sa.Connection, name: str, zone: str) -> int:
     """Add rack *name* to *zone* in the caller's transaction; return its
     id.
 
@@ -166,12 +174,12 @@ def insert_rack(conn, name, zone):
     zid = zone_id(conn, zone, 'the zone of rack %r' % name)
     refuse_existing(conn, models.racks, 'rack', name)
     now = engine.utcnow()
-    return conn.execute(models.racks.insert().values(
-        name=name, zone_id=zid, created_at=now,
-        updated_at=now)).inserted_primary_key[0]
+    return engine.inserted_id(conn.execute(models.racks.insert().values(
+        name=name, zone_id=zid, created_at=now, updated_at=now)))
 
 
-def create_zone(db, name, region=None):
+def create_zone(db: engine.Database, name: str, region: str | None = None
+                ) -> Zone:
     """Add zone *name* (see :func:`insert_zone`); return the
     :class:`Zone`."""
     new_id = db.run('zone %s' % name,
@@ -180,7 +188,7 @@ def create_zone(db, name, region=None):
     return Zone(new_id, name, region)
 
 
-def create_rack(db, name, zone):
+def create_rack(db: engine.Database, name: str, zone: str) -> Rack:
     """Add rack *name* to *zone* (see :func:`insert_rack`); return the
     :class:`Rack`."""
     new_id = db.run('rack %s' % name,
@@ -189,14 +197,14 @@ def create_rack(db, name, zone):
     return Rack(new_id, name, zone)
 
 
-def update_zone(conn, name, region):
+def update_zone(conn: sa.Connection, name: str, region: str | None) -> None:
     """Set the region of zone *name* inside the caller's transaction."""
     conn.execute(models.zones.update().where(
         models.zones.c.name == name).values(
             region=_region(region), updated_at=engine.utcnow()))
 
 
-def move_rack(conn, name, zone):
+def move_rack(conn: sa.Connection, name: str, zone: str) -> None:
     """Move rack *name* (and its hosts) to *zone*, in the caller's
     transaction.  Pools of those hosts have their generation bumped:
     their place changed."""
@@ -216,13 +224,15 @@ def move_rack(conn, name, zone):
             generation=pools.c.generation + 1, updated_at=now))
 
 
-def delete_unused(conn, zone_names=(), rack_names=()):
+def delete_unused(conn: sa.Connection, zone_names: Iterable[str] = (),
+                  rack_names: Iterable[str] = ()
+                  ) -> list[tuple[Literal['rack', 'zone'], str]]:
     """Delete the named racks and zones that nothing refers to, in the
     caller's transaction.
 
     :returns: the (kind, name) pairs deleted.
     """
-    deleted = []
+    deleted: list[tuple[Literal['rack', 'zone'], str]] = []
     for name in rack_names:
         rack = named(conn, models.racks, name)
         if rack is None or any(conn.scalar(sa.select(sa.func.count()).where(
@@ -245,10 +255,11 @@ def delete_unused(conn, zone_names=(), rack_names=()):
     return deleted
 
 
-def zones_and_racks(db):
+def zones_and_racks(db: engine.Database
+                    ) -> tuple[list[Zone], list[Rack]]:
     """Return ``(zones, racks)``: lists of :class:`Zone` and :class:`Rack`
     sorted by name."""
-    def work(conn):
+    def work(conn: sa.Connection) -> tuple[list[Zone], list[Rack]]:
         topo = Map(conn)
         return (sorted(topo.zones.values(), key=lambda z: z.name),
                 sorted(topo.racks.values(), key=lambda r: r.name))

@@ -67,8 +67,11 @@ import sys
 import threading
 import time
 import typing
+from collections.abc import Mapping
+from typing import Any
 
 from oslo_concurrency import processutils
+from oslo_config import cfg
 from oslo_log import log as logging
 from oslo_utils import encodeutils
 from oslo_utils import strutils
@@ -129,21 +132,24 @@ class Executor:
     :param history_size: how many :class:`CommandRecord` to keep.
     """
 
-    def __init__(self, root_helper='', use_privsep=False, timeout=600,
-                 lock_retries=3, lock_retry_interval=0.5, env=None,
-                 history_size=1000):
+    def __init__(self, root_helper: str = '', use_privsep: bool = False,
+                 timeout: float = 600, lock_retries: int = 3,
+                 lock_retry_interval: float = 0.5,
+                 env: Mapping[str, str] | None = None,
+                 history_size: int = 1000) -> None:
         self.root_helper = root_helper or ''
         self.use_privsep = use_privsep
         self.timeout = timeout
         self.lock_retries = lock_retries
         self.lock_retry_interval = lock_retry_interval
         self.env = dict(env or {})
-        self.history = collections.deque(maxlen=history_size)
+        self.history: collections.deque[CommandRecord] = collections.deque(
+            maxlen=history_size)
         self.count = 0
         """Commands run since this executor was made (attempts included)."""
 
     @classmethod
-    def from_conf(cls, conf, **kwargs):
+    def from_conf(cls, conf: cfg.ConfigOpts, **kwargs: Any) -> 'Executor':
         """Build an executor from ``[brick_executor]`` options.
 
         :param conf: a ``ConfigOpts`` with brick's options registered.
@@ -217,8 +223,10 @@ class Executor:
                 time.sleep(delay)
                 delay *= 2
 
-    def stream(self, *argv, on_output, run_as_root=False, env=None,
-               timeout=None):
+    def stream(self, *argv: str, on_output: typing.Callable[[str], object],
+               run_as_root: bool = False,
+               env: typing.Mapping[str, str] | None = None,
+               timeout: float | None = None) -> Result:
         """Run *argv*, passing each piece of its stdout to *on_output*.
 
         For long commands that report progress, such as ``qemu-img

@@ -46,6 +46,12 @@ import dataclasses
 import datetime
 import json
 import re
+from collections.abc import Callable
+from collections.abc import Iterable
+from collections.abc import Mapping
+from collections.abc import Sequence
+from typing import Any
+from typing import cast
 
 from oslo_log import log as logging
 
@@ -103,7 +109,7 @@ class VolumeGroup:
     free_extents: int
     lv_count: int
     pv_count: int
-    tags: tuple = ()
+    tags: tuple[str, ...] = ()
 
 
 @dataclasses.dataclass(frozen=True)
@@ -124,24 +130,43 @@ class LogicalVolume:
     origin: str = ''
     data_percent: float | None = None
     metadata_percent: float | None = None
-    tags: tuple = ()
+    tags: tuple[str, ...] = ()
     path: str = ''
     active: bool | None = None
     created_at: float | None = None
 
-    is_thin_pool = property(lambda self: self.segtype == 'thin-pool')
-    is_thin = property(lambda self: self.segtype == 'thin',
-                       doc='A thin volume (or thin snapshot) in pool_lv.')
-    is_snapshot = property(lambda self: bool(self.origin),
-                           doc='A thin or old-style snapshot of origin.')
-    is_thin_snapshot = property(lambda self: self.is_thin and self.is_snapshot)
-    is_pool = property(lambda self: self.segtype.endswith('-pool'),
-                       doc='Any pool (thin, cache, vdo): not a volume.')
-    is_open = property(lambda self: self.attr[5:6] == 'o',
-                       doc='A process holds the device open (attr bit 6).')
-    skips_activation = property(
-        lambda self: self.attr[9:10] == 'k',
-        doc='Activation needs -K (attr bit 10; thin snapshots).')
+    @property
+    def is_thin_pool(self) -> bool:
+        return self.segtype == 'thin-pool'
+
+    @property
+    def is_thin(self) -> bool:
+        """A thin volume (or thin snapshot) in pool_lv."""
+        return self.segtype == 'thin'
+
+    @property
+    def is_snapshot(self) -> bool:
+        """A thin or old-style snapshot of origin."""
+        return bool(self.origin)
+
+    @property
+    def is_thin_snapshot(self) -> bool:
+        return self.is_thin and self.is_snapshot
+
+    @property
+    def is_pool(self) -> bool:
+        """Any pool (thin, cache, vdo): not a volume."""
+        return self.segtype.endswith('-pool')
+
+    @property
+    def is_open(self) -> bool:
+        """A process holds the device open (attr bit 6)."""
+        return self.attr[5:6] == 'o'
+
+    @property
+    def skips_activation(self) -> bool:
+        """Activation needs -K (attr bit 10; thin snapshots)."""
+        return self.attr[9:10] == 'k'
 
 
 class LVM:
@@ -154,11 +179,13 @@ class LVM:
         so LVM looks at nothing else.
     """
 
-    def __init__(self, executor, config=None, devices=None):
+    def __init__(self, executor: executor_module.Executor,
+                 config: str | None = None,
+                 devices: Iterable[str] | None = None) -> None:
         self.executor = executor
         self.config = config or None
         self.devices = tuple(devices or ())
-        self._extent_sizes = {}
+        self._extent_sizes: dict[str, int] = {}
 
     # -- running --------------------------------------------------------------
 
@@ -205,7 +232,9 @@ class LVM:
                 raise
             raise translated from err
 
-    def _translate(self, err, vg, lv, size):
+    def _translate(self, err: exception.CommandFailed, vg: str | None,
+                   lv: str | None, size: int | None
+                   ) -> exception.BrickException:
         stderr = err.kwargs.get('stderr') or ''
         if _VG_MISSING.search(stderr):
             return exception.PoolNotFound(name=vg, reason=_errors(stderr))
@@ -219,16 +248,17 @@ class LVM:
             match = _AVAILABLE.search(stderr)
             if match:
                 available = int(match.group(1) or match.group(2)) * \
-                    self._extent_size(vg)
+                    self._extent_size(cast(str, vg))
             else:
-                available = self.vg(vg).free
+                # (commands that can run out of space name their VG)
+                available = self.vg(cast(str, vg)).free
             return exception.InsufficientCapacity(
                 pool=vg, requested=size or 0, available=available)
         if _BUSY.search(stderr):
             return exception.VolumeBusy(name=lv, reason=_errors(stderr))
         return err
 
-    def _extent_size(self, vg):
+    def _extent_size(self, vg: str) -> int:
         # Failure paths only: one more vgs when not cached, so that error
         # messages speak bytes rather than extents.
         if vg not in self._extent_sizes:
@@ -237,7 +267,7 @@ class LVM:
 
     # -- reading --------------------------------------------------------------
 
-    def vg(self, name):
+    def vg(self, name: str) -> VolumeGroup:
         """Return the :class:`VolumeGroup` *name* (one ``vgs``).
 
         :raises brick.exception.PoolNotFound: no such VG.
@@ -254,7 +284,7 @@ class LVM:
         self._extent_sizes[name] = group.extent_size
         return group
 
-    def lvs(self, vg, *names):
+    def lvs(self, vg: str, *names: str) -> list[LogicalVolume]:
         """Return the visible LVs of *vg* (or only *names*), in LVM order.
 
         Hidden LVs (thin pool data and metadata, spare) are not reported.
@@ -268,7 +298,7 @@ class LVM:
         return [_logical_volume(row)
                 for row in parse_report(out, 'lv', LV_FIELDS, 'lvm lvs')]
 
-    def lv(self, vg, name):
+    def lv(self, vg: str, name: str) -> LogicalVolume:
         """Return one :class:`LogicalVolume`.
 
         :raises brick.exception.VolumeNotFound: no such LV.
@@ -280,7 +310,8 @@ class LVM:
 
     # -- changing -------------------------------------------------------------
 
-    def create_lv(self, vg, name, size, tags=(), zero=True):
+    def create_lv(self, vg: str, name: str, size: int,
+                  tags: Iterable[str] = (), zero: bool = True) -> None:
         """Create a linear LV of exactly *size* bytes.
 
         :param zero: zero its first 4 KiB and wipe old signatures, so a new
@@ -292,21 +323,23 @@ class LVM:
                  flag, *_tags(tags), '--name', name, '--size', '%db' % size,
                  vg, vg=vg, lv=name, size=size)
 
-    def create_thin_pool(self, vg, name, size):
+    def create_thin_pool(self, vg: str, name: str, size: int) -> None:
         """Create a thin pool of *size* bytes of data space."""
         check_name(vg, name)
         self.run('lvcreate', '--yes', '--type', 'thin-pool', '--name', name,
                  '--size', '%db' % size, vg, vg=vg, lv=name, size=size)
 
-    def create_thin_lv(self, vg, pool, name, size, tags=()):
+    def create_thin_lv(self, vg: str, pool: str, name: str, size: int,
+                       tags: Iterable[str] = ()) -> None:
         """Create a thin LV of virtual size *size* in thin pool *pool*."""
         check_name(vg, name)
         self.run('lvcreate', '--yes', '--type', 'thin', *_tags(tags),
                  '--name', name, '--virtualsize', '%db' % size,
                  '--thinpool', pool, vg, vg=vg, lv=name, size=size)
 
-    def create_thin_snapshot(self, vg, origin, name, tags=(),
-                             activation_skip=True):
+    def create_thin_snapshot(self, vg: str, origin: str, name: str,
+                             tags: Iterable[str] = (),
+                             activation_skip: bool = True) -> None:
         """Snapshot thin LV *origin* as thin LV *name*.
 
         :param activation_skip: keep LVM's default for thin snapshots
@@ -318,7 +351,7 @@ class LVM:
                  '--setactivationskip', 'y' if activation_skip else 'n',
                  '--name', name, '%s/%s' % (vg, origin), vg=vg, lv=origin)
 
-    def extend_lv(self, vg, name, size):
+    def extend_lv(self, vg: str, name: str, size: int) -> bool:
         """Grow LV *name* to *size* bytes (virtual size for thin LVs).
 
         :returns: True if it grew, False if it had that size already.
@@ -375,12 +408,13 @@ class LVM:
         self.run('lvremove', '--yes', *target, vg=vg, lv=lv,
                  config='%s %s' % (_RETRY_DEACTIVATION, _SKIP_SUSPENDED))
 
-    def rename_lv(self, vg, name, new_name):
+    def rename_lv(self, vg: str, name: str, new_name: str) -> None:
         """Rename LV *name* to *new_name*."""
         check_name(vg, new_name)
         self.run('lvrename', vg, name, new_name, vg=vg, lv=name)
 
-    def activate(self, vg, name, ignore_skip=False):
+    def activate(self, vg: str, name: str, ignore_skip: bool = False
+                 ) -> None:
         """Activate LV *name* (create ``/dev/vg/lv``).
 
         :param ignore_skip: pass ``--ignoreactivationskip`` (thin
@@ -390,25 +424,26 @@ class LVM:
         self.run('lvchange', '--activate', 'y', *skip, '%s/%s' % (vg, name),
                  vg=vg, lv=name)
 
-    def deactivate(self, vg, name):
+    def deactivate(self, vg: str, name: str) -> None:
         """Deactivate LV *name*; an inactive LV is left as it is."""
         self.run('lvchange', '--activate', 'n', '%s/%s' % (vg, name),
                  vg=vg, lv=name)
 
-    def deactivate_selected(self, vg, select, lv=None):
+    def deactivate_selected(self, vg: str, select: str,
+                            lv: str | None = None) -> None:
         """Deactivate every LV of *vg* matching *select*; none matching is
         not an error."""
         self.run('lvchange', '--activate', 'n', '--select', select, vg,
                  vg=vg, lv=lv)
 
-    def merge_snapshot(self, vg, name):
+    def merge_snapshot(self, vg: str, name: str) -> None:
         """Merge snapshot *name* back into its origin (``lvconvert
         --merge``); the snapshot is gone afterwards."""
         self.run('lvconvert', '--merge', '%s/%s' % (vg, name),
                  vg=vg, lv=name)
 
 
-def check_name(vg, name):
+def check_name(vg: str, name: str) -> None:
     """Raise InvalidName if ``vg/name`` is longer than lvm2 accepts."""
     if len(vg) + len(name) > MAX_FULL_NAME:
         raise exception.InvalidName(
@@ -418,12 +453,13 @@ def check_name(vg, name):
                     'together' % MAX_FULL_NAME)
 
 
-def select_regex(text):
+def select_regex(text: str) -> str:
     """Escape *text* for a regular expression in an LVM ``--select``."""
     return re.sub(r'([.+\\^$*?()\[\]{}|"])', r'\\\1', text)
 
 
-def parse_report(out, kind, fields, tool):
+def parse_report(out: str, kind: str, fields: Sequence[str], tool: str
+                 ) -> list[dict[str, Any]]:
     """Return the rows of an ``lvm <cmd> --reportformat json`` report.
 
     :param kind: ``'vg'`` or ``'lv'``.
@@ -455,7 +491,10 @@ def parse_report(out, kind, fields, tool):
     return rows
 
 
-def _number(row, field, cast=int, what='a whole number of bytes'):
+def _number(row: Mapping[str, Any], field: str,
+            cast: Callable[[Any], float] = int,
+            what: str = 'a whole number of bytes') -> Any:
+    # An int (with cast=float: a float, or None when LVM has none).
     if cast is float and row[field] in ('', None):
         return None  # LVM knows no percentage (inactive, not thin)
     try:
@@ -466,7 +505,7 @@ def _number(row, field, cast=int, what='a whole number of bytes'):
         ) from err
 
 
-def _time(value):
+def _time(value: Any) -> float | None:
     # lvm2's default report/time_format; an operator's other format only
     # loses created_at, which is optional.
     try:
@@ -476,28 +515,28 @@ def _time(value):
         return None
 
 
-def _split_tags(value):
+def _split_tags(value: str | None) -> tuple[str, ...]:
     return tuple(tag for tag in (value or '').split(',') if tag)
 
 
-def _volume_group(row):
+def _volume_group(row: Mapping[str, Any]) -> VolumeGroup:
     return VolumeGroup(
         row['vg_name'], *(_number(row, field) for field in VG_FIELDS[1:-1]),
-        tags=_split_tags(row['vg_tags']))
+        tags=_split_tags(row['vg_tags']))  # type: ignore[misc]  # 7 fields
 
 
-def _logical_volume(row):
+def _logical_volume(row: Mapping[str, Any]) -> LogicalVolume:
     attr = row['lv_attr']
     if not isinstance(attr, str) or len(attr) < 10:
         raise exception.MalformedOutput(
             tool='lvm lvs', reason='lv_attr %r is not 10 characters' % attr)
-    percent = {'cast': float, 'what': 'a percentage'}
     return LogicalVolume(
         vg=row['vg_name'], name=row['lv_name'], size=_number(row, 'lv_size'),
         attr=attr, segtype=row['segtype'], pool_lv=row['pool_lv'],
         origin=row['origin'],
-        data_percent=_number(row, 'data_percent', **percent),
-        metadata_percent=_number(row, 'metadata_percent', **percent),
+        data_percent=_number(row, 'data_percent', float, 'a percentage'),
+        metadata_percent=_number(row, 'metadata_percent', float,
+                                 'a percentage'),
         tags=_split_tags(row['lv_tags']),
         path=row['lv_path'] or '/dev/%s/%s' % (row['vg_name'],
                                                row['lv_name']),
@@ -505,12 +544,12 @@ def _logical_volume(row):
         created_at=_time(row['lv_time']))
 
 
-def _errors(stderr):
+def _errors(stderr: str) -> str:
     """lvm2's error lines without its warnings, for a message."""
     lines = [line.strip() for line in stderr.splitlines()
              if line.strip() and not line.strip().startswith('WARNING')]
     return '; '.join(lines) or stderr.strip()
 
 
-def _tags(tags):
+def _tags(tags: Iterable[str]) -> list[str]:
     return [arg for tag in tags for arg in ('--addtag', tag)]

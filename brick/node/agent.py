@@ -9,7 +9,9 @@
 
 import time
 from collections.abc import Iterable
+from typing import TYPE_CHECKING
 
+from oslo_config import cfg
 from oslo_log import log as logging
 
 from brick import exception
@@ -17,6 +19,10 @@ from brick import names
 from brick.drivers import volume as volume_mod
 from brick.node import base
 from brick.node import report as report_mod
+
+if TYPE_CHECKING:  # imported when used (from_conf), as before
+    from brick.drivers.base import VolumeDriver
+    from brick.local import executor as executor_mod
 
 LOG = logging.getLogger(__name__)
 
@@ -43,7 +49,8 @@ class NodeAgent(base.Node):
 
     DEFAULT_POOL = 'raw'
 
-    def __init__(self, host, drivers, executor=None):
+    def __init__(self, host: str, drivers: dict[str, 'VolumeDriver'],
+                 executor: 'executor_mod.Executor | None' = None) -> None:
         self._host = names.validate(host, 'host name')
         if not isinstance(drivers, dict):
             raise exception.InvalidValue(
@@ -51,16 +58,18 @@ class NodeAgent(base.Node):
                 allowed='a dict {pool name: VolumeDriver}')
         for pool in drivers:
             names.validate(pool, 'pool name')
-        self.drivers = dict(drivers)
+        self.drivers: dict[str, VolumeDriver] = dict(drivers)
         self.executor = executor
-        self._checked = set()
+        self._checked: set[str] = set()
         self._started = time.time()
         # (pool, volume) -> when a create of it last started, so that an
         # orphan listed before then is not deleted (delete_orphan).
-        self._touched = {}
+        self._touched: dict[tuple[str, str], float] = {}
 
     @classmethod
-    def from_conf(cls, conf, executor=None):
+    def from_conf(cls, conf: cfg.ConfigOpts,
+                  executor: 'executor_mod.Executor | None' = None
+                  ) -> 'NodeAgent':
         """The node of this host: ``[brick_node]host`` and its pools.
 
         :param conf: a ``ConfigOpts`` with brick's options registered.
@@ -75,20 +84,20 @@ class NodeAgent(base.Node):
                    executor)
 
     @property
-    def host(self):
+    def host(self) -> str:
         return self._host
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         return '<NodeAgent %s: %s>' % (self._host, ', '.join(self.pools()))
 
-    def pools(self):
+    def pools(self) -> list[str]:
         return sorted(self.drivers)
 
-    def names(self):
+    def names(self) -> list[str]:
         """The pool names in configuration order (:meth:`pools` sorts)."""
         return list(self.drivers)
 
-    def default_pool(self):
+    def default_pool(self) -> str:
         """``raw`` if the node has it, else its only pool.
 
         :raises brick.exception.InvalidValue: several pools, none ``raw``.
@@ -101,7 +110,8 @@ class NodeAgent(base.Node):
             field='pool', value='(none given)',
             allowed='--pool with one of %s' % ', '.join(self.drivers))
 
-    def driver(self, pool=None, check=True):
+    def driver(self, pool: str | None = None, check: bool = True
+               ) -> 'VolumeDriver':
         """Return the driver of *pool* (default: :meth:`default_pool`),
         checked once before its first use unless *check* is False.
 
@@ -120,13 +130,14 @@ class NodeAgent(base.Node):
             self._checked.add(pool)
         return driver
 
-    def setup(self):
+    def setup(self) -> None:
         """Check every pool (see ``VolumeDriver.check``)."""
         for pool in self.names():
             self.driver(pool)
 
     def create_volume(self, pool: str, name: str,
-                      size: int) -> tuple[volume_mod.Volume, dict]:
+                      size: int
+                      ) -> tuple[volume_mod.Volume, volume_mod.ConnectionInfo]:
         driver = self.driver(pool)
         self._touched[(pool, name)] = time.time()
         volume = driver.create(name, size)
@@ -140,17 +151,19 @@ class NodeAgent(base.Node):
                  size, pool, self._host)
         return volume, info
 
-    def delete_volume(self, pool, name):
+    def delete_volume(self, pool: str, name: str) -> None:
         driver = self.driver(pool)
         driver.detach(name)
         driver.delete(name)
         LOG.info('Deleted volume %s of pool %s on %s', name, pool,
                  self._host)
 
-    def extend_volume(self, pool, name, size):
+    def extend_volume(self, pool: str, name: str, size: int
+                      ) -> volume_mod.Volume:
         return self.driver(pool).extend(name, size)
 
-    def snapshot_volume(self, pool, volume, name):
+    def snapshot_volume(self, pool: str, volume: str, name: str
+                        ) -> volume_mod.Snapshot:
         return self.driver(pool).create_snapshot(volume, name)
 
     def report(self, pools: Iterable[str] | None = None
@@ -161,8 +174,8 @@ class NodeAgent(base.Node):
         :raises brick.exception.PoolNotFound: a pool this node lacks.
         """
         wanted = self.names() if pools is None else list(pools)
-        drivers = {}
-        broken = []
+        drivers: dict[str, VolumeDriver] = {}
+        broken: list[tuple[str, str]] = []
         for pool in wanted:
             try:
                 drivers[pool] = self.driver(pool)

@@ -18,6 +18,7 @@ call after a crash.  A node never touches the inventory database.
 import abc
 from collections.abc import Iterable
 
+from brick.drivers import volume as volume_mod
 from brick.node import report as report_mod
 
 
@@ -26,15 +27,17 @@ class Node(metaclass=abc.ABCMeta):
 
     @property
     @abc.abstractmethod
-    def host(self):
+    def host(self) -> str:
         """The host's name in the inventory."""
 
     @abc.abstractmethod
-    def pools(self):
+    def pools(self) -> list[str]:
         """Return the names of the pools this node serves, sorted."""
 
     @abc.abstractmethod
-    def create_volume(self, pool, name, size):
+    def create_volume(self, pool: str, name: str, size: int
+                      ) -> tuple[volume_mod.Volume,
+                                 volume_mod.ConnectionInfo]:
         """Create volume *name* of *size* bytes in *pool* (or return it if
         it exists with this size) and attach it.
 
@@ -45,16 +48,18 @@ class Node(metaclass=abc.ABCMeta):
         """
 
     @abc.abstractmethod
-    def delete_volume(self, pool, name):
+    def delete_volume(self, pool: str, name: str) -> None:
         """Detach and delete a volume; a missing one is not an error."""
 
     @abc.abstractmethod
-    def extend_volume(self, pool, name, size):
+    def extend_volume(self, pool: str, name: str, size: int
+                      ) -> volume_mod.Volume:
         """Grow a volume to *size* bytes; return the
         :class:`~brick.drivers.volume.Volume`."""
 
     @abc.abstractmethod
-    def snapshot_volume(self, pool, volume, name):
+    def snapshot_volume(self, pool: str, volume: str, name: str
+                        ) -> volume_mod.Snapshot:
         """Take snapshot *name* of *volume*; return the
         :class:`~brick.drivers.volume.Snapshot`."""
 

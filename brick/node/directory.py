@@ -30,7 +30,7 @@ class Directory:
 
     def __init__(self, nodes: Iterable[base.Node] = (),
                  remote: Any = None) -> None:
-        self._nodes = {}
+        self._nodes: dict[str, base.Node] = {}
         self.remote = remote
         for node in nodes:
             self.add(node)

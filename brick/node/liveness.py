@@ -35,7 +35,7 @@ import socket
 import urllib.parse
 import uuid
 from collections.abc import Collection
-from typing import Any
+from typing import TYPE_CHECKING
 
 from oslo_config import cfg
 from oslo_log import log as logging
@@ -44,6 +44,9 @@ from brick import exception
 from brick.db import engine
 from brick.inventory import hosts as hosts_mod
 from brick.node import messaging
+
+if TYPE_CHECKING:
+    from tooz import coordination as tooz_coordination
 
 LOG = logging.getLogger(__name__)
 
@@ -73,7 +76,8 @@ def backend_url(conf: cfg.ConfigOpts) -> str | None:
     return urllib.parse.urlunsplit(parts)
 
 
-def _coordinator(url: str, member: str) -> Any:
+def _coordinator(url: str, member: str
+                 ) -> 'tooz_coordination.CoordinationDriver':
     from tooz import coordination
 
     try:
@@ -144,7 +148,7 @@ class Membership:
         self.group = group.encode()
         self.host = host
         self.member = '%s:%s' % (host, uuid.uuid4().hex[:12])
-        self._coordinator = None
+        self._coordinator: tooz_coordination.CoordinationDriver | None = None
 
     def start(self) -> None:
         """Connect, start heartbeating and join.
@@ -189,6 +193,7 @@ class Membership:
         from tooz import coordination
 
         try:
+            assert self._coordinator is not None, 'not started'
             self._coordinator.get_member_capabilities(
                 self.group, self.member.encode()).get()
             return True
@@ -231,7 +236,7 @@ class Watcher:
     def __init__(self, url: str, group: str) -> None:
         self.url = url
         self.group = group.encode()
-        self._coordinator = None
+        self._coordinator: tooz_coordination.CoordinationDriver | None = None
 
     def start(self) -> None:
         """:raises brick.exception.CoordinationUnavailable: no answer."""
@@ -253,6 +258,7 @@ class Watcher:
         from tooz import coordination
 
         try:
+            assert self._coordinator is not None, 'not started'
             members = self._coordinator.get_members(self.group).get()
         except coordination.GroupNotCreated:
             return set()

@@ -59,7 +59,8 @@ class NodeManager:
         self._report_requested = report_requested or (lambda full: None)
 
     def _fresh(self, context: dict | None, call: str) -> None:
-        deadline = (context or {}).get('deadline')
+        context = context or {}
+        deadline = context.get('deadline')
         if deadline is not None and time.time() > deadline:
             raise exception.CallExpired(
                 host=self.agent.host, call=call,

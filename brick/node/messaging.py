@@ -90,8 +90,9 @@ def transport_url(conf: cfg.ConfigOpts) -> str | None:
         return url
     if 'transport_url' not in conf:
         register_opts(conf)
-    if conf.get_location('transport_url').location == \
-            cfg.Locations.opt_default:
+    location = conf.get_location('transport_url')
+    assert location is not None  # registered above
+    if location.location == cfg.Locations.opt_default:
         return None
     return conf.transport_url or None
 

@@ -69,14 +69,14 @@ class Monitor:
     def __init__(self, conf: cfg.ConfigOpts, db: engine.Database) -> None:
         self.conf = conf
         self.db = db
-        self.nodes = None
-        self.server = None
-        self.watcher = None
-        self.stopped = {}
+        self.nodes: remote_mod.RemoteNodes | None = None
+        self.server: Any = None  # oslo.messaging's (untyped)
+        self.watcher: liveness.Watcher | None = None
+        self.stopped: dict[str, str] = {}
         """``{host: time}`` of nodes that said they were stopping."""
         self.censuses = 0
         self._stop = threading.Event()
-        self._thread = None
+        self._thread: threading.Thread | None = None
         self._lock = threading.Lock()
 
     def start(self) -> 'Monitor':
@@ -143,6 +143,7 @@ class Monitor:
         with self._lock:
             self.censuses += 1
         if not dry_run:
+            assert self.nodes is not None, 'the monitor is not started'
             delete(self.nodes.get(report.host), found, self.nodes.api)
         return found
 
@@ -203,7 +204,7 @@ def delete(node: base.Node, found: census.Census,
 
     :returns: the volumes it deleted.
     """
-    done = []
+    done: list[str] = []
     if api is not None and found.deletions and not api.can_send_version(
             '1.1'):
         LOG.warning('Not deleting %d orphan(s) on %s: '

@@ -55,7 +55,8 @@ class RemoteNode(base.Node):
         return sorted(self._api.call(self._host, 'pools'))
 
     def create_volume(self, pool: str, name: str,
-                      size: int) -> tuple[volume_mod.Volume, dict]:
+                      size: int
+                      ) -> tuple[volume_mod.Volume, volume_mod.ConnectionInfo]:
         found = self._api.call(self._host, 'create_volume', pool=pool,
                                name=name, size=size)
         return volume_mod.Volume(**found['volume']), \
@@ -102,8 +103,8 @@ class RemoteNodes:
     def __init__(self, conf: cfg.ConfigOpts, url: str) -> None:
         self.conf = conf
         self.url = url
-        self._api = None
-        self._transport = None
+        self._api: rpcapi.NodeAPI | None = None
+        self._transport: Any = None  # oslo.messaging's (untyped)
         self._lock = threading.Lock()
 
     @property

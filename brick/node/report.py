@@ -56,7 +56,7 @@ class PoolReport:
     pool: str
     driver: str
     capacity: volume_mod.CapacityReport
-    volumes: tuple
+    volumes: tuple[VolumeEntry, ...]
     """:class:`VolumeEntry` objects, sorted by name."""
 
     @property
@@ -84,12 +84,12 @@ class NodeReport:
     """Seconds since the epoch, by the node's clock, before it listed its
     pools: anything the inventory recorded before this (give or take
     clock skew) should be in the report."""
-    pools: tuple
+    pools: tuple[PoolReport, ...]
     """:class:`PoolReport` objects, in the node's pool order."""
     complete: bool = True
     """True if every pool of the node is in it; False for an incremental
     report of the pools that changed."""
-    broken: tuple = ()
+    broken: tuple[tuple[str, str], ...] = ()
     """``(pool, error message)`` for pools the node could not read."""
 
     def to_primitive(self) -> dict[str, Any]:
@@ -154,24 +154,24 @@ def take(host: str, drivers: dict[str, Any],
                       pools is None, tuple(broken))
 
 
-def _require(ok, field, value, allowed):
+def _require(ok: bool, field: str, value: object, allowed: str) -> None:
     if not ok:
         raise exception.InvalidValue(field=field, value=value,
                                      allowed=allowed)
 
 
-def _pool_primitive(pool):
+def _pool_primitive(pool: PoolReport) -> dict[str, Any]:
     return {'pool': pool.pool, 'driver': pool.driver,
             'capacity': dataclasses.asdict(pool.capacity),
             'volumes': [[v.name, v.size, v.managed] for v in pool.volumes]}
 
 
-def _size(value):
+def _size(value: object) -> bool:
     return isinstance(value, int) and not isinstance(value, bool) and \
         value >= 0
 
 
-def _pool_from(data, what):
+def _pool_from(data: Any, what: str) -> PoolReport:
     _require(isinstance(data, dict), 'pool of ' + what, data, 'a dict')
     pool = names.validate(data.get('pool'), 'pool name of ' + what)
     what = 'pool %s of %s' % (pool, what)
@@ -192,7 +192,7 @@ def _pool_from(data, what):
     volumes = data.get('volumes')
     _require(isinstance(volumes, list), 'volumes of ' + what, volumes,
              'a list of [name, size, managed]')
-    entries = []
+    entries: list[VolumeEntry] = []
     for item in volumes:
         # Names as found on disk: a file put there by hand need not be
         # a valid brick name; brick's own (managed) volumes are.

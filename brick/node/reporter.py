@@ -76,10 +76,10 @@ class Reporter:
         self.tick = tick
         self.tick_every = tick_every or interval
         self.jitter = min(interval, 30) if jitter is None else jitter
-        self.sent = {}
+        self.sent: dict[str, str] = {}
         """``{pool: digest}`` of what the monitors last got."""
         self._lock = threading.Lock()
-        self._dirty = set()
+        self._dirty: set[str] = set()
         self._wake = threading.Event()
         self._stop = threading.Event()
         self._full_at = 0.0  # monotonic time of the next full report

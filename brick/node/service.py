@@ -25,6 +25,7 @@ timeout.
 """
 
 import threading
+from typing import Any
 
 from oslo_config import cfg
 from oslo_log import log as logging
@@ -54,11 +55,13 @@ class NodeService:
                  agent: agent_mod.NodeAgent | None = None) -> None:
         self.conf = conf
         self.agent = agent
-        self.transport = None
-        self.server = None
-        self.membership = None
-        self.reporter = None
-        self._thread = None
+        # oslo.messaging's transport and server (the library is untyped).
+        self.transport: Any = None
+        self.server: Any = None
+        self.membership: liveness.Membership | None = None
+        self.reporter: reporter_mod.Reporter | None = None
+        self._thread: threading.Thread | None = None
+        self._monitors: rpcapi.MonitorAPI | None = None
 
     def start(self) -> 'NodeService':
         """Start serving.

@@ -31,6 +31,9 @@ decision, claim or refresh at a time.
 import dataclasses
 import gc
 import time
+from collections.abc import Iterable
+from typing import Any
+from typing import Protocol
 
 from oslo_log import log as logging
 
@@ -54,16 +57,16 @@ _PLACE_FIELDS = ('scope', 'host', 'rack', 'zone')
 class Changes:
     """Rows changed since a marker, as the source read them."""
 
-    hosts: list = dataclasses.field(default_factory=list)
+    hosts: list[st.HostState] = dataclasses.field(default_factory=list)
     """New or changed :class:`HostState` objects (copied in)."""
-    pools: list = dataclasses.field(default_factory=list)
+    pools: list[st.PoolState] = dataclasses.field(default_factory=list)
     """New or changed :class:`PoolState` objects: a new pool's object is
     kept, a known pool's is copied into the one the cache holds; ``used``
     is the store's, without this process's pending claims."""
-    removed_hosts: tuple = ()
-    removed_pools: tuple = ()
+    removed_hosts: tuple[str, ...] = ()
+    removed_pools: tuple[str, ...] = ()
     """Pool keys."""
-    removed_pool_ids: tuple = ()
+    removed_pool_ids: tuple[int, ...] = ()
     """Inventory ids of deleted pools (tombstones): a pool is removed
     only if the cache holds it under that id, so a pool deleted and
     created again under the same key stays."""
@@ -71,6 +74,15 @@ class Changes:
     """What to pass to the next ``changes()``."""
     complete: bool = False
     """True: these are all the rows; any other is gone."""
+
+
+class Source(Protocol):
+    """Where a cache refreshes from (e.g.
+    :class:`brick.scheduler.source.StoreSource`)."""
+
+    def changes(self, marker: Any) -> Changes:
+        """The rows changed since *marker* (None: every row); the
+        result's ``marker`` is what to pass next time."""
 
 
 @dataclasses.dataclass
@@ -86,21 +98,22 @@ class RefreshStats:
 class StateCache:
     """Hosts and pools by name and key, with their columns."""
 
-    def __init__(self):
-        self.hosts = {}
-        self.pools = {}
+    def __init__(self) -> None:
+        self.hosts: dict[str, st.HostState] = {}
+        self.pools: dict[str, st.PoolState] = {}
         self.columns = columns_mod.Columns()
-        self._ids = {}
-        self.hosts_by_rack = {}
-        self.hosts_by_zone = {}
-        self._tagsets = {}
-        self._bulk = None
-        self.marker = None
-        self.refreshed_at = None
+        self._ids: dict[int, str] = {}
+        self.hosts_by_rack: dict[str | None, dict[str, st.HostState]] = {}
+        self.hosts_by_zone: dict[str | None, dict[str, st.HostState]] = {}
+        self._tagsets: dict[Any, Any] = {}
+        self._bulk: list[st.PoolState] | None = None
+        self.marker: Any = None
+        """The source's marker of the last refresh (None: never)."""
+        self.refreshed_at: float | None = None
 
     # -- reading ---------------------------------------------------------
 
-    def pool(self, key):
+    def pool(self, key: str) -> st.PoolState:
         """Return the pool with *key*.
 
         :raises brick.exception.PoolNotFound: no such pool.
@@ -111,23 +124,24 @@ class StateCache:
             raise exception.PoolNotFound(
                 name=key, reason='not in the scheduler cache') from None
 
-    def key_of(self, pool_id):
+    def key_of(self, pool_id: int) -> str | None:
         """The key of the pool with inventory id *pool_id*, or None."""
         return self._ids.get(pool_id)
 
-    def hosts_sharing(self, pool):
+    def hosts_sharing(self, pool: st.PoolState) -> Iterable[st.HostState]:
         """The hosts that can use shared *pool* (its rack's or zone's),
         in insertion order; a host pool's own host."""
         if pool.scope == 'rack':
             return self.hosts_by_rack.get(pool.rack, {}).values()
         if pool.scope == 'zone':
             return self.hosts_by_zone.get(pool.zone, {}).values()
-        host = self.hosts.get(pool.host)
+        host = self.hosts.get(pool.host) if pool.host is not None else None
         return (host,) if host is not None else ()
 
     # -- claims ----------------------------------------------------------
 
-    def claim(self, key, size, volumes=1, generation=None):
+    def claim(self, key: str, size: int, volumes: int = 1,
+              generation: int | None = None) -> None:
         """Count a claim this process made, before the store shows it.
 
         :param key: the pool's key.
@@ -146,12 +160,13 @@ class StateCache:
         pool.volumes += volumes
         self.columns.put_usage(pool)
 
-    def release(self, key, size, volumes=1):
+    def release(self, key: str, size: int, volumes: int = 1) -> None:
         """Undo a claim (a reservation released or a failed create)."""
         pool = self.pool(key)
-        for entry in pool.pending or ():
+        pending = pool.pending or []
+        for entry in pending:
             if entry[1] == size and entry[2] == volumes:
-                pool.pending.remove(entry)
+                pending.remove(entry)
                 break
         pool.used = max(0, pool.used - size)
         pool.volumes = max(0, pool.volumes - volumes)
@@ -159,7 +174,7 @@ class StateCache:
 
     # -- refresh ---------------------------------------------------------
 
-    def refresh(self, source):
+    def refresh(self, source: Source) -> RefreshStats:
         """Apply the source's changes since the last refresh.
 
         :param source: an object with ``changes(marker) -> Changes``.
@@ -170,7 +185,7 @@ class StateCache:
         stats.seconds = time.perf_counter() - start
         return stats
 
-    def accept(self, changes):
+    def accept(self, changes: Changes) -> RefreshStats:
         """Apply *changes* read from a source and move the marker on
         (what :meth:`refresh` does after reading).
 
@@ -184,7 +199,8 @@ class StateCache:
                   stats.moved, stats.removed)
         return stats
 
-    def refresh_if_due(self, source, interval):
+    def refresh_if_due(self, source: Source, interval: float
+                       ) -> RefreshStats | None:
         """Refresh if the last one is *interval* seconds old (or never
         happened); return its stats or None."""
         if self.refreshed_at is not None and interval > 0 and (
@@ -192,7 +208,7 @@ class StateCache:
             return None
         return self.refresh(source)
 
-    def apply(self, changes):
+    def apply(self, changes: Changes) -> RefreshStats:
         """Apply :class:`Changes` in place.
 
         A load of more than :data:`FREEZE_ABOVE` rows runs with the

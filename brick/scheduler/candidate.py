@@ -10,8 +10,19 @@ a pool for every volume."""
 
 import collections.abc
 import dataclasses
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+from typing import Any
+from typing import Generic
+from typing import TypeVar
+from typing import overload
 
 from brick import units
+
+if TYPE_CHECKING:  # explanation imports this module's users
+    from brick.scheduler import explanation as explanation_mod
+
+Entry = TypeVar('Entry')
 
 
 @dataclasses.dataclass(frozen=True)
@@ -29,7 +40,7 @@ class Placement:
     distance: int
     """From the consumer host: 0 same host ... 3 farther than a zone."""
     score: float
-    breakdown: dict
+    breakdown: dict[str, float]
     """``{weigher: multiplier * normalised score}``."""
 
 
@@ -39,24 +50,24 @@ class Candidate:
 
     host: str
     """The host the consumer (instance) runs on and attaches from."""
-    placements: tuple
+    placements: tuple[Placement, ...]
     """One :class:`Placement` per volume, in request order."""
     score: float
     """Mean of the placements' scores; higher ranks first."""
-    breakdown: dict
+    breakdown: dict[str, float]
     """Mean contribution of each weigher."""
     rank: int = 0
     """1 for the choice, 2 for the first alternate, ..."""
 
     @property
-    def pools(self):
+    def pools(self) -> tuple[str, ...]:
         return tuple(placement.pool for placement in self.placements)
 
     @property
-    def distance(self):
+    def distance(self) -> int:
         return max(placement.distance for placement in self.placements)
 
-    def describe(self):
+    def describe(self) -> str:
         parts = ', '.join('%s=%.3f' % item
                           for item in sorted(self.breakdown.items()))
         where = ', '.join('%s (%s)' % (p.pool, units.human(p.size))
@@ -64,7 +75,7 @@ class Candidate:
         return 'host %s: %s; score %.3f [%s]' % (self.host, where,
                                                  self.score, parts)
 
-    def as_dict(self):
+    def as_dict(self) -> dict[str, Any]:
         return {'rank': self.rank, 'host': self.host,
                 'score': round(self.score, 6),
                 'breakdown': {k: round(v, 6)
@@ -74,7 +85,7 @@ class Candidate:
                                for p in self.placements]}
 
 
-class Ranking(collections.abc.Sequence):
+class Ranking(collections.abc.Sequence[Candidate], Generic[Entry]):
     """The best candidates in rank order, each built when first read: a
     decision ranks every feasible pair but keeps and builds a handful.
 
@@ -82,17 +93,26 @@ class Ranking(collections.abc.Sequence):
     :param build: ``build(entry) -> Candidate``.
     """
 
-    def __init__(self, entries, build, total=None):
+    def __init__(self, entries: list[Entry],
+                 build: Callable[[Entry], Candidate],
+                 total: int | None = None) -> None:
         self._entries = entries
         self._build = build
-        self._built = {}
+        self._built: dict[int, Candidate] = {}
         self.total = len(entries) if total is None else total
         """Feasible candidates in all (only the best are kept)."""
 
-    def __len__(self):
+    def __len__(self) -> int:
         return len(self._entries)
 
-    def __getitem__(self, position):
+    @overload
+    def __getitem__(self, position: int) -> Candidate: ...
+
+    @overload
+    def __getitem__(self, position: slice) -> list[Candidate]: ...
+
+    def __getitem__(self, position: int | slice
+                    ) -> Candidate | list[Candidate]:
         if isinstance(position, slice):
             return [self[i] for i in range(*position.indices(len(self)))]
         if position < 0:
@@ -104,7 +124,7 @@ class Ranking(collections.abc.Sequence):
             self._built[position] = found
         return found
 
-    def promote(self, position):
+    def promote(self, position: int) -> None:
         """Move the entry at *position* to the front (before any is
         read)."""
         self._entries.insert(0, self._entries.pop(position))
@@ -114,10 +134,10 @@ class Ranking(collections.abc.Sequence):
 class Decision:
     """The ranked candidates (best first) and why."""
 
-    candidates: list
-    explanation: object
+    candidates: list[Candidate]
+    explanation: 'explanation_mod.Explanation'
     """The :class:`~brick.scheduler.explanation.Explanation`."""
 
     @property
-    def best(self):
+    def best(self) -> Candidate:
         return self.candidates[0]

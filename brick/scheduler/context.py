@@ -29,20 +29,29 @@ allocations (:class:`brick.scheduler.source.StoreLocator`).
 """
 
 import dataclasses
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+from typing import Any
 
 import numpy as np
 
 from brick import exception
 
+if TYPE_CHECKING:  # annotations only: no import cycle at run time
+    from brick.scheduler import cache as cache_mod
+    from brick.scheduler import request as request_mod
+    from brick.scheduler import settings as settings_mod
+    from brick.scheduler import state as state_mod
+
 
 class Locator:
     """Where instances and volumes are; the default knows nothing."""
 
-    def instance_host(self, instance):
+    def instance_host(self, instance: str) -> str | None:
         """The host instance *instance* runs on, or None if unknown."""
         return None
 
-    def locate(self, name):
+    def locate(self, name: str) -> Sequence[str]:
         """Keys of the pools holding volume *name* or the allocations of
         consumer *name* (empty if none)."""
         return ()
@@ -52,15 +61,16 @@ class Locator:
 class StaticLocator(Locator):
     """A :class:`Locator` from two dictionaries (tests, simple callers)."""
 
-    instances: dict = dataclasses.field(default_factory=dict)
+    instances: dict[str, str] = dataclasses.field(default_factory=dict)
     """``{instance: host}``."""
-    volumes: dict = dataclasses.field(default_factory=dict)
+    volumes: dict[str, str | Sequence[str]] = dataclasses.field(
+        default_factory=dict)
     """``{volume or consumer: pool key or [pool keys]}``."""
 
-    def instance_host(self, instance):
+    def instance_host(self, instance: str) -> str | None:
         return self.instances.get(instance)
 
-    def locate(self, name):
+    def locate(self, name: str) -> Sequence[str]:
         found = self.volumes.get(name, ())
         return (found,) if isinstance(found, str) else tuple(found)
 
@@ -76,25 +86,28 @@ class Context:
         pairs with cannot be found.
     """
 
-    def __init__(self, request, cache, settings, locator=None):
+    def __init__(self, request: 'request_mod.RequestSpec',
+                 cache: 'cache_mod.StateCache',
+                 settings: 'settings_mod.Settings',
+                 locator: Locator | None = None) -> None:
         self.request = request
         self.cache = cache
         self.settings = settings
         self.locator = locator or Locator()
         self.tier = request.tier
-        self.notes = []
+        self.notes: list[str] = []
         """What resolution found, for the explanation."""
-        self.instance_host = None
-        self.consumers = None
+        self.instance_host: str | None = None
+        self.consumers: list[state_mod.HostState] | None = None
         """The hosts the consumer may run on, or None: any, derived from
         the pools that match."""
-        self.with_domains = None
-        self.avoid_domains = frozenset()
+        self.with_domains: frozenset[str | None] | None = None
+        self.avoid_domains: frozenset[str | None] = frozenset()
         limits = [limit for limit in (request.max_volumes_per_host,
                                       settings.max_volumes_per_host)
                   if limit]
         self.max_volumes = min(limits) if limits else None
-        self._derived = {}
+        self._derived: dict[str, Any] = {}
         self._resolve()
 
     def in_place(self, host):

@@ -29,7 +29,13 @@ never bare; its message is :meth:`Explanation.summary`.
 
 import collections
 import dataclasses
+from collections.abc import Callable
+from collections.abc import Iterable
+from collections.abc import Sequence
+from typing import Any
+from typing import TypeAlias
 
+from brick.scheduler import candidate as candidate_mod
 from brick.scheduler import request as request_mod
 
 MAX_REASONS = 3
@@ -37,10 +43,14 @@ MAX_REASONS = 3
 MAX_NAMED = 5
 """Pools named per filter."""
 
+Rejection: TypeAlias = tuple[int, str, str | None, str]
+"""``(volume index, pool key, filter name, reason)``."""
+
 
 @dataclasses.dataclass
 class FilterStats:
-    name: str
+    name: str | None
+    """The filter's entry-point name (None: not loaded as a plugin)."""
     examined: int = 0
     """Pools that reached the filter."""
     removed: int = 0
@@ -48,20 +58,20 @@ class FilterStats:
     pairs: int = 0
     """(host, pool) pairs it removed (more than pools only for
     multi-volume requests, whose candidates pair every host)."""
-    reasons: collections.Counter = dataclasses.field(
+    reasons: collections.Counter[str] = dataclasses.field(
         default_factory=collections.Counter)
     """Kinds of reason among the removals asked (the first
     :data:`brick.scheduler.search.SAMPLE`)."""
-    examples: dict = dataclasses.field(default_factory=dict)
+    examples: dict[str, str] = dataclasses.field(default_factory=dict)
     """``{kind: first full reason}``."""
-    named: list = dataclasses.field(default_factory=list)
+    named: list[str] = dataclasses.field(default_factory=list)
     """Keys of the first pools removed, up to :data:`MAX_NAMED`."""
 
     @property
-    def kept(self):
+    def kept(self) -> int:
         return self.examined - self.removed
 
-    def top(self, count=MAX_REASONS):
+    def top(self, count: int = MAX_REASONS) -> list[tuple[str, int, str]]:
         """The commonest reasons: ``[(kind, times, example)]``."""
         return [(kind, times, self.examples[kind])
                 for kind, times in self.reasons.most_common(count)]
@@ -75,54 +85,56 @@ class Stage:
     candidates: int = 0
 
     @property
-    def name(self):
+    def name(self) -> str:
         return request_mod.TIER_NAMES[self.tier]
 
 
-def kind_of(reason):
+def kind_of(reason: str) -> str:
     return reason.split(':', 1)[0]
 
 
 class Explanation:
     """Filled by the selector during one decision; read afterwards."""
 
-    def __init__(self, request, filter_names):
+    def __init__(self, request: request_mod.RequestSpec,
+                 filter_names: Iterable[str | None]) -> None:
         self.request = request
         self.filter_names = tuple(filter_names)
-        self.notes = []
-        self.stages = []
-        self.filters = []
-        self.dropped = {}
+        self.notes: list[str] = []
+        self.stages: list[Stage] = []
+        self.filters: list[FilterStats] = []
+        self.dropped: dict[str, str] = {}
         """``{host: reason}``: every volume passed the filters on the
         host, but not all of them together."""
-        self.candidates = []
+        self.candidates: Sequence[candidate_mod.Candidate] = []
         """The best ranked candidates, best first (a decision returns
         the first ``max_results``); ``candidates.total`` counts every
         feasible one."""
-        self.wider = {}
+        self.wider: dict[int, int] = {}
         """``{tier: pools that would pass there}`` for the tiers wider
         than the request allows (set when nothing fitted)."""
         self.derived = False
         """True when the request named no consumer host."""
-        self.unknown_tags = ()
+        self.unknown_tags: tuple[str, ...] = ()
         """Required tags no pool carries (set when nothing fitted)."""
-        self.known_tags = ()
-        self.evaluate = None
+        self.known_tags: tuple[str, ...] = ()
+        self.evaluate: Callable[[str], list[Rejection] | None] | None = None
         """``evaluate(name) -> [(volume, pool key, filter, reason)]``
         for a host or pool (set by the selector)."""
 
     # -- recording -------------------------------------------------------
 
-    def start_stage(self, tier):
+    def start_stage(self, tier: int) -> None:
         self.stages.append(Stage(tier))
         self.filters = [FilterStats(name) for name in self.filter_names]
         self.dropped = {}
 
-    def reach(self, index, pools):
+    def reach(self, index: int, pools: int) -> None:
         """*pools* pools reached filter number *index*."""
         self.filters[index].examined += pools
 
-    def reject(self, volume, index, pools, pairs, examples):
+    def reject(self, volume: int, index: int, pools: int, pairs: int,
+               examples: Iterable[tuple[str, str]]) -> None:
         """Filter number *index* removed *pools* pools (*pairs* pairs) of
         volume *volume*; *examples* are ``[(pool key, reason)]`` of the
         first of them."""
@@ -139,10 +151,10 @@ class Explanation:
     # -- reading ---------------------------------------------------------
 
     @property
-    def stage(self):
+    def stage(self) -> Stage | None:
         return self.stages[-1] if self.stages else None
 
-    def why(self, name):
+    def why(self, name: str) -> str:
         """Say why host or pool *name* won or lost, in one paragraph."""
         for candidate in self.candidates:
             # With no consumer named, a shared pool's host only stands
@@ -152,10 +164,12 @@ class Explanation:
             if (candidate.host == name and not stands_in) or any(
                     key == name or key.startswith('host:%s/' % name)
                     for key in candidate.pools):
+                # A Ranking counts every feasible candidate, not only
+                # those it kept.
+                total = getattr(self.candidates, 'total',
+                                len(self.candidates))
                 return 'ranked %d of %d: %s' % (
-                    candidate.rank, self.candidates.total
-                    if hasattr(self.candidates, 'total')
-                    else len(self.candidates), candidate.describe())
+                    candidate.rank, total, candidate.describe())
         if name in self.dropped:
             return 'dropped: %s' % self.dropped[name]
         found = self.evaluate(name) if self.evaluate else None
@@ -167,7 +181,7 @@ class Explanation:
         return ('passed every filter, ranked below the %d candidates '
                 'kept' % len(self.candidates))
 
-    def summary(self):
+    def summary(self) -> str:
         """One paragraph: the request, the tiers, each filter that removed
         something with its commonest reasons and the pools it named,
         and what would have fitted."""
@@ -219,7 +233,7 @@ class Explanation:
                 break
         return '; '.join(parts)
 
-    def _unknown_tags(self):
+    def _unknown_tags(self) -> list[str]:
         if not self.unknown_tags:
             return []
         return ['the tags filter removed every pool: no pool of the '
@@ -227,7 +241,7 @@ class Explanation:
                     ', '.join(sorted(self.unknown_tags)),
                     ', '.join(sorted(self.known_tags)) or 'none')]
 
-    def as_dict(self):
+    def as_dict(self) -> dict[str, Any]:
         """Plain data for the CLI and logs."""
         return {
             'request': self.request.summary(),
@@ -245,14 +259,14 @@ class Explanation:
                       for t, n in sorted(self.wider.items())},
         }
 
-    def __str__(self):
+    def __str__(self) -> str:
         lines = [self.summary()]
         lines.extend('  %d. %s' % (c.rank, c.describe())
                      for c in self.candidates)
         return '\n'.join(lines)
 
 
-def _rejection(entry):
+def _rejection(entry: Rejection) -> str:
     volume, pool, filter_name, reason = entry
     return 'volume %d in %s removed by %s (%s)' % (volume + 1, pool,
                                                    filter_name, reason)

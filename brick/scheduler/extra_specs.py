@@ -23,14 +23,23 @@ one, for flavors whose disks differ (a fast root disk and a large data
 disk); a numbered key wins over the flavor-wide key of the same field.
 """
 
+import typing
+from typing import Literal
+from typing import TypeAlias
+
 from brick import units
 from brick.scheduler import spec_types as t
 from brick.scheduler.spec_types import Key
 
-LOCALITIES = ('host', 'rack', 'zone', 'any')
-MODES = ('required', 'preferred')
-FORMATS = ('raw', 'qcow2', 'vdi')
-GROUP_POLICIES = ('none', 'affinity', 'anti-affinity')
+Locality: TypeAlias = Literal['host', 'rack', 'zone', 'any']
+Mode: TypeAlias = Literal['required', 'preferred']
+Format: TypeAlias = Literal['raw', 'qcow2', 'vdi']
+GroupPolicy: TypeAlias = Literal['none', 'affinity', 'anti-affinity']
+
+LOCALITIES: tuple[Locality, ...] = typing.get_args(Locality)
+MODES: tuple[Mode, ...] = typing.get_args(Mode)
+FORMATS: tuple[Format, ...] = typing.get_args(Format)
+GROUP_POLICIES: tuple[GroupPolicy, ...] = typing.get_args(GroupPolicy)
 
 _LOCALITY = Key(
     'locality', t.Choice(*LOCALITIES), 'locality', """

@@ -19,11 +19,21 @@ compared, so that candidates equal up to float noise tie and fall back
 on names.
 """
 
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+from typing import Any
+
 import numpy as np
 
 from brick.scheduler import candidate as cand
 from brick.scheduler import state as st
 from brick.scheduler.weighers import base as weigher_base
+
+if TYPE_CHECKING:  # annotations only: no import cycle at run time
+    from brick.scheduler import context as context_mod
+    from brick.scheduler import explanation as explanation_mod
+    from brick.scheduler import pairs as pairs_mod
+    from brick.scheduler import settings as settings_mod
 
 
 def rounded(values):
@@ -93,7 +103,10 @@ class Ranker:
     :param explanation: the decision's explanation.
     """
 
-    def __init__(self, ctx, weighers, settings, explanation):
+    def __init__(self, ctx: 'context_mod.Context',
+                 weighers: Sequence[weigher_base.BaseWeigher],
+                 settings: 'settings_mod.Settings',
+                 explanation: 'explanation_mod.Explanation') -> None:
         self.ctx = ctx
         self.settings = settings
         self.explanation = explanation
@@ -129,7 +142,8 @@ class Ranker:
         return [levels.get(level, np.zeros(len(pairs)))
                 for level in self.levels], parts
 
-    def rank(self, found):
+    def rank(self, found: 'Sequence[pairs_mod.Pairs]'
+             ) -> cand.Ranking[Any]:
         """Return a :class:`~brick.scheduler.candidate.Ranking` of the
         survivors *found* (per volume :class:`Pairs`)."""
         if len(found) == 1:

@@ -28,6 +28,14 @@ consumers) and ``group_policy`` (between the request's own volumes).
 import dataclasses
 import functools
 import types
+from collections.abc import Iterable
+from collections.abc import Mapping
+from collections.abc import Sequence
+from typing import Any
+from typing import TypeAlias
+from typing import TypedDict
+from typing import Unpack
+from typing import cast
 
 from brick import exception
 from brick import names
@@ -37,8 +45,9 @@ from brick.inventory import topology
 from brick.scheduler import extra_specs
 from brick.scheduler import spec_types
 
-TIERS = {'host': topology.SAME_HOST, 'rack': topology.SAME_RACK,
-         'zone': topology.SAME_ZONE, 'any': topology.FAR}
+TIERS: dict[extra_specs.Locality, int] = {
+    'host': topology.SAME_HOST, 'rack': topology.SAME_RACK,
+    'zone': topology.SAME_ZONE, 'any': topology.FAR}
 """Locality names and the largest distance each allows."""
 TIER_NAMES = {tier: name for name, tier in TIERS.items()}
 
@@ -47,7 +56,7 @@ _TAGS = spec_types.Words(spec_types.TAG)
 _CONSUMERS = spec_types.Words(spec_types.CONSUMER)
 
 
-def _tags(value, field):
+def _tags(value: object, field: str) -> frozenset[str]:
     if value is None or value == () or value == frozenset():
         return frozenset()
     try:
@@ -62,20 +71,20 @@ class VolumeRequest:
     """One volume to place.  Sizes are int bytes."""
 
     size: int
-    drivers: tuple = ()
+    drivers: tuple[str, ...] = ()
     """Drivers the volume may use, any of them; empty: any driver."""
-    format: str | None = None
+    format: extra_specs.Format | None = None
     """``raw``, ``qcow2`` or ``vdi``; None: any."""
     thin: bool | None = None
     """True: thin pools only; False: thick only; None: either."""
-    tags: frozenset = frozenset()
+    tags: frozenset[str] = frozenset()
     """Tags the pool must all carry."""
-    forbidden_tags: frozenset = frozenset()
+    forbidden_tags: frozenset[str] = frozenset()
     """Tags the pool must not carry."""
     name: str | None = None
     """The volume's name, when the caller already knows it."""
 
-    def __post_init__(self):
+    def __post_init__(self) -> None:
         units.validate(self.size, 'volume size')
         drivers = self.drivers
         if isinstance(drivers, str):
@@ -109,14 +118,14 @@ class VolumeRequest:
             names.validate(self.name, 'volume name')
 
 
-def _choice(value, field, choices):
+def _choice(value: object, field: str, choices: Sequence[str]) -> object:
     if value not in choices:
         raise exception.InvalidValue(field=field, value=value,
                                      allowed=', '.join(choices))
     return value
 
 
-def _consumers(value, field):
+def _consumers(value: object, field: str) -> tuple[str, ...]:
     if value in (None, (), []):
         return ()
     try:
@@ -131,39 +140,39 @@ class RequestSpec:
     """A validated placement request.  Build one with :func:`build`, or
     directly when every field is already typed."""
 
-    volumes: tuple = ()
+    volumes: tuple[VolumeRequest, ...] = ()
     """The :class:`VolumeRequest` objects; all go for one consumer."""
-    locality: str = 'host'
-    locality_mode: str = 'required'
-    locality_max: str = 'any'
-    group_policy: str = 'none'
+    locality: extra_specs.Locality = 'host'
+    locality_mode: extra_specs.Mode = 'required'
+    locality_max: extra_specs.Locality = 'any'
+    group_policy: extra_specs.GroupPolicy = 'none'
     availability_zone: str | None = None
     """The zone consumer and pools must be in (None: any)."""
     rack: str | None = None
     """The rack consumer and pools must be in (None: any)."""
-    tags: frozenset = frozenset()
+    tags: frozenset[str] = frozenset()
     """Request-wide tags, already merged into each volume's; kept for
     explanations."""
-    forbidden_tags: frozenset = frozenset()
-    same_host: tuple = ()
-    different_host: tuple = ()
+    forbidden_tags: frozenset[str] = frozenset()
+    same_host: tuple[str, ...] = ()
+    different_host: tuple[str, ...] = ()
     local_to_instance: str | None = None
     near_volume: str | None = None
-    hosts: tuple | None = None
+    hosts: tuple[str, ...] | None = None
     """Hosts the consumer may run on (e.g. those the compute service's
     own filters kept); None: any host."""
-    exclude_hosts: frozenset = frozenset()
+    exclude_hosts: frozenset[str] = frozenset()
     """Hosts to leave out: where earlier attempts failed."""
-    exclude_pools: frozenset = frozenset()
+    exclude_pools: frozenset[str] = frozenset()
     """Pool keys (:attr:`PoolState.key`) to leave out."""
     max_volumes_per_host: int | None = None
     consumer: str | None = None
     """The instance or volume id the volumes are for."""
-    origin: types.MappingProxyType = dataclasses.field(
+    origin: Mapping[str, str] = dataclasses.field(
         default_factory=lambda: types.MappingProxyType({}), compare=False)
     """Which source set each field: argument, hint, flavor, default."""
 
-    def __post_init__(self):
+    def __post_init__(self) -> None:
         vols = tuple(self.volumes)
         if not all(isinstance(vol, VolumeRequest) for vol in vols):
             raise exception.InvalidValue(
@@ -220,18 +229,18 @@ class RequestSpec:
                     allowed=_VOLUME_LIMIT.allowed) from err
 
     @property
-    def tier(self):
+    def tier(self) -> int:
         """The largest distance allowed at first (0 host ... 3 any)."""
         return TIERS[self.locality]
 
     @property
-    def widest_tier(self):
+    def widest_tier(self) -> int:
         """The largest distance allowed at all."""
         if self.locality_mode == 'preferred':
             return TIERS[self.locality_max]
         return self.tier
 
-    def summary(self):
+    def summary(self) -> str:
         """A one-line description for logs and errors."""
         sizes = '+'.join(units.human(vol.size) for vol in self.volumes)
         parts = ['%d volume(s) of %s' % (len(self.volumes), sizes or '-'),
@@ -255,11 +264,12 @@ class RequestSpec:
 
 # Every argument but ``size`` is a flavor-wide extra spec or a hint of
 # the same name, typed as the registry types it.
-_ARGS = {key.name: (key.field, key.type)
+_ARGS: dict[str, tuple[str, spec_types.Type[Any] | None]] = {
+    key.name: (key.field, key.type)
          for registry in (extra_specs.EXTRA_SPECS, extra_specs.HINTS)
          for key in registry.keys if not key.numbered and key.scale == 1}
 _ARGS['size'] = ('size', None)
-_VOLUME_LIMIT = _ARGS['max_volumes_per_host'][1]
+_VOLUME_LIMIT = cast(spec_types.Type[int], _ARGS['max_volumes_per_host'][1])
 
 # Taken as given: RequestSpec validates them.
 _PASSED = ('volumes', 'hosts', 'exclude_hosts', 'exclude_pools', 'consumer')
@@ -273,7 +283,7 @@ _ANCHORS = ('local_to_instance', 'near_volume', 'hosts')
 pools found nothing with ``host``)."""
 
 
-def _cut(value, limit=40):
+def _cut(value: object, limit: int = 40) -> str:
     """*value* for an error message: long ones cut, with their length."""
     text = value if isinstance(value, str) else repr(value)
     if len(text) <= limit:
@@ -282,12 +292,12 @@ def _cut(value, limit=40):
 
 
 @functools.lru_cache(maxsize=1)
-def _installed_drivers():
+def _installed_drivers() -> tuple[str, ...]:
     from brick import drivers
     return tuple(drivers.names())
 
 
-def check_drivers(volumes):
+def check_drivers(volumes: Iterable[VolumeRequest]) -> None:
     """Refuse a driver that is not installed, as ``brick inventory
     apply`` does (:func:`brick.inventory.pools.check_driver`).
 
@@ -300,8 +310,8 @@ def check_drivers(volumes):
 _VOLUME_FIELDS = ('drivers', 'format', 'thin', 'tags', 'forbidden_tags')
 
 
-def _parse_args(args):
-    values = {}
+def _parse_args(args: Mapping[str, Any]) -> dict[str, Any]:
+    values: dict[str, Any] = {}
     for name, raw in args.items():
         if raw is None:
             continue
@@ -325,7 +335,7 @@ def _parse_args(args):
     return values
 
 
-def _volume(value):
+def _volume(value: object) -> VolumeRequest:
     if isinstance(value, VolumeRequest):
         return value
     fields = [field.name for field in dataclasses.fields(VolumeRequest)]
@@ -338,13 +348,15 @@ def _volume(value):
     return VolumeRequest(**value)
 
 
-def _volume_list(layers, numbered):
+def _volume_list(layers: Sequence[tuple[str, Mapping[str, Any]]],
+                 numbered: Mapping[int, Mapping[str, Any]]
+                 ) -> tuple[tuple[VolumeRequest, ...], str]:
     """Build the volumes from the flavor's numbered and flavor-wide keys,
     overridden by hints and arguments."""
-    def pick(field, number=None):
+    def pick(field: str, number: int | None = None) -> tuple[Any, str]:
         for origin, values in layers:
-            if origin == 'flavor' and number in numbered and \
-                    field in numbered[number]:
+            if origin == 'flavor' and number is not None and \
+                    number in numbered and field in numbered[number]:
                 return numbered[number][field], origin
             if field in values:
                 return values[field], origin
@@ -362,7 +374,7 @@ def _volume_list(layers, numbered):
             field='flavor extra spec brick:volume%d_*' % beyond[0],
             value=beyond[0],
             allowed='volume numbers up to brick:count (%d)' % count)
-    volumes = []
+    volumes: list[VolumeRequest] = []
     for number in range(1, count + 1):
         fields = {field: pick(field, number)[0] for field in _VOLUME_FIELDS}
         vol_size, vol_origin = pick('size', number)
@@ -379,7 +391,44 @@ def _volume_list(layers, numbered):
     return tuple(volumes), '+'.join(sorted(origins)) or 'default'
 
 
-def build(flavor=None, hints=None, *, defaults=None, **args):
+Words: TypeAlias = (str | list[str] | tuple[str, ...] | set[str]
+                    | frozenset[str])
+"""Names or tags: comma-separated in one string, or a collection."""
+
+
+class BuildArguments(TypedDict, total=False):
+    """The explicit arguments of :func:`build`; None is as not given.
+    Strings are parsed as the scheduler hint of the same name is."""
+
+    size: int | str | None
+    count: int | str | None
+    driver: Words | None
+    format: str | None
+    thin: bool | str | None
+    locality: str | None
+    locality_mode: str | None
+    locality_max: str | None
+    tags: Words | None
+    forbidden_tags: Words | None
+    max_volumes_per_host: int | str | None
+    group_policy: str | None
+    same_host: Words | None
+    different_host: Words | None
+    local_to_instance: str | None
+    near_volume: str | None
+    availability_zone: str | None
+    rack: str | None
+    volumes: Iterable[VolumeRequest | Mapping[str, Any]] | None
+    hosts: Iterable[str] | None
+    exclude_hosts: Iterable[str] | None
+    exclude_pools: Iterable[str] | None
+    consumer: str | None
+
+
+def build(flavor: Mapping[str, object] | None = None,
+          hints: Mapping[str, object] | None = None, *,
+          defaults: Mapping[str, str] | None = None,
+          **args: Unpack[BuildArguments]) -> RequestSpec:
     """Build a :class:`RequestSpec` from arguments, hints and a flavor.
 
     :param flavor: the flavor's extra specs, ``{key: str}``; keys outside
@@ -413,7 +462,8 @@ def build(flavor=None, hints=None, *, defaults=None, **args):
     explicit = _parse_args(args)
     layers = (('argument', explicit), ('hint', hint_p.fields),
               ('flavor', flavor_p.fields))
-    fields, origin = {}, {}
+    fields: dict[str, Any] = {}
+    origin: dict[str, str] = {}
     for field in _REQUEST_FIELDS:
         for source, values in layers:
             if field in values:

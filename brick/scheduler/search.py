@@ -28,10 +28,20 @@ searched as pairs of those hosts with the pools within the tier
 (:func:`brick.scheduler.pairs.expand`).
 """
 
+from collections.abc import Iterable
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+from typing import Any
+
 import numpy as np
 from oslo_log import log as logging
 
 from brick.scheduler import pairs as pairs_mod
+
+if TYPE_CHECKING:  # annotations only: no import cycle at run time
+    from brick.scheduler import context as context_mod
+    from brick.scheduler import explanation as explanation_mod
+    from brick.scheduler.filters import base as filter_base
 
 LOG = logging.getLogger(__name__)
 
@@ -49,7 +59,9 @@ class Search:
         to record into.
     """
 
-    def __init__(self, ctx, filters, explanation):
+    def __init__(self, ctx: 'context_mod.Context',
+                 filters: 'Sequence[filter_base.BaseFilter]',
+                 explanation: 'explanation_mod.Explanation') -> None:
         self.ctx = ctx
         self.filters = filters
         self.explanation = explanation
@@ -60,7 +72,8 @@ class Search:
             [(position, f) for position, f in enumerate(filters)
              if f.applies(ctx, volume)] for volume in request.volumes]
 
-    def stage(self, tier, record=True):
+    def stage(self, tier: int, record: bool = True
+              ) -> list[pairs_mod.Pairs]:
         """Search with locality tier *tier*.
 
         :param record: count into the explanation (False: a what-if).
@@ -76,7 +89,7 @@ class Search:
             base = pairs_mod.derived(ctx)
         else:
             base = pairs_mod.anchored(ctx, ctx.consumers)
-        found = [None] * len(volumes)
+        found: list[Any] = [None] * len(volumes)
         found[lead] = self._filter(lead, base, record)
         if len(volumes) > 1:
             hosts = self._consumers(found[lead])
@@ -87,6 +100,7 @@ class Search:
                                             index != lead)
         if record:
             stage = self.explanation.stage
+            assert stage is not None  # started above
             stage.examined = len(base)
             stage.feasible = len(found[lead])
         return found
@@ -171,10 +185,11 @@ def _pools(pairs, alive=None):
     return len(rows) if pairs.unique else len(np.unique(rows))
 
 
-def feasible_elsewhere(search, tiers):
+def feasible_elsewhere(search: Search, tiers: Iterable[int]
+                       ) -> dict[int, int]:
     """For an empty-handed decision: per wider tier in *tiers*, how many
     pools would pass every filter there (nothing is recorded)."""
-    found = {}
+    found: dict[int, int] = {}
     for tier in tiers:
         survivors = search.stage(tier, record=False)
         found[tier] = len(np.unique(survivors[0].pools)) if all(

@@ -47,10 +47,15 @@ import functools
 import random
 import threading
 import time
+from collections.abc import Iterable
+from collections.abc import Mapping
+from typing import Any
 
+from oslo_config import cfg
 from oslo_log import log as logging
 
 from brick import exception
+from brick.scheduler import cache as cache_mod
 from brick.scheduler import candidate as cand
 from brick.scheduler import context as context_mod
 from brick.scheduler import explanation as expl_mod
@@ -59,7 +64,10 @@ from brick.scheduler import ranking
 from brick.scheduler import request as request_mod
 from brick.scheduler import search as search_mod
 from brick.scheduler import settings as settings_mod
+from brick.scheduler import state as state_mod
 from brick.scheduler import weighers as weighers_mod
+from brick.scheduler.filters import base as filter_base
+from brick.scheduler.weighers import base as weigher_base
 
 LOG = logging.getLogger(__name__)
 
@@ -80,8 +88,12 @@ class Selector:
         None: the caller refreshes it.
     """
 
-    def __init__(self, cache, settings=None, filters=None, weighers=None,
-                 locator=None, source=None):
+    def __init__(self, cache: cache_mod.StateCache,
+                 settings: settings_mod.Settings | None = None,
+                 filters: Iterable[filter_base.BaseFilter] | None = None,
+                 weighers: Iterable[weigher_base.BaseWeigher] | None = None,
+                 locator: context_mod.Locator | None = None,
+                 source: cache_mod.Source | None = None) -> None:
         self.cache = cache
         self.settings = settings or settings_mod.Settings()
         self.filters = list(filters) if filters is not None else \
@@ -98,11 +110,12 @@ class Selector:
         cache is shared state.  Hold it to change the cache directly."""
 
     @classmethod
-    def from_conf(cls, conf, cache, **kwargs):
+    def from_conf(cls, conf: cfg.ConfigOpts, cache: cache_mod.StateCache,
+                  **kwargs: Any) -> 'Selector':
         """A selector configured by ``[brick_scheduler]`` of *conf*."""
         return cls(cache, settings_mod.Settings.from_conf(conf), **kwargs)
 
-    def select(self, request):
+    def select(self, request: request_mod.RequestSpec) -> cand.Decision:
         """Rank where *request*'s volumes can go.
 
         :param request: a :class:`~brick.scheduler.request.RequestSpec`.
@@ -122,7 +135,7 @@ class Selector:
         with self.lock:
             return self._select(request)
 
-    def refresh(self):
+    def refresh(self) -> cache_mod.RefreshStats:
         """Refresh the cache from the source now.
 
         The source is read without holding :attr:`lock` (at 200,000
@@ -133,6 +146,7 @@ class Selector:
 
         :returns: the :class:`~brick.scheduler.cache.RefreshStats`.
         """
+        assert self.source is not None, 'the selector has no source'
         with self._refreshing:
             start = time.perf_counter()
             marker = self.cache.marker
@@ -145,7 +159,7 @@ class Selector:
             stats.seconds = time.perf_counter() - start
             return stats
 
-    def _select(self, request):
+    def _select(self, request: request_mod.RequestSpec) -> cand.Decision:
         refreshed = None
         if self.source is not None:
             refreshed = self.cache.refresh_if_due(
@@ -163,7 +177,7 @@ class Selector:
         self.cache.refresh(self.source)
         return self._decide(request)
 
-    def _decide(self, request):
+    def _decide(self, request: request_mod.RequestSpec) -> cand.Decision:
         ctx = context_mod.Context(request, self.cache, self.settings,
                                   self.locator)
         explanation = expl_mod.Explanation(request,
@@ -174,13 +188,16 @@ class Selector:
         search = search_mod.Search(ctx, self.filters, explanation)
         ranker = ranking.Ranker(ctx, self.weighers, self.settings,
                                 explanation)
-        candidates = ()
+        candidates = None
         for tier in range(request.tier, request.widest_tier + 1):
             found = search.stage(tier)
             candidates = ranker.rank(found)
-            explanation.stage.candidates = candidates.total
+            stage = explanation.stage
+            assert stage is not None  # search.stage() started it
+            stage.candidates = candidates.total
             if candidates.total >= self.settings.max_results:
                 break
+        assert candidates is not None  # tier <= widest tier: one pass
         self._choose(candidates)
         explanation.candidates = candidates
         if not candidates:
@@ -199,7 +216,8 @@ class Selector:
         return cand.Decision(candidates[:self.settings.max_results],
                              explanation)
 
-    def claim(self, candidate, generations=None):
+    def claim(self, candidate: cand.Candidate,
+              generations: Mapping[str, int] | None = None) -> None:
         """Count *candidate*'s placements in the cache at once, so the
         next decision sees them (call after the store reserved them).
 
@@ -212,12 +230,13 @@ class Selector:
                 self.cache.claim(placement.pool, placement.size,
                                  generation=generations.get(placement.pool))
 
-    def _choose(self, candidates):
+    def _choose(self, candidates: cand.Ranking[Any]) -> None:
         subset = min(self.settings.host_subset_size, len(candidates))
         if subset > 1:
             candidates.promote(self._random.randrange(subset))
 
-    def _evaluate(self, ctx, name):
+    def _evaluate(self, ctx: context_mod.Context, name: str
+                  ) -> list[expl_mod.Rejection] | None:
         """Run every filter on *name* for the explanation: a host as the
         consumer with its own pools, or a pool (by key) with the hosts
         that could use it.  None for an unknown name."""
@@ -225,7 +244,8 @@ class Selector:
         if host is not None:
             # As a consumer with its own pools; and its pools for the
             # request's consumer hosts, if it is not one of them.
-            pairs = [(host, pool) for pool in host.pools]
+            pairs: list[tuple[state_mod.HostState, state_mod.PoolState]] = [
+                (host, pool) for pool in host.pools]
             if ctx.consumers is not None and host not in ctx.consumers:
                 pairs += [(consumer, pool) for pool in host.pools
                           for consumer in ctx.consumers[:3]]
@@ -236,7 +256,7 @@ class Selector:
             pairs = [(h, pool) for h in hosts[:3]]
         else:
             return None
-        found = []
+        found: list[expl_mod.Rejection] = []
         for index, volume in enumerate(ctx.request.volumes):
             for consumer, pool in pairs:
                 for f in self.filters:

@@ -13,22 +13,32 @@ Library code takes a :class:`Settings` (or builds one from the caller's
 
 import dataclasses
 import types
+from collections.abc import Mapping
+from typing import TYPE_CHECKING
+from typing import Any
+
+from oslo_config import cfg
 
 from brick import exception
 from brick.conf import scheduler as scheduler_conf
 
+if TYPE_CHECKING:
+    from brick.scheduler.weighers import base as weigher_base
+
 # Defaults are the options' own, so Settings() and an empty
 # [brick_scheduler] always agree.
-_DEFAULTS = {opt.dest: opt.default for opt in scheduler_conf.OPTS}
+_DEFAULTS: dict[str, Any] = {
+    opt.dest: opt.default for opt in scheduler_conf.OPTS}
 _MULTIPLIER = '_weight_multiplier'
 
-DEFAULT_MULTIPLIERS = types.MappingProxyType({
+DEFAULT_MULTIPLIERS: Mapping[str, float] = types.MappingProxyType({
     name[:-len(_MULTIPLIER)]: value for name, value in _DEFAULTS.items()
     if name.endswith(_MULTIPLIER)})
 _DEFAULT_PRECEDENCE = _DEFAULTS['weigher_precedence']
 
 
-def _level(name, value):
+def _level(name: str, value: Any) -> int:
+    # value: whatever the caller or the option gave; int() judges it.
     try:
         return int(value)
     except (TypeError, ValueError) as err:
@@ -42,12 +52,12 @@ class Settings:
     """What the selector needs to know; see :mod:`brick.conf.scheduler`
     for what each field means."""
 
-    enabled_filters: tuple = tuple(_DEFAULTS['enabled_filters'])
-    enabled_weighers: tuple = tuple(_DEFAULTS['enabled_weighers'])
-    multipliers: types.MappingProxyType = dataclasses.field(
+    enabled_filters: tuple[str, ...] = tuple(_DEFAULTS['enabled_filters'])
+    enabled_weighers: tuple[str, ...] = tuple(_DEFAULTS['enabled_weighers'])
+    multipliers: Mapping[str, float] = dataclasses.field(
         default_factory=lambda: DEFAULT_MULTIPLIERS)
     """``{weigher name: multiplier}``; a weigher not named gets 1.0."""
-    precedence: types.MappingProxyType = dataclasses.field(
+    precedence: Mapping[str, int] = dataclasses.field(
         default_factory=lambda: types.MappingProxyType({}))
     """``{weigher name: level}`` over the weighers' own
     :attr:`~brick.scheduler.weighers.base.BaseWeigher.precedence`."""
@@ -59,7 +69,7 @@ class Settings:
     """Seed of the random choice among ``host_subset_size`` best (None:
     from the system); tests set it."""
 
-    def __post_init__(self):
+    def __post_init__(self) -> None:
         merged = dict(DEFAULT_MULTIPLIERS)
         merged.update(self.multipliers)
         object.__setattr__(self, 'multipliers',
@@ -73,16 +83,20 @@ class Settings:
         object.__setattr__(self, 'enabled_weighers',
                            tuple(self.enabled_weighers))
 
-    def multiplier(self, name):
+    def multiplier(self, name: str | None) -> float:
+        if name is None:  # a weigher not loaded as a plugin
+            return 1.0
         return self.multipliers.get(name, 1.0)
 
-    def level(self, weigher):
+    def level(self, weigher: 'weigher_base.BaseWeigher') -> int:
         """The precedence level of *weigher* (a plugin): the configured
         one, else the weigher's own."""
+        if weigher.name is None:  # not loaded as a plugin: no name
+            return weigher.precedence
         return self.precedence.get(weigher.name, weigher.precedence)
 
     @classmethod
-    def from_conf(cls, conf, **overrides):
+    def from_conf(cls, conf: cfg.ConfigOpts, **overrides: Any) -> 'Settings':
         """Read ``[brick_scheduler]`` of *conf* (registering the group if
         the caller has not).
 

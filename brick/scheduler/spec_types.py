@@ -20,37 +20,46 @@ registry also writes the operator documentation
 
 import dataclasses
 import re
+from collections.abc import Iterable
+from collections.abc import Mapping
+from typing import Any
+from typing import Generic
+from typing import TypeVar
+from typing import cast
 
 from oslo_utils import strutils
 
 from brick import exception
 
+T = TypeVar('T')
+
 MAX_VOLUMES = 16
 """Highest volume number in numbered keys (``volume16_gb``)."""
 
 
-class Type:
+class Type(Generic[T]):
     """How one kind of value is parsed, printed and described."""
 
     allowed = ''
 
-    def parse(self, value):
+    def parse(self, value: object) -> T:
         """Return the typed value of *value* or raise ValueError."""
         raise NotImplementedError
 
-    def format(self, value):
+    def format(self, value: T) -> str:
         """Return the canonical string of a typed value."""
         return str(value)
 
 
-class Integer(Type):
-    def __init__(self, minimum=0, maximum=None, unit=''):
+class Integer(Type[int]):
+    def __init__(self, minimum: int = 0, maximum: int | None = None,
+                 unit: str = '') -> None:
         self.minimum, self.maximum, self.unit = minimum, maximum, unit
         upper = ' to %d' % maximum if maximum is not None else ' or more'
         self.allowed = 'a whole number%s from %d%s' % (
             ' of %s' % unit if unit else '', minimum, upper)
 
-    def parse(self, value):
+    def parse(self, value: object) -> int:
         if isinstance(value, bool):
             raise ValueError(value)
         if isinstance(value, str):
@@ -63,54 +72,55 @@ class Integer(Type):
         return value
 
 
-class Boolean(Type):
+class Boolean(Type[bool]):
     allowed = 'true or false (also yes/no, on/off, 1/0)'
 
-    def parse(self, value):
+    def parse(self, value: object) -> bool:
         if isinstance(value, bool):
             return value
         if not isinstance(value, str):
             raise ValueError(value)
         return strutils.bool_from_string(value.strip(), strict=True)
 
-    def format(self, value):
+    def format(self, value: bool) -> str:
         return 'true' if value else 'false'
 
 
-class Choice(Type):
-    def __init__(self, *choices):
+class Choice(Type[str]):
+    def __init__(self, *choices: str) -> None:
         self.choices = choices
         self.allowed = 'one of ' + ', '.join(choices)
 
-    def parse(self, value):
+    def parse(self, value: object) -> str:
         if not isinstance(value, str) or value.strip() not in self.choices:
             raise ValueError(value)
         return value.strip()
 
 
-class Word(Type):
+class Word(Type[str]):
     """One name matching a pattern."""
 
-    def __init__(self, pattern, what):
+    def __init__(self, pattern: str, what: str) -> None:
         self.pattern = re.compile(pattern)
         self.allowed = what
 
-    def parse(self, value):
+    def parse(self, value: object) -> str:
         if not isinstance(value, str) or not self.pattern.fullmatch(
                 value.strip()):
             raise ValueError(value)
         return value.strip()
 
 
-class Words(Type):
+class Words(Type[tuple[str, ...]]):
     """A set of names, comma-separated in a string (or a list, for
     scheduler hints and Python callers); printed sorted."""
 
-    def __init__(self, word):
+    def __init__(self, word: Word) -> None:
         self.word = word
         self.allowed = 'a comma-separated list of %s' % word.allowed
 
-    def parse(self, value):
+    def parse(self, value: object) -> tuple[str, ...]:
+        items: list[object]
         if isinstance(value, str):
             items = [item for item in value.split(',') if item.strip()]
         elif isinstance(value, (list, tuple, set, frozenset)):
@@ -121,7 +131,7 @@ class Words(Type):
             raise ValueError(value)
         return tuple(sorted({self.word.parse(item) for item in items}))
 
-    def format(self, value):
+    def format(self, value: tuple[str, ...]) -> str:
         return ','.join(value)
 
 
@@ -139,7 +149,7 @@ class Key:
 
     name: str
     """The key without namespace; ``{N}`` marks a volume number."""
-    type: Type
+    type: Type[Any]
     field: str
     """The :class:`~brick.scheduler.request.RequestSpec` field (or, for
     numbered keys, :class:`~brick.scheduler.request.VolumeRequest`
@@ -149,7 +159,7 @@ class Key:
     """Multiply the parsed value by this (GiB to bytes)."""
 
     @property
-    def numbered(self):
+    def numbered(self) -> bool:
         return '{N}' in self.name
 
 
@@ -157,11 +167,11 @@ class Key:
 class Parsed:
     """What a registry made of a mapping: typed values by field."""
 
-    fields: dict
+    fields: dict[str, Any]
     """Request-wide values, ``{field: value}``."""
-    volumes: dict
+    volumes: dict[int, dict[str, Any]]
     """Per-volume values, ``{number: {field: value}}`` (numbers from 1)."""
-    keys: dict
+    keys: dict[str, Any]
     """The typed value of every key read, ``{full key: value}``."""
 
 
@@ -176,7 +186,8 @@ class Registry:
     :param what: how an error names a key, e.g. ``'flavor extra spec'``.
     """
 
-    def __init__(self, namespace, keys, strict=True, what='key'):
+    def __init__(self, namespace: str | None, keys: Iterable[Key],
+                 strict: bool = True, what: str = 'key') -> None:
         self.namespace = namespace
         self.keys = tuple(keys)
         self.strict = strict
@@ -187,20 +198,20 @@ class Registry:
                 re.escape('{N}'), r'(?P<n>[1-9][0-9]?)')), key)
             for key in self.keys]
 
-    def full_name(self, key, number=None):
+    def full_name(self, key: Key, number: int | None = None) -> str:
         name = key.name.replace('{N}', str(number)) if number else key.name
         return '%s:%s' % (self.namespace, name) if self.namespace else name
 
-    def names(self):
+    def names(self) -> list[str]:
         """Every key's full name, numbered ones with ``{N}``."""
         return [self.full_name(key) for key in self.keys]
 
-    def _mine(self, name):
+    def _mine(self, name: str) -> bool:
         if self.namespace is None:
             return True
         return name.startswith(self.namespace + ':')
 
-    def lookup(self, name):
+    def lookup(self, name: object) -> tuple[Key, int | None] | None:
         """Return ``(key, number)`` for full key *name*, or None when it
         is outside the namespace (or an unknown hint).
 
@@ -226,7 +237,7 @@ class Registry:
                     ', '.join(self.names()), MAX_VOLUMES))
         return None
 
-    def parse(self, mapping):
+    def parse(self, mapping: Mapping[str, object] | None) -> Parsed:
         """Validate *mapping* and return its typed values.
 
         Keys of other namespaces are ignored, as Nova ignores them.
@@ -242,7 +253,9 @@ class Registry:
             raise exception.InvalidValue(
                 field=self.what + 's', value=mapping,
                 allowed='a mapping of keys to values')
-        fields, volumes, keys = {}, {}, {}
+        fields: dict[str, Any] = {}
+        volumes: dict[int, dict[str, Any]] = {}
+        keys: dict[str, Any] = {}
         for name, raw in sorted(mapping.items(), key=lambda kv: str(kv[0])):
             found = self.lookup(name)
             if found is None:
@@ -263,12 +276,12 @@ class Registry:
                 volumes.setdefault(number, {})[key.field] = value
         return Parsed(fields, volumes, keys)
 
-    def format(self, keys):
+    def format(self, keys: Mapping[str, Any]) -> dict[str, str]:
         """Return the canonical strings of typed values by full key, the
         inverse of :attr:`Parsed.keys`: ``parse(format(p.keys))`` gives
         back ``p``."""
-        result = {}
+        result: dict[str, str] = {}
         for name, value in keys.items():
-            key, _number = self.lookup(name)
+            key, _number = cast(tuple[Key, int | None], self.lookup(name))
             result[name] = key.type.format(value)
         return result

@@ -36,7 +36,7 @@ SCOPE_DISTANCE = {'host': topology.SAME_HOST, 'rack': topology.SAME_RACK,
 """How far a pool of each scope is from a host inside that scope."""
 
 
-def pool_key(name, scope, owner):
+def pool_key(name: str, scope: str, owner: str | None) -> str:
     """The key of a pool, as :attr:`brick.inventory.pools.Pool.key`
     spells it: ``host:h1/lvm``, ``rack:r1/nfs``, ``zone:z1/nfs`` (pool
     names are unique per owner only)."""
@@ -54,19 +54,19 @@ class HostState:
     state: str = 'enabled'
     reason: str | None = None
     """Why the host is in its state, when known (liveness)."""
-    pools: list = dataclasses.field(default_factory=list)
+    pools: list['PoolState'] = dataclasses.field(default_factory=list)
     """Its host-scoped :class:`PoolState` objects, by key order."""
     index: int = -1
     """Its row in :class:`~brick.scheduler.columns.Columns` (-1: none
     yet)."""
 
     @property
-    def volumes(self):
+    def volumes(self) -> int:
         """Volumes held by the host's own pools (shared pools excluded)."""
         return sum(pool.volumes for pool in self.pools)
 
     @property
-    def place(self):
+    def place(self) -> topology.Place:
         return topology.Place(self.region, self.zone, self.rack, self.name)
 
 
@@ -100,16 +100,17 @@ class PoolState:
     """Largest single volume the node said it could create now."""
     cost: float = 0.0
     role: str | None = None
-    tags: frozenset = frozenset()
+    tags: frozenset[str] = frozenset()
     state: str = 'enabled'
     thin: bool = False
     format: str | None = None
     volumes: int = 0
     generation: int = 0
     id: int | None = None
-    capacity: int | None = None
+    capacity: int = None  # type: ignore[assignment]
+    """None (the default) is computed by ``__post_init__``."""
     key: str = ''
-    pending: list | None = None
+    pending: list[list[int]] | None = None
     """This process's claims not yet seen in the store:
     ``[generation the store will show them at, size, volumes]`` (None:
     none, which saves a list per pool)."""
@@ -117,7 +118,7 @@ class PoolState:
     """Its row in :class:`~brick.scheduler.columns.Columns` (-1: none
     yet)."""
 
-    def __post_init__(self):
+    def __post_init__(self) -> None:
         if self.capacity is None:
             self.capacity = fields.capacity(self.total, self.reserved,
                                             self.allocation_ratio)
@@ -127,36 +128,36 @@ class PoolState:
             self.key = pool_key(self.name, self.scope, self.owner)
 
     @property
-    def owner(self):
+    def owner(self) -> str | None:
         """The host, rack or zone the scope names."""
         return {'host': self.host, 'rack': self.rack,
                 'zone': self.zone}[self.scope]
 
     @property
-    def free(self):
+    def free(self) -> int:
         """Bytes a new volume may still take (virtual, after the
         allocation ratio)."""
         return self.capacity - self.used - self.unmanaged
 
     @property
-    def largest(self):
+    def largest(self) -> int:
         """The largest single volume that fits now."""
         if self.max_volume is None:
             return self.free
         return min(self.free, self.max_volume)
 
     @property
-    def domain(self):
+    def domain(self) -> str | None:
         """The failure domain affinity rules compare: the host of a
         host-scoped pool, the pool itself for a shared one."""
         return self.host if self.scope == 'host' else self.key
 
     @property
-    def place(self):
+    def place(self) -> topology.Place:
         return topology.Place(self.region, self.zone, self.rack,
                               self.host if self.scope == 'host' else None)
 
-def charge(pool, size):
+def charge(pool: PoolState, size: int) -> int:
     """Bytes a volume of *size* takes in *pool*: rounded up to the
     pool's step (an LVM extent), as the driver will round it."""
     step = pool.step
@@ -165,7 +166,7 @@ def charge(pool, size):
     return units.round_up(size, step)
 
 
-def distance(host, pool):
+def distance(host: HostState, pool: PoolState) -> int:
     """How far *pool* is from *host* (0 same host ... 3 farther than a
     zone): :func:`brick.inventory.topology.distance` of their places,
     without building them (this runs for every candidate)."""

@@ -12,12 +12,14 @@ enabled ones and their order come from ``[brick_scheduler]
 enabled_filters``.  See :class:`~brick.scheduler.filters.base.BaseFilter`.
 """
 
+from collections.abc import Iterable
+
 from brick.scheduler.filters import base
 
 NAMESPACE = 'brick.scheduler.filters'
 
 
-def load(names):
+def load(names: Iterable[str]) -> list[base.BaseFilter]:
     """Instantiate the filters *names*, in that order.
 
     :raises brick.exception.InvalidValue: an unknown name, naming the

@@ -30,21 +30,36 @@ show.
 """
 
 import abc
+import importlib.metadata
+from collections.abc import Iterable
+from typing import TYPE_CHECKING
+from typing import Any
+from typing import NoReturn
 
+import numpy as np
+import numpy.typing as npt
 from stevedore import extension
 from stevedore import named
 
 from brick import exception
 
+if TYPE_CHECKING:  # annotations only: no import cycle at run time
+    from brick.scheduler import context as context_mod
+    from brick.scheduler import pairs as pairs_mod
+    from brick.scheduler import request as request_mod
+    from brick.scheduler import state as state_mod
+
 
 class BaseFilter(metaclass=abc.ABCMeta):
     """One check every candidate must pass."""
 
-    name = None
+    name: str | None = None
     """Entry-point name, set by :func:`load_plugins`."""
 
     @abc.abstractmethod
-    def check(self, ctx, host, pool, volume):
+    def check(self, ctx: 'context_mod.Context', host: 'state_mod.HostState',
+              pool: 'state_mod.PoolState',
+              volume: 'request_mod.VolumeRequest') -> str | None:
         """Return None if *volume* may go to *pool* for *host*, else a
         reason ``"kind: detail"``.
 
@@ -54,14 +69,17 @@ class BaseFilter(metaclass=abc.ABCMeta):
         :param volume: a :class:`~brick.scheduler.request.VolumeRequest`.
         """
 
-    def applies(self, ctx, volume):
+    def applies(self, ctx: 'context_mod.Context',
+                volume: 'request_mod.VolumeRequest') -> bool:
         """False when the request asks nothing this filter checks (no
         tags, no pairing...): the search then skips it for *volume*.
         Asked once per volume and decision, before any tier is
         searched, so the answer may not depend on ``ctx.tier``."""
         return True
 
-    def mask(self, ctx, volume, pairs):
+    def mask(self, ctx: 'context_mod.Context',
+             volume: 'request_mod.VolumeRequest', pairs: 'pairs_mod.Pairs'
+             ) -> npt.NDArray[np.bool_] | None:
         """Which of *pairs* pass, all at once; None: ask :meth:`check`
         pair by pair.
 
@@ -72,7 +90,8 @@ class BaseFilter(metaclass=abc.ABCMeta):
         return None
 
 
-def load_plugins(namespace, names, what):
+def load_plugins(namespace: str, names: Iterable[str], what: str
+                 ) -> list[Any]:
     """Load and instantiate the plugins *names* of *namespace*, in order.
 
     :raises brick.exception.InvalidValue: an unknown or broken name.
@@ -84,17 +103,20 @@ def load_plugins(namespace, names, what):
         raise exception.InvalidValue(
             field='%s name' % what, value=unknown[0],
             allowed=', '.join(available) or 'none installed')
-    manager = named.NamedExtensionManager(
+    manager: named.NamedExtensionManager[Any] = named.NamedExtensionManager(
         namespace, names, name_order=True, invoke_on_load=True,
         on_load_failure_callback=_failed)
-    plugins = []
+    plugins: list[Any] = []
     for ext in manager:
+        assert ext.obj is not None  # invoked on load
         ext.obj.name = ext.name
         plugins.append(ext.obj)
     return plugins
 
 
-def _failed(manager, entrypoint, err):
+def _failed(manager: extension.ExtensionManager[Any],
+            entrypoint: importlib.metadata.EntryPoint,
+            err: BaseException) -> NoReturn:
     raise exception.InvalidValue(
         field='plugin %s' % entrypoint.name, value=str(err),
         allowed='a plugin that loads') from err

@@ -68,7 +68,7 @@ class StateFilter(base.BaseFilter):
         if pool.key in request.exclude_pools:
             return 'pool excluded: %s failed an earlier attempt' % pool.key
         if pool.scope == 'host' and pool.host != host.name:
-            owner = ctx.cache.hosts.get(pool.host)
+            owner = ctx.cache.hosts.get(pool.host or '')
             if owner is None:
                 return 'pool host not up: %s' % pool.host
             if owner.state != 'enabled':

@@ -13,12 +13,15 @@ their multipliers from ``[brick_scheduler]NAME_weight_multiplier``.  See
 :class:`~brick.scheduler.weighers.base.BaseWeigher`.
 """
 
+from collections.abc import Iterable
+
 from brick.scheduler.filters import base as filter_base
+from brick.scheduler.weighers import base
 
 NAMESPACE = 'brick.scheduler.weighers'
 
 
-def load(names):
+def load(names: Iterable[str]) -> list[base.BaseWeigher]:
     """Instantiate the weighers *names*, in that order.
 
     :raises brick.exception.InvalidValue: an unknown name, naming the

@@ -33,27 +33,38 @@ without it is asked pair by pair.
 """
 
 import abc
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 import numpy as np
+import numpy.typing as npt
+
+if TYPE_CHECKING:  # annotations only: no import cycle at run time
+    from brick.scheduler import context as context_mod
+    from brick.scheduler import pairs as pairs_mod
+    from brick.scheduler import request as request_mod
+    from brick.scheduler import state as state_mod
 
 
 class BaseWeigher(metaclass=abc.ABCMeta):
     """One preference between candidates."""
 
-    name = None
+    name: str | None = None
     """Entry-point name, set when loaded."""
 
     precedence = 0
     """Default rank of this weigher's scores among the others' (higher
     first); ``[brick_scheduler]weigher_precedence`` overrides it."""
 
-    minval = None
-    maxval = None
+    minval: float | None = None
+    maxval: float | None = None
     """Fixed bounds for :func:`normalize`, when the weigher knows them
     (None: the lowest and highest value among the candidates)."""
 
     @abc.abstractmethod
-    def weigh(self, ctx, host, pool, volume):
+    def weigh(self, ctx: 'context_mod.Context', host: 'state_mod.HostState',
+              pool: 'state_mod.PoolState',
+              volume: 'request_mod.VolumeRequest') -> float:
         """Return a raw score for *volume* in *pool* for *host*; larger
         is better.
 
@@ -65,13 +76,18 @@ class BaseWeigher(metaclass=abc.ABCMeta):
         """
 
 
-    def weigh_all(self, ctx, volume, pairs):
+    def weigh_all(self, ctx: 'context_mod.Context',
+                  volume: 'request_mod.VolumeRequest',
+                  pairs: 'pairs_mod.Pairs'
+                  ) -> npt.NDArray[np.float64] | None:
         """Raw scores of every pair at once (a float array), or None to
         be asked pair by pair with :meth:`weigh`."""
         return None
 
 
-def normalize_all(values, minval=None, maxval=None):
+def normalize_all(values: npt.NDArray[np.float64],
+                  minval: float | None = None, maxval: float | None = None
+                  ) -> npt.NDArray[np.float64]:
     """:func:`normalize` of a numpy array, the same arithmetic."""
     if not len(values):
         return values.astype(float)
@@ -82,7 +98,8 @@ def normalize_all(values, minval=None, maxval=None):
     return (values - low) / float(high - low)
 
 
-def normalize(values, minval=None, maxval=None):
+def normalize(values: Sequence[float], minval: float | None = None,
+              maxval: float | None = None) -> list[float]:
     """Scale *values* to 0..1: *minval* (default the lowest) to 0,
     *maxval* (default the highest) to 1; all equal gives all 0.
 
