@@ -15,6 +15,7 @@ Callers catch :class:`BrickException` for everything, or one family::
     │   ├── InvalidName
     │   ├── InvalidSize
     │   ├── InvalidValue
+    │   ├── InvalidJob          a jobboard job that is not a placement
     │   └── DriverNotFound      (also a NotFound)
     ├── NotFound
     │   ├── VolumeNotFound
@@ -31,7 +32,9 @@ Callers catch :class:`BrickException` for everything, or one family::
     │   │   └── PoolUnavailable     disabled, or gone
     │   ├── ConcurrentUpdate        retries ran out: try the same again
     │   ├── ReservationExpired
-    │   └── NoValidHost             no candidate; .explanation says why
+    │   ├── NoValidHost             no candidate; .explanation says why
+    │   ├── FlowBusy                its owner is alive: not resumed
+    │   └── FlowUnresumable         recorded by another brick version
     ├── NotSupported            the driver declared it cannot do this
     └── BackendError            an external command or the host failed
         ├── CommandFailed
@@ -39,7 +42,9 @@ Callers catch :class:`BrickException` for everything, or one family::
         ├── ToolNotFound
         ├── MalformedOutput
         ├── HostFailed          one host failed a step: try another
-        └── PlacementFailed     every attempt of a placement failed
+        ├── PlacementFailed     every attempt of a placement failed
+        ├── PlacementPending    a posted placement is not done yet
+        └── FlowInterrupted     stopped between steps; resumed later
 
 Each class sets ``msg_fmt``, a %-template filled from the keyword
 arguments, so that a message always names what was wrong and what is
@@ -55,6 +60,8 @@ __all__ = [
     'VolumeNotFound', 'ConcurrentUpdate', 'PoolUnavailable',
     'ReservationExpired', 'ReservationNotFound', 'NoValidHost',
     'HostFailed', 'PlacementFailed', 'FlowNotFound', 'HandlerNotFound',
+    'FlowBusy', 'FlowInterrupted', 'FlowUnresumable', 'InvalidJob',
+    'PlacementPending',
 ]
 
 
@@ -234,3 +241,30 @@ class FlowNotFound(NotFound):
 class HandlerNotFound(NotFound):
     msg_fmt = ('No boot handler named %(name)r is registered; registered: '
                '%(available)s.')
+
+
+# Flows that outlive their process (brick.workflow) -------------------------
+
+class FlowBusy(Conflict):
+    msg_fmt = ('Placement flow %(id)s is run by %(owner)s, which is alive; '
+               'it is not taken from it.')
+
+
+class FlowInterrupted(BackendError):
+    msg_fmt = ('Placement flow %(id)s stopped before its next step: '
+               '%(reason)s.  It is resumed from its record.')
+
+
+class FlowUnresumable(Conflict):
+    msg_fmt = 'Placement flow %(id)s cannot be resumed: %(reason)s.'
+
+
+class InvalidJob(InvalidInput):
+    msg_fmt = ('Job %(job)s of the jobboard is not a brick placement: '
+               '%(field)s is %(value)r; allowed: %(allowed)s.')
+
+
+class PlacementPending(BackendError):
+    msg_fmt = ('Placement flow %(id)s did not finish within %(timeout)s '
+               'seconds; it goes on: ask for it again with '
+               'API.result(%(id)r).')

@@ -14,6 +14,14 @@ from brick import exception
 from brick.workflow import retries
 from brick.workflow import tasks
 
+VERSION = 2
+"""The shape of the flows :func:`get_flow` builds (its tasks, their
+names and what they record), as recorded with every flow: a flow
+recorded with another version is not resumed (see
+:meth:`brick.workflow.runner.Runner.resume`).  Version 1 is the flows
+of brick releases that kept their records in taskflow's own tables.
+Bump it with any change a recorded flow could not resume across."""
+
 KINDS = ('boot', 'volume')
 """``boot``: volumes for an instance, then the boot handler (compute
 side); ``volume``: volumes only (volume side)."""

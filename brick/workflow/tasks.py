@@ -106,10 +106,7 @@ class ReserveTask(task.Task):
         for candidate in candidates:
             if len(reserved) >= self.count:
                 break
-            # Derived from the flow, so a resumed flow that reruns this
-            # task gets the same reservations back, not new ones.
-            request_id = str(uuid.uuid5(uuid.UUID(flow_id), '%d/%d' % (
-                attempt['number'], candidate['rank'])))
+            request_id = request_id_of(flow_id, attempt, candidate)
             items = [(p['pool_id'], p['size'], volume_names[p['volume']])
                      for p in candidate['placements']]
             try:
@@ -130,11 +127,27 @@ class ReserveTask(task.Task):
                 pool='any candidate', requested=0, available=0)
         return reserved
 
-    def revert(self, services, result, **kwargs):
-        if _failed(result) or not result:
+    def revert(self, services, result, candidates, flow_id, attempt,
+               **kwargs):
+        if not _failed(result):
+            for candidate in result or ():
+                release(services, candidate)
             return
-        for candidate in result:
-            release(services, candidate)
+        # It failed, or died and failed when resumed, after reserving
+        # some candidates: their request ids say which, whatever the
+        # record has.
+        for candidate in candidates or ():
+            release(services, dict(candidate, request_id=request_id_of(
+                flow_id, attempt, candidate)))
+
+
+def request_id_of(flow_id, attempt, candidate):
+    """The request id of *candidate*'s reservations in *attempt*:
+    derived from the flow, so that a resumed flow that reruns
+    :class:`ReserveTask` gets the same reservations back, not new ones,
+    and a revert finds them without a record of them."""
+    return str(uuid.uuid5(uuid.UUID(flow_id), '%d/%d' % (
+        attempt['number'], candidate['rank'])))
 
 
 def release(services, candidate):
