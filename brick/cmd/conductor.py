@@ -106,7 +106,10 @@ def serve(conf, handlers=None, nodes=None):
                 for sig in (signal.SIGTERM, signal.SIGINT)}
     try:
         for node in found.api.nodes:
+            # In-process nodes report their own capacity (a remote node
+            # service reports on its side).
             node.setup()
+            node.report(found.api.db)
         LOG.info('Conductor %s takes jobs from %s with %d worker(s) and '
                  'nodes %s', conf.brick_conductor.name,
                  conf.brick_workflow.jobboard_url.split('@')[-1],

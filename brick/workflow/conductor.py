@@ -115,6 +115,13 @@ class Conductor(impl_nonblocking.NonBlockingConductor):
             return False
         except exception.BrickException:
             pass  # the flow rolled back: its outcome is recorded
+        except Exception as err:
+            # A bug, not the request: record it, and let taskflow trash
+            # the job rather than retry it forever.
+            LOG.exception('Job %s failed unexpectedly', job.uuid)
+            self._reject(job, exception.BackendError(
+                reason='the conductor failed on it: %s' % err))
+            raise
         return True
 
     def _place(self, spec):
@@ -129,7 +136,7 @@ class Conductor(impl_nonblocking.NonBlockingConductor):
             LOG.info('Flow %s already finished; its job is consumed',
                      spec.flow_id)
             return
-        self.runner.resume(pending, keep=True)
+        self.runner.resume(pending, keep=True, inputs=spec.inputs)
 
     def _start(self, spec):
         """Run a new flow, first making sure no other conductor (one
@@ -148,8 +155,7 @@ class Conductor(impl_nonblocking.NonBlockingConductor):
                         spec.reserve_count, keep=True, record=record)
 
     def _reject(self, job, err):
-        LOG.error('Job %s is not a brick placement and is dropped: %s',
-                  job.uuid, err)
+        LOG.error('Job %s is dropped: %s', job.uuid, err)
         flow_id = jobs.flow_id_of(job)
         if flow_id is None:
             return

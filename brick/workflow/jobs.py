@@ -62,30 +62,40 @@ def board_conf(url: str) -> dict:
     _, _, hostpart = parsed.netloc.rpartition('@')
     try:
         if parsed.scheme == 'redis':
-            conf = {'board': 'redis', 'host': parsed.hostname or '',
-                    'port': parsed.port or 6379,
-                    'namespace': query.pop('namespace', 'brick')}
-            db = parsed.path.strip('/')
-            if db:
-                conf['db'] = int(db)
-            if parsed.password:
-                conf['password'] = urllib.parse.unquote(parsed.password)
-            if parsed.username:
-                conf['username'] = urllib.parse.unquote(parsed.username)
+            conf = _redis(parsed, query)
         else:
-            hosts = hostpart.split(',')
-            for host in hosts:
-                name, _, port = host.rpartition(':')
-                if not name or not port.isdigit():
-                    raise ValueError(host)
-            conf = {'board': 'zookeeper', 'hosts': ','.join(hosts),
-                    'path': parsed.path.rstrip('/') or '/brick/jobs'}
-            if 'timeout' in query:
-                conf['timeout'] = float(query.pop('timeout'))
+            conf = _zookeeper(parsed, hostpart, query)
     except ValueError as err:
         raise bad('host, port or number') from err
     if query:
         raise bad('unknown parameter %s' % ', '.join(sorted(query)))
+    return conf
+
+
+def _redis(parsed, query):
+    conf = {'board': 'redis', 'host': parsed.hostname or '',
+            'port': parsed.port or 6379,
+            'namespace': query.pop('namespace', 'brick')}
+    db = parsed.path.strip('/')
+    if db:
+        conf['db'] = int(db)
+    if parsed.password:
+        conf['password'] = urllib.parse.unquote(parsed.password)
+    if parsed.username:
+        conf['username'] = urllib.parse.unquote(parsed.username)
+    return conf
+
+
+def _zookeeper(parsed, hostpart, query):
+    hosts = hostpart.split(',')
+    for host in hosts:
+        name, _, port = host.rpartition(':')
+        if not name or not port.isdigit():
+            raise ValueError(host)
+    conf = {'board': 'zookeeper', 'hosts': ','.join(hosts),
+            'path': parsed.path.rstrip('/') or '/brick/jobs'}
+    if 'timeout' in query:
+        conf['timeout'] = float(query.pop('timeout'))
     return conf
 
 

@@ -39,27 +39,24 @@ FINISHED = (states.SUCCESS, states.REVERTED, states.FAILURE)
 """Flow states with nothing left to do (FAILURE: a revert failed, or
 the flow cannot be resumed; its record says why and is kept)."""
 
+BOOKS = models.flow_books
+FLOWS = models.flow_details
+LEASES = models.flow_leases
 _UNFINISHED = sa.select(
-    models.flow_details.c.uuid, models.flow_details.c.meta,
-    models.flow_leases.c.owner,
-    models.flow_leases.c.flow_uuid.label('leased')).join(
-        models.flow_books,
-        models.flow_books.c.uuid == models.flow_details.c.parent_uuid).outerjoin(
-            models.flow_leases,
-            models.flow_leases.c.flow_uuid == models.flow_details.c.uuid).where(
-                models.flow_books.c.name == BOOK_NAME,
-                sa.or_(models.flow_details.c.state.is_(None),
-                       models.flow_details.c.state.not_in(FINISHED))).order_by(
-                    models.flow_books.c.created_at)
-_OUTCOME = sa.select(models.flow_details.c.state,
-                     models.flow_details.c.meta).where(
-    models.flow_details.c.uuid == sa.bindparam('flow_id'))
-_PURGE = models.flow_books.delete().where(
-    models.flow_books.c.name == BOOK_NAME,
-    models.flow_books.c.created_at < sa.bindparam('before'),
-    models.flow_books.c.uuid.in_(sa.select(
-        models.flow_details.c.parent_uuid).where(
-            models.flow_details.c.state.in_(FINISHED))))
+    FLOWS.c.uuid, FLOWS.c.meta, LEASES.c.owner,
+    LEASES.c.flow_uuid.label('leased')).join(
+        BOOKS, BOOKS.c.uuid == FLOWS.c.parent_uuid).outerjoin(
+            LEASES, LEASES.c.flow_uuid == FLOWS.c.uuid).where(
+                BOOKS.c.name == BOOK_NAME,
+                sa.or_(FLOWS.c.state.is_(None),
+                       FLOWS.c.state.not_in(FINISHED))).order_by(
+                    BOOKS.c.created_at)
+_OUTCOME = sa.select(FLOWS.c.state, FLOWS.c.meta).where(
+    FLOWS.c.uuid == sa.bindparam('flow_id'))
+_PURGE = BOOKS.delete().where(
+    BOOKS.c.name == BOOK_NAME, BOOKS.c.created_at < sa.bindparam('before'),
+    BOOKS.c.uuid.in_(sa.select(FLOWS.c.parent_uuid).where(
+        FLOWS.c.state.in_(FINISHED))))
 
 
 @dataclasses.dataclass
@@ -259,8 +256,8 @@ def _meta(text):
 
 
 def _lease(conn, flow_id):
-    row = conn.execute(sa.select(models.flow_leases.c.owner).where(
-        models.flow_leases.c.flow_uuid == flow_id)).first()
+    row = conn.execute(sa.select(LEASES.c.owner).where(
+        LEASES.c.flow_uuid == flow_id)).first()
     return (row is not None, row.owner if row is not None else None)
 
 

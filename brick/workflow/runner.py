@@ -148,13 +148,16 @@ class Runner:
             return self._run(engine, flow, record, callback, keep,
                              (what, attempts))
 
-    def resume(self, pending, callback=None,
-               keep: bool = False) -> dict:
+    def resume(self, pending, callback=None, keep: bool = False,
+               inputs: dict | None = None) -> dict:
         """Take over and finish an interrupted flow: it continues from
         its last recorded step, or rolls back if that step failed.
 
         :param pending: a :class:`~brick.workflow.persistence.Pending`
             (from :meth:`unfinished`), or a flow id.
+        :param inputs: the flow's inputs, if the caller has them (a
+            conductor has the job's): a flow that died before its first
+            step recorded none.
         :returns: as :meth:`run`.
         :raises brick.exception.FlowNotFound: no such flow, it finished,
             or flows are not persisted.
@@ -181,7 +184,7 @@ class Runner:
         self.store.take(pending)
         flow = self._rebuild(record)
         engine = engines.load(flow, flow_detail=record.detail,
-                              backend=self._scratch)
+                              backend=self._scratch, store=inputs)
         LOG.info('Resuming placement flow %s from state %s', flow_id,
                  record.detail.state)
         factory = record.meta.get('factory', {}).get('kwargs', {})

@@ -13,7 +13,6 @@ import pathlib
 import sqlite3
 
 from brick.db import migration
-
 from tests.unit.cmd import run
 
 EXAMPLE = pathlib.Path(__file__).parents[3] / 'etc' / 'brick' / \
