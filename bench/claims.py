@@ -12,7 +12,12 @@
 For each backend (throwaway servers from
 ``tests/functional/db/servers.py``, or the URLs in
 ``BRICK_TEST_POSTGRESQL_URL`` / ``BRICK_TEST_MYSQL_URL``) and 1, 4 and 8
-worker processes, each with its own engine:
+worker processes, each with its own engine.  PostgreSQL runs three
+times on the same server: ``postgresql`` (brick's default: the one-volume
+claim as one plain statement), ``pg-prepared``
+(``[brick_database]prepared_claims``: a server-side prepared statement)
+and ``pgbouncer`` (through a throwaway pgbouncer in transaction mode,
+from ``tests/functional/daemons.py``, the default settings):
 
 * **spread**: workers claim 1 MiB on a random one of 100 large pools (a
   fleet, over which a scheduler spreads its claims) for ``--seconds``;
@@ -53,6 +58,7 @@ from brick.inventory import hosts  # noqa: E402
 from brick.inventory import pools  # noqa: E402
 from brick.inventory import reservations  # noqa: E402
 from brick.inventory import topology  # noqa: E402
+from tests.functional import daemons  # noqa: E402
 from tests.functional.db import servers  # noqa: E402
 
 FORK = multiprocessing.get_context('fork')
@@ -62,9 +68,10 @@ HOT_CLAIMS = 1000
 SETTINGS = {'postgresql': {'synchronous_commit': 'off'}, 'mysql': {}}
 
 
-def _worker(url, mode, pool_ids, seconds, barrier, results):
+def _worker(url, mode, pool_ids, seconds, barrier, results, prepared):
     db = engine.Database(url, pool_size=1, max_overflow=0, claim_retries=50,
-                         claim_retry_interval=0.002, lock_timeout=30)
+                         claim_retry_interval=0.002, lock_timeout=30,
+                         prepared_claims=prepared)
     stats = engine.RetryStats()
     rng = random.Random()
     done = 0
@@ -114,12 +121,13 @@ def _cpu_seconds(pid):
     return total
 
 
-def _phase(url, mode, pool_ids, workers, seconds, server_pid=None):
+def _phase(url, mode, pool_ids, workers, seconds, server_pid=None,
+           prepared=False):
     server_cpu = _cpu_seconds(server_pid)
     barrier = FORK.Barrier(workers)
     results = FORK.Queue()
     procs = [FORK.Process(target=_worker, args=(
-        url, mode, pool_ids, seconds, barrier, results))
+        url, mode, pool_ids, seconds, barrier, results, prepared))
         for _ in range(workers)]
     for proc in procs:
         proc.start()
@@ -168,15 +176,16 @@ def _over_commit(db, hot_claims):
     return ', '.join(problems) or 'none'
 
 
-def run_backend(backend, url, worker_counts, seconds, out, server_pid=None):
+def run_backend(backend, url, worker_counts, seconds, out, server_pid=None,
+                prepared=False):
     migration.upgrade(url)
     for workers in worker_counts:
         db, spread, hot = _fresh(url)
         db.dispose()
         claims, attempts, conflicts, elapsed, cpu = _phase(
-            url, 'spread', spread, workers, seconds, server_pid)
+            url, 'spread', spread, workers, seconds, server_pid, prepared)
         hot_claims, _, hot_conflicts, hot_elapsed, _ = _phase(
-            url, 'hot', [hot], workers, seconds)
+            url, 'hot', [hot], workers, seconds, prepared=prepared)
         verdict = _over_commit(db, hot_claims)
         db.dispose()
         out.write('%-10s %7d %8d %10.0f %9.2f%% %8.0f %10.0f %9d %s\n' % (
@@ -193,32 +202,57 @@ def main(argv=()):
                         help='length of each spread run (default 5)')
     parser.add_argument('--workers', default='1,4,8',
                         help='worker process counts (default 1,4,8)')
-    parser.add_argument('--backends', default='sqlite,postgresql,mysql')
+    parser.add_argument('--backends',
+                        default='sqlite,postgresql,pg-prepared,pgbouncer,'
+                                'mysql')
     args = parser.parse_args(list(argv))
     worker_counts = [int(n) for n in args.workers.split(',')]
     out = sys.stdout
     out.write('%-10s %7s %8s %10s %10s %8s %10s %9s %s\n' % (
         'backend', 'workers', 'claims', 'claims/s', 'retried', 'cpu us',
         'hot c/s', 'hot retr', 'over-commit'))
-    for backend in args.backends.split(','):
+    chosen = args.backends.split(',')
+    for backend in chosen:
         if backend == 'sqlite':
             with tempfile.TemporaryDirectory(prefix='brick-bench-') as tmp:
                 run_backend(backend, 'sqlite:///%s/b.sqlite' % tmp,
                             worker_counts, args.seconds, out)
-            continue
-        try:
-            server = servers.create(backend, SETTINGS[backend])
-        except servers.Unavailable as err:
-            out.write('%-10s skipped: %s is not installed\n' % (backend,
-                                                                 err.tool))
-            continue
-        with server:
+        elif backend == 'mysql':
+            _on_server('mysql', ['mysql'], worker_counts, args.seconds, out)
+    postgres = [name for name in chosen if name in POSTGRESQL]
+    if postgres:
+        _on_server('postgresql', postgres, worker_counts, args.seconds, out)
+    return 0
+
+
+POSTGRESQL = ('postgresql', 'pg-prepared', 'pgbouncer')
+
+
+def _on_server(kind, rows, worker_counts, seconds, out):
+    """Run the *rows* (backend names) on one throwaway *kind* server."""
+    try:
+        server = servers.create(kind, SETTINGS[kind])
+    except servers.Unavailable as err:
+        out.write('%-10s skipped: %s is not installed\n' % (kind, err.tool))
+        return
+    with server:
+        pid = getattr(getattr(server, 'process', None), 'pid', None)
+        for row in rows:
             name = 'brick_bench_%s' % uuid.uuid4().hex[:8]
             url = server.create_database(name)
             try:
-                run_backend(backend, url, worker_counts, args.seconds, out,
-                            getattr(getattr(server, 'process', None), 'pid',
-                                    None))
+                if row == 'pgbouncer':
+                    try:
+                        with daemons.start(daemons.PgBouncer, server,
+                                           pool_mode='transaction') as pooler:
+                            run_backend(row, pooler.database_url(name),
+                                        worker_counts, seconds, out, pid)
+                    except servers.Unavailable as err:
+                        out.write('%-10s skipped: %s is not installed\n'
+                                  % (row, err.tool))
+                else:
+                    run_backend(row, url, worker_counts, seconds, out, pid,
+                                prepared=row == 'pg-prepared')
             finally:
                 server.drop_database(name)
     return 0

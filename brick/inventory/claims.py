@@ -41,13 +41,18 @@ transaction (they all go through this package), and
 :func:`brick.inventory.allocations.check` proves the counter against
 the rows; the tests run it after every concurrent load.
 
-On PostgreSQL a claim of one volume is sent as ONE prepared statement
-in autocommit: ``WITH taken AS (UPDATE ... RETURNING id) INSERT INTO
+On PostgreSQL a claim of one volume is sent as ONE statement in
+autocommit: ``WITH taken AS (UPDATE ... RETURNING id) INSERT INTO
 reservations ... SELECT ... FROM taken``: one round trip instead of
-four (BEGIN, UPDATE, INSERT, COMMIT), atomic because a statement is,
-and planned once per connection (a schema upgrade that changes these
-tables needs the processes restarted, as PostgreSQL then refuses the
-cached plan).
+four (BEGIN, UPDATE, INSERT, COMMIT), atomic because a statement is.
+With ``[brick_database]prepared_claims`` it is also a server-side
+prepared statement, planned once per connection; that is opt-in
+because a prepared statement lives in one server connection, which a
+pooler in transaction mode (pgbouncer) does not keep for a client
+("prepared statement does not exist", or "already exists" when two
+clients' PREPAREs meet on one server connection), and because a schema
+upgrade that changes these tables makes PostgreSQL refuse the cached
+plan until the processes restart.
 
 A claim of several volumes (one request, one ``request_id``) updates its
 pools in ascending pool id order, so two requests never wait on each
@@ -230,14 +235,21 @@ def _prepared():
             order, dict(compiled.params))
 
 
-def take_and_insert(conn, plan, row):
-    """PostgreSQL, one volume: :data:`TAKE_AND_INSERT` in autocommit, as
-    a prepared statement (PREPAREd once per connection): measured at
-    about a third of the server CPU of planning it every time.
+def take_and_insert(conn, plan, row, prepared=False):
+    """PostgreSQL, one volume: :data:`TAKE_AND_INSERT` in autocommit;
+    with *prepared*, as a prepared statement (PREPAREd once per
+    connection; see the module docstring for when not to).
 
     :raises Full: the pool refused; nothing was written.
     """
     ((pool_id, params),) = plan
+    values = dict(params, now=row['created_at'], rid=row['id'],
+                  request=row['request_id'], who=row['consumer'],
+                  vol=row['volume'], expires=row['expires_at'])
+    if not prepared:
+        if conn.execute(TAKE_AND_INSERT, values).rowcount != 1:
+            raise Full(pool_id)
+        return
     prepare, execute, order, fixed = _prepared()
     dbapi_connection = conn.connection.dbapi_connection
     if conn.connection.info.get(_PREPARED) is not dbapi_connection:
@@ -246,9 +258,7 @@ def take_and_insert(conn, plan, row):
         with dbapi_connection.cursor() as cursor:
             cursor.execute(prepare)
         conn.connection.info[_PREPARED] = dbapi_connection
-    values = dict(fixed, **params, now=row['created_at'], rid=row['id'],
-                  request=row['request_id'], who=row['consumer'],
-                  vol=row['volume'], expires=row['expires_at'])
+    values = dict(fixed, **values)
     result = conn.exec_driver_sql(execute, tuple(values[name]
                                                  for name in order))
     if result.rowcount != 1:

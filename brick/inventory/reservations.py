@@ -124,7 +124,8 @@ def claim(db, consumer, items, request_id=None, ttl=None, stats=None):
         now = engine.utcnow()
         new = claims.rows(checked, consumer, request_id, now, ttl)
         if one_statement:
-            claims.take_and_insert(conn, plan, new[0])
+            claims.take_and_insert(conn, plan, new[0],
+                                   prepared=db.prepared_claims)
         else:
             claims.take(conn, plan, now)
             conn.execute(RESERVATIONS.insert(), new)

@@ -41,6 +41,7 @@ import socket
 import threading
 import time
 import uuid
+import weakref
 
 import sqlalchemy as sa
 from oslo_log import log as logging
@@ -78,6 +79,36 @@ def _postgresql_clock(element, compiler, **kw):
 @sa_compiler.compiles(db_clock, 'mariadb')
 def _mysql_clock(element, compiler, **kw):
     return 'UNIX_TIMESTAMP(NOW(6))'
+
+
+_LIVE = weakref.WeakSet()
+"""Owners of this process that registered (see :func:`_at_fork`)."""
+_FORK_HOOKED = []
+
+
+def _before_fork():
+    for owner in list(_LIVE):
+        owner._beat_lock.acquire()  # noqa: SLF001 - no renewal mid-fork
+
+
+def _after_fork_in_parent():
+    for owner in list(_LIVE):
+        owner._beat_lock.release()  # noqa: SLF001
+
+
+def _after_fork_in_child():
+    for owner in list(_LIVE):
+        owner._forked()  # noqa: SLF001
+
+
+def _hook_fork():
+    """Once per process: a child made by ``fork()`` is not its parent's
+    owner (it has no heartbeat, and its parent still runs the flows)."""
+    if not _FORK_HOOKED:
+        _FORK_HOOKED.append(True)
+        os.register_at_fork(before=_before_fork,
+                            after_in_parent=_after_fork_in_parent,
+                            after_in_child=_after_fork_in_child)
 
 
 _ID = sa.bindparam('owner_id')
@@ -172,6 +203,7 @@ class Owner:
         self._valid_until = 0.0
         self._lost = None
         self._lock = threading.Lock()
+        self._beat_lock = threading.Lock()
         self._stop = threading.Event()
         self._thread = None
 
@@ -199,6 +231,8 @@ class Owner:
                             dict(row, expires_at=db_clock() + self.ttl))))
             self._id = new_id
             self._valid_until = started + self.ttl * MARGIN
+            _hook_fork()
+            _LIVE.add(self)
             self._stop.clear()
             self._thread = threading.Thread(
                 target=self._beat, name='brick-flow-owner', daemon=True)
@@ -212,9 +246,16 @@ class Owner:
                 self.renew()
             except exception.FlowInterrupted:
                 return
-            except exception.BrickException:
-                LOG.exception('Flow owner %s could not renew its lease; '
-                              'its flows stop if it runs out', self._id)
+            except exception.BrickException as err:
+                if time.monotonic() >= self._valid_until + self.ttl:
+                    # Expired for sure: nothing left to renew.
+                    try:
+                        self._lose('no heartbeat got through for %.0f s: '
+                                   '%s' % (self.ttl, err))
+                    except exception.FlowInterrupted:
+                        return
+                LOG.warning('Flow owner %s could not renew its lease (%s); '
+                            'its flows stop if it runs out', self._id, err)
 
     def renew(self) -> None:
         """Push the lease forward now.
@@ -223,10 +264,11 @@ class Owner:
             (or was taken): this process no longer owns its flows.
         """
         started = time.monotonic()
-        done = self.db.run('renewing flow owner %s' % self._id,
-                           lambda conn: conn.execute(_RENEW, {
-                               'owner_id': self._id,
-                               'ttl': self.ttl}).rowcount)
+        with self._beat_lock:
+            done = self.db.run('renewing flow owner %s' % self._id,
+                               lambda conn: conn.execute(_RENEW, {
+                                   'owner_id': self._id,
+                                   'ttl': self.ttl}).rowcount)
         if done != 1:
             self._lose('its lease ran out before it was renewed')
         self._valid_until = started + self.ttl * MARGIN
@@ -338,6 +380,17 @@ class Owner:
                                 LEASES.c.flow_uuid == flow_id))))
         self.db.run('letting go of flow %s' % flow_id, work)
 
+    def _forked(self):
+        """In a child of ``fork()``: forget the parent's identity; this
+        process registers its own when it runs a flow."""
+        self._beat_lock = threading.Lock()
+        self._lock = threading.Lock()
+        self._stop = threading.Event()
+        self._id = self._thread = self._lost = None
+        self._valid_until = 0.0
+        self.process = Process.this()
+        _LIVE.discard(self)
+
     def close(self) -> None:
         """Stop the heartbeat and delete this owner's row: flows it left
         unfinished can be resumed at once."""
@@ -345,6 +398,7 @@ class Owner:
             owner_id, self._id = self._id, None
             self._stop.set()
             thread, self._thread = self._thread, None
+            _LIVE.discard(self)
         if thread is not None:
             thread.join(5)
         if owner_id is not None:

@@ -162,7 +162,7 @@ class FlowStore:
         rows = self.db.run('listing unfinished flows', lambda conn: [
             (row.uuid, _meta(row.meta), row.owner, row.leased is not None)
             for row in conn.execute(_UNFINISHED)], readonly=True)
-        current = {flow_id: owner if leased else meta.get('owner')
+        current = {flow_id: owner if leased else _owner_of(meta)
                    for flow_id, meta, owner, leased in rows}
         owners = self.owner.owners(current.values())
         me = self.owner.id
@@ -195,7 +195,7 @@ class FlowStore:
                                     lambda conn: _lease(conn, flow_id),
                                     readonly=True)
         return Pending(flow_id, owner if leased else
-                       record.meta.get('owner'), leased,
+                       _owner_of(record.meta), leased,
                        record.meta.get('consumer'))
 
     def finish(self, record: Record, outcome: dict, keep: bool) -> None:
@@ -253,6 +253,13 @@ def _meta(text):
     except ValueError:
         return {}
     return found if isinstance(found, dict) else {}
+
+
+def _owner_of(meta):
+    """The owner id a record names (records of earlier bricks held a
+    dict there, whose process is long gone)."""
+    found = meta.get('owner')
+    return found if isinstance(found, str) else None
 
 
 def _lease(conn, flow_id):

@@ -231,13 +231,15 @@ class Runner:
             self._running.add(flow_id)
         try:
             with contextlib.ExitStack() as stack:
-                for listener in listeners_mod.listeners(engine, flow_id,
-                                                        callback):
-                    stack.enter_context(listener)
+                # The record first: a caller's callback hears of a step
+                # once the record says it may happen.
                 if record is not None:
                     stack.enter_context(checkpoint.Checkpoint(
                         engine, flow_id, lambda: self.store.save(record),
                         self.store.owner.check, flow_mod.quiet_atoms(flow)))
+                for listener in listeners_mod.listeners(engine, flow_id,
+                                                        callback):
+                    stack.enter_context(listener)
                 _run_engine(engine, *label)
         except checkpoint.Interrupted as stop:
             self._let_go(record)
