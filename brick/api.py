@@ -432,7 +432,8 @@ class API:
                     field='wait', value=wait,
                     allowed='True without [brick_workflow]jobboard_url')
             return Placement.from_results(self.runner.run(
-                inputs, kind, group.attempts, group.reserve_count, listener))
+                inputs, kind, group.attempts, group.reserve_count, listener,
+                spec=spec))
         job = poster.post(jobs.Spec(inputs['flow_id'], kind, group.attempts,
                                     group.reserve_count, inputs))
         if not wait:

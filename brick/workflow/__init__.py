@@ -10,8 +10,8 @@
 ::
 
     request (flavor extra specs | explicit size | hints)
-      -> SelectCandidatesTask      ranked candidates, or NoValidHost
-      -> ReserveTask               the best X, each atomically, with expiry
+      -> ReserveTask               rank the candidates (or NoValidHost),
+                                   reserve the best X, each atomically
       -> [NextCandidate retry]     one reserved candidate at a time:
            CreateVolumesTask       every volume on its node, or none
       -> BootInstanceTask          the caller's boot handler (compute side)
@@ -25,8 +25,14 @@ revert), :mod:`~brick.workflow.retries` (the two retry controllers),
 :mod:`~brick.workflow.handlers` (boot handlers by name, so a resumed flow
 finds its callable again), :mod:`~brick.workflow.services` (what tasks
 use at run time, never persisted), :mod:`~brick.workflow.listeners`,
-:mod:`~brick.workflow.persistence` (flow records, on
-:mod:`~brick.workflow.backend`), :mod:`~brick.workflow.runner` (run and
-resume) and :mod:`~brick.workflow.volumes` (delete, extend and snapshot
-of placed volumes).  Services import :mod:`brick.api`, not these.
+:mod:`~brick.workflow.backend` (flow records through taskflow's
+persistence interface), :mod:`~brick.workflow.checkpoint` (when they are
+written), :mod:`~brick.workflow.persistence` (one record per flow),
+:mod:`~brick.workflow.ownership` (which process runs a flow),
+:mod:`~brick.workflow.runner` (run and resume),
+:mod:`~brick.workflow.jobs` and :mod:`~brick.workflow.conductor`
+(placements as jobs on a taskflow jobboard, run by ``brick-conductor``),
+:mod:`~brick.workflow.nodes` (the nodes a conductor reaches) and
+:mod:`~brick.workflow.volumes` (delete, extend and snapshot of placed
+volumes).  Services import :mod:`brick.api`, not these.
 """

@@ -34,7 +34,11 @@ def get_flow(kind='boot', attempts=3, reserve_count=2):
     'args'}`` as :func:`brick.scheduler.request.build` takes them),
     ``consumer``, ``volume_names`` (one per volume), ``flow_id``, and for
     ``boot`` ``handler`` and ``instance``; plus the transient
-    ``services`` (:class:`~brick.workflow.services.Services`).  Its
+    ``services`` (:class:`~brick.workflow.services.Services`),
+    ``resumed`` (whether the run resumes a recorded flow) and, optional,
+    ``spec`` (the request's
+    :class:`~brick.scheduler.request.RequestSpec`, if the caller built it
+    already).  Its
     results: ``candidate`` (the chosen, reserved candidate), ``volumes``,
     ``allocations`` and for ``boot`` the handler's result, ``boot``.
 
@@ -58,8 +62,7 @@ def get_flow(kind='boot', attempts=3, reserve_count=2):
             allowed='an integer of at least 1')
     flow = linear_flow.Flow('brick-%s' % kind,
                             retry=retries.Reschedule(attempts))
-    flow.add(tasks.SelectCandidatesTask(),
-             tasks.ReserveTask(reserve_count))
+    flow.add(tasks.ReserveTask(reserve_count))
     flow.add(linear_flow.Flow('create-on-candidate',
                               retry=retries.NextCandidate()).add(
         tasks.CreateVolumesTask()))

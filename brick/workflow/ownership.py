@@ -58,25 +58,25 @@ MARGIN = 0.8
 """Share of the lease a process trusts without a newer heartbeat."""
 
 
-class db_clock(sa.sql.expression.FunctionElement):  # noqa: N801
+class _DbClock(sa.sql.expression.FunctionElement):
     """Seconds since the epoch on the database server's clock."""
 
     type = sa.Double()
     inherit_cache = True
 
 
-@sa_compiler.compiles(db_clock, 'sqlite')
+@sa_compiler.compiles(_DbClock, 'sqlite')
 def _sqlite_clock(element, compiler, **kw):
     return "((julianday('now') - 2440587.5) * 86400.0)"
 
 
-@sa_compiler.compiles(db_clock, 'postgresql')
+@sa_compiler.compiles(_DbClock, 'postgresql')
 def _postgresql_clock(element, compiler, **kw):
     return 'EXTRACT(EPOCH FROM clock_timestamp())'
 
 
-@sa_compiler.compiles(db_clock, 'mysql')
-@sa_compiler.compiles(db_clock, 'mariadb')
+@sa_compiler.compiles(_DbClock, 'mysql')
+@sa_compiler.compiles(_DbClock, 'mariadb')
 def _mysql_clock(element, compiler, **kw):
     return 'UNIX_TIMESTAMP(NOW(6))'
 
@@ -114,9 +114,9 @@ def _hook_fork():
 _ID = sa.bindparam('owner_id')
 _TTL = sa.bindparam('ttl', type_=sa.Double)
 _RENEW = OWNERS.update().where(
-    OWNERS.c.id == _ID, OWNERS.c.expires_at > db_clock()).values(
-        expires_at=db_clock() + _TTL)
-_LOCK_OWNER = sa.select(OWNERS, (OWNERS.c.expires_at <= db_clock()).label(
+    OWNERS.c.id == _ID, OWNERS.c.expires_at > _DbClock()).values(
+        expires_at=_DbClock() + _TTL)
+_LOCK_OWNER = sa.select(OWNERS, (OWNERS.c.expires_at <= _DbClock()).label(
     'expired')).where(OWNERS.c.id == _ID).with_for_update()
 _DELETE_OWNER = OWNERS.delete().where(OWNERS.c.id == _ID)
 
@@ -228,7 +228,7 @@ class Owner:
                        created_at=engine_mod.utcnow())
             self.db.run('registering flow owner %s' % new_id,
                         lambda conn: conn.execute(OWNERS.insert().values(
-                            dict(row, expires_at=db_clock() + self.ttl))))
+                            dict(row, expires_at=_DbClock() + self.ttl))))
             self._id = new_id
             self._valid_until = started + self.ttl * MARGIN
             _hook_fork()
@@ -302,7 +302,7 @@ class Owner:
         ids = sorted({one for one in ids if one})
         if not ids:
             return {}
-        query = sa.select(OWNERS, (OWNERS.c.expires_at > db_clock()).label(
+        query = sa.select(OWNERS, (OWNERS.c.expires_at > _DbClock()).label(
             'fresh')).where(OWNERS.c.id.in_(ids))
         rows = self.db.run('reading flow owners', lambda conn: conn.execute(
             query).all(), readonly=True)

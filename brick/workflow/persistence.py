@@ -68,6 +68,26 @@ class Record:
     saved: bool
     """Whether it was written yet (a new flow is, at its first
     checkpoint)."""
+    resumed: bool = False
+    """Read back from the database (the run resumes it)."""
+    written: dict = dataclasses.field(default_factory=dict)
+    """``{atom uuid: signature}`` as last written (see :meth:`changed`).
+    """
+
+    def changed(self) -> list:
+        """The atoms changed since they were last written.
+
+        taskflow's storage changes an atom by replacing its detail's
+        attributes with those of a changed copy (new result, failure
+        and meta objects, or a new state or intention), so comparing
+        those (by identity for objects) finds every change without
+        serializing anything."""
+        return [atom for atom in self.detail
+                if self.written.get(atom.uuid) != _signature(atom)]
+
+    def mark_written(self, atoms) -> None:
+        for atom in atoms:
+            self.written[atom.uuid] = _signature(atom)
 
     @property
     def flow_id(self) -> str:
@@ -76,6 +96,12 @@ class Record:
     @property
     def meta(self) -> dict:
         return self.detail.meta
+
+
+def _signature(atom):
+    return (atom.state, atom.intention, id(atom.results), id(atom.failure),
+            id(atom.revert_results), id(atom.revert_failure), id(atom.meta),
+            atom.version)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -124,13 +150,24 @@ class FlowStore:
         return Record(book, detail, saved=False)
 
     def save(self, record: Record) -> None:
-        """Write *record* as it is now (one transaction)."""
+        """Write *record* as it is now (one transaction): the flow and
+        the atoms changed since the last write (taskflow's
+        ``update_flow_details`` leaves the others as they are stored).
+        """
+        changed = record.changed()
         with self.connection() as conn:
-            if record.saved:
-                conn.update_flow_details(record.detail)
-            else:
+            if not record.saved:
                 conn.save_logbook(record.book)
                 record.saved = True
+            else:
+                partial = tf_models.FlowDetail(record.detail.name,
+                                               record.detail.uuid)
+                partial.state = record.detail.state
+                partial.meta = record.detail.meta
+                for atom in changed:
+                    partial.add(atom)
+                conn.update_flow_details(partial)
+        record.mark_written(changed)
 
     def load(self, flow_id: str) -> Record:
         """The record of flow *flow_id*.
@@ -150,7 +187,9 @@ class FlowStore:
         if book.name != BOOK_NAME or len(details) != 1:
             raise exception.FlowNotFound(id=flow_id,
                                          reason='not a brick placement')
-        return Record(book, details[0], saved=True)
+        record = Record(book, details[0], saved=True, resumed=True)
+        record.mark_written(record.detail)
+        return record
 
     def unfinished(self, running=()) -> list:
         """The :class:`Pending` flows this process may resume, oldest

@@ -111,7 +111,7 @@ class Runner:
 
     def run(self, inputs: dict, kind: str, attempts: int,
             reserve_count: int, callback=None, keep: bool = False,
-            record=None) -> dict:
+            record=None, spec=None) -> dict:
         """Run a new flow (see :func:`~brick.workflow.flow.get_flow`).
 
         :param inputs: the flow's store; ``flow_id`` a UUID string.
@@ -122,6 +122,9 @@ class Runner:
             :class:`~brick.workflow.persistence.Record`, if the caller
             wrote it already (a conductor does, to own the flow before
             its first step); default a new one.
+        :param spec: the request's
+            :class:`~brick.scheduler.request.RequestSpec`, if the caller
+            built it (checking the request): not built again.
         :returns: ``{name: value}`` for the names in :data:`RESULTS`.
         :raises brick.exception.BrickException: the flow failed and was
             rolled back; the error of its last attempt
@@ -146,7 +149,7 @@ class Runner:
                                   backend=self._scratch, store=inputs)
             what = _what(kind, inputs['consumer'])
             return self._run(engine, flow, record, callback, keep,
-                             (what, attempts))
+                             (what, attempts), spec)
 
     def resume(self, pending, callback=None, keep: bool = False,
                inputs: dict | None = None) -> dict:
@@ -223,10 +226,14 @@ class Runner:
             running = set(self._running)
         return self.store.unfinished(running)
 
-    def _run(self, engine, flow, record, callback, keep, label):
+    def _run(self, engine, flow, record, callback, keep, label, spec=None):
         flow_id = engine.storage.flow_uuid
-        engine.storage.inject({services_mod.NAME: self.services},
-                              transient=True)
+        transients = {services_mod.NAME: self.services,
+                      services_mod.RESUMED: record is not None
+                      and record.resumed}
+        if spec is not None:
+            transients['spec'] = spec
+        engine.storage.inject(transients, transient=True)
         with self._lock:
             self._running.add(flow_id)
         try:

@@ -18,6 +18,9 @@ from brick.workflow import handlers as handlers_mod
 
 NAME = 'services'
 """The name tasks require the :class:`Services` under."""
+RESUMED = 'resumed'
+"""The name of the transient flag that says the run resumes a recorded
+flow (True) rather than starts a new one."""
 
 
 @dataclasses.dataclass

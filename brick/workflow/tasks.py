@@ -63,35 +63,22 @@ def _failed(result):
     return isinstance(result, tf_failure.Failure)
 
 
-class SelectCandidatesTask(task.Task):
-    """Rank the hosts that can take the request (no side effect).
-
-    :raises brick.exception.NoValidHost: nothing fits; its
-        ``explanation`` says why.
-    """
-
-    default_provides = 'candidates'
-    side_effects = False
-    """Its start is no save point for the flow's record (see
-    :mod:`brick.workflow.backend`): nothing to undo if it dies."""
-
-    def execute(self, services, request, consumer, attempt):
-        spec = build_spec(request, consumer, attempt['exclude_hosts'])
-        decision = services.selector.select(spec)
-        LOG.debug('Attempt %d for %s: %d candidate(s), best %s',
-                  attempt['number'], consumer, len(decision.candidates),
-                  decision.best.describe())
-        return [candidate_data(c) for c in decision.candidates]
-
-
 class ReserveTask(task.Task):
-    """Reserve the best *count* candidates, each all-or-nothing.
+    """Rank the hosts that can take the request, and reserve the best
+    *count* candidates, each all-or-nothing.
 
     A candidate whose pools filled up meanwhile is skipped; when none can
     be reserved the scheduler's cache is refreshed and the conflict
     raised, for :class:`~brick.workflow.retries.Reschedule` to try again.
+    Ranking and reserving are one step so that a placement runs one
+    taskflow atom less; a process that died in it left reservations
+    under request ids derived from the flow and the attempt
+    (:func:`request_id_of`), which the resumed step (and a revert)
+    release before anything else: the step then starts over.
 
     :param count: how many candidates to reserve (X).
+    :raises brick.exception.NoValidHost: nothing fits; its
+        ``explanation`` says why.
     """
 
     default_provides = 'reserved'
@@ -100,18 +87,30 @@ class ReserveTask(task.Task):
         super().__init__(**kwargs)
         self.count = count
 
-    def execute(self, services, candidates, consumer, volume_names,
-                flow_id, attempt):
+    def execute(self, services, request, consumer, volume_names, flow_id,
+                attempt, resumed, spec=None):
+        if resumed:
+            release_attempt(services, flow_id, attempt)
+        if spec is None or attempt['exclude_hosts']:
+            spec = build_spec(request, consumer, attempt['exclude_hosts'])
+        decision = services.selector.select(spec)
+        LOG.debug('Attempt %d for %s: %d candidate(s), best %s',
+                  attempt['number'], consumer, len(decision.candidates),
+                  decision.best.describe())
         reserved, last = [], None
-        for candidate in candidates:
+        for found in decision.candidates:
             if len(reserved) >= self.count:
                 break
+            candidate = candidate_data(found)
             request_id = request_id_of(flow_id, attempt, candidate)
             items = [(p['pool_id'], p['size'], volume_names[p['volume']])
                      for p in candidate['placements']]
             try:
+                # Its request ids are new (an earlier run's were released
+                # above): no earlier claim to look for.
                 rows = reservations.claim(services.db, consumer, items,
-                                          request_id=request_id)
+                                          request_id=request_id,
+                                          repeat=False)
             except (exception.InsufficientCapacity,
                     exception.ConcurrentUpdate) as err:
                 LOG.info('Could not reserve host %s for %s: %s',
@@ -127,18 +126,23 @@ class ReserveTask(task.Task):
                 pool='any candidate', requested=0, available=0)
         return reserved
 
-    def revert(self, services, result, candidates, flow_id, attempt,
-               **kwargs):
+    def revert(self, services, result, flow_id, attempt, **kwargs):
         if not _failed(result):
             for candidate in result or ():
                 release(services, candidate)
             return
-        # It failed, or died and failed when resumed, after reserving
-        # some candidates: their request ids say which, whatever the
-        # record has.
-        for candidate in candidates or ():
-            release(services, dict(candidate, request_id=request_id_of(
-                flow_id, attempt, candidate)))
+        # It failed, or died and failed when resumed, perhaps after
+        # reserving some candidates: their request ids say which.
+        release_attempt(services, flow_id, attempt)
+
+
+def release_attempt(services, flow_id, attempt):
+    """Release whatever :class:`ReserveTask` may have reserved in
+    *attempt*: the reservations of the request ids of every rank the
+    scheduler can return (one statement)."""
+    ranks = range(1, services.selector.settings.max_results + 1)
+    reservations.release(services.db, request_id=[
+        request_id_of(flow_id, attempt, {'rank': rank}) for rank in ranks])
 
 
 def request_id_of(flow_id, attempt, candidate):

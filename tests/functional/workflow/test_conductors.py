@@ -111,12 +111,14 @@ def test_a_killed_conductors_jobs_finish_elsewhere_exactly_once(
             clients = [spawn('client_child', pg_url, url, tmp_path,
                              'vm%d' % i, PER_CLIENT) for i in range(CLIENTS)]
             running.extend(clients)
-            # Kill one conductor in the middle of its jobs.
-            victim = conductors[0]
-            wait_until(lambda: sum(1 for b in boots(log)
-                                   if b[2] == victim.pid) >= 5, 120,
-                       'the first conductor to boot 5 instances',
+            # Kill one conductor in the middle of its jobs: the first
+            # to have booted 5 instances.
+            def busy():
+                done = collections.Counter(b[2] for b in boots(log))
+                return [c for c in conductors if done[c.pid] >= 5]
+            wait_until(busy, 180, 'a conductor to boot 5 instances',
                        conductors)
+            victim = busy()[0]
             victim.send_signal(signal.SIGKILL)
             killed_at = time.time()
             assert victim.wait(30) == -signal.SIGKILL

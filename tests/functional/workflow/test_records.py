@@ -58,5 +58,5 @@ def test_finished_flows_are_kept_when_asked(site):
     assert record.meta['consumer'] == 'vm1'
     states = {atom.name.rsplit('.', 1)[-1]: atom.state for atom in detail}
     assert states['CommitTask'] == 'SUCCESS'
-    assert states['SelectCandidatesTask'] == 'SUCCESS'
+    assert states['ReserveTask'] == 'SUCCESS'
     assert service.runner.unfinished() == []

@@ -26,9 +26,8 @@ from brick.workflow import runner
 def test_get_flow_has_the_steps_in_order():
     boot = flow.get_flow('boot', attempts=2, reserve_count=3)
     names = [atom.name.rsplit('.', 1)[-1] for atom, _ in boot.iter_nodes()]
-    assert names == ['SelectCandidatesTask', 'ReserveTask',
-                     'create-on-candidate', 'BootInstanceTask',
-                     'CommitTask']
+    assert names == ['ReserveTask', 'create-on-candidate',
+                     'BootInstanceTask', 'CommitTask']
     assert boot.retry.attempts == 2
     volume = flow.get_flow('volume')
     assert 'BootInstanceTask' not in str(list(volume.iter_nodes()))
