@@ -30,8 +30,10 @@ While a job runs, its Redis claim is pushed forward every quarter of
 does; a ZooKeeper claim lives as long as the conductor's session.
 """
 
+import os
 import threading
 import time
+import uuid
 
 from oslo_log import log as logging
 from taskflow import exceptions as tf_exceptions
@@ -54,7 +56,8 @@ PURGE_EVERY = 300.0
 class Conductor(impl_nonblocking.NonBlockingConductor):
     """Runs the placement jobs of *board* with *api*'s runner.
 
-    :param name: the conductor's name on the board.
+    :param name: the conductor's name on the board (its process id and
+        a random suffix are added: claims are made in that name).
     :param board: a connected taskflow jobboard
         (:func:`brick.workflow.jobs.connect`).
     :param api: the :class:`brick.api.API` whose runner, nodes and boot
@@ -67,6 +70,10 @@ class Conductor(impl_nonblocking.NonBlockingConductor):
 
     def __init__(self, name, board, api, workers=4, claim_expiry=30.0,
                  poll_interval=0.5, result_ttl=86400.0):
+        # The name claims are made in: one per process, because a Redis
+        # claim by the same name is renewed, not refused (two conductors
+        # named alike would keep each other's dead claims alive).
+        name = '%s:%d:%s' % (name, os.getpid(), uuid.uuid4().hex[:6])
         super().__init__(name, board, engine='serial',
                          wait_timeout=poll_interval,
                          max_simultaneous_jobs=workers)
