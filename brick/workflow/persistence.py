@@ -75,13 +75,17 @@ class Record:
     """
 
     def changed(self) -> list:
-        """The atoms changed since they were last written.
+        """The atoms changed since they were last written; before the
+        first write, the atoms the run touched (taskflow's engine makes
+        the details of atoms still pending again when it resumes).
 
         taskflow's storage changes an atom by replacing its detail's
         attributes with those of a changed copy (new result, failure
         and meta objects, or a new state or intention), so comparing
         those (by identity for objects) finds every change without
         serializing anything."""
+        if not self.saved:
+            return [atom for atom in self.detail if not _untouched(atom)]
         return [atom for atom in self.detail
                 if self.written.get(atom.uuid) != _signature(atom)]
 
@@ -96,6 +100,11 @@ class Record:
     @property
     def meta(self) -> dict:
         return self.detail.meta
+
+
+def _untouched(atom):
+    return (atom.state in (None, states.PENDING) and atom.results is None
+            and atom.failure is None and atom.intention == states.EXECUTE)
 
 
 def _signature(atom):
@@ -155,17 +164,20 @@ class FlowStore:
         ``update_flow_details`` leaves the others as they are stored).
         """
         changed = record.changed()
+        partial = tf_models.FlowDetail(record.detail.name,
+                                       record.detail.uuid)
+        partial.state = record.detail.state
+        partial.meta = record.detail.meta
+        for atom in changed:
+            partial.add(atom)
         with self.connection() as conn:
             if not record.saved:
-                conn.save_logbook(record.book)
+                book = tf_models.LogBook(record.book.name,
+                                         uuid=record.book.uuid)
+                book.add(partial)
+                conn.save_logbook(book)
                 record.saved = True
             else:
-                partial = tf_models.FlowDetail(record.detail.name,
-                                               record.detail.uuid)
-                partial.state = record.detail.state
-                partial.meta = record.detail.meta
-                for atom in changed:
-                    partial.add(atom)
                 conn.update_flow_details(partial)
         record.mark_written(changed)
 

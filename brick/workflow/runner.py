@@ -50,6 +50,9 @@ LOG = logging.getLogger(__name__)
 RESULTS = ('candidate', 'volumes', 'allocations', 'boot', 'consumer',
            'instance', 'volume_names', 'flow_id')
 """The names :meth:`Runner.run` returns from a finished flow."""
+ENGINE_OPTIONS = {'engine': 'serial', 'gather_statistics': False}
+"""taskflow engine options: tasks in the calling thread; no run
+statistics (nothing reads them)."""
 
 
 class Flows:
@@ -146,7 +149,8 @@ class Runner:
                                             owner=self.store.owner.id)
                 detail = record.detail
             engine = engines.load(flow, flow_detail=detail,
-                                  backend=self._scratch, store=inputs)
+                                  backend=self._scratch, store=inputs,
+                                  **ENGINE_OPTIONS)
             what = _what(kind, inputs['consumer'])
             return self._run(engine, flow, record, callback, keep,
                              (what, attempts), spec)
@@ -187,7 +191,8 @@ class Runner:
         self.store.take(pending)
         flow = self._rebuild(record)
         engine = engines.load(flow, flow_detail=record.detail,
-                              backend=self._scratch, store=inputs)
+                              backend=self._scratch, store=inputs,
+                              **ENGINE_OPTIONS)
         LOG.info('Resuming placement flow %s from state %s', flow_id,
                  record.detail.state)
         factory = record.meta.get('factory', {}).get('kwargs', {})
