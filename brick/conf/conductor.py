@@ -45,8 +45,8 @@ survive one of them dying.
         help="""
 Seconds a Redis claim on a job lasts; the conductor running the job
 pushes it forward every quarter of that.  When a conductor dies, other
-conductors resume its jobs after at most this time.  (A ZooKeeper claim
-ends with the conductor's session instead, after its ``timeout``.)
+conductors resume its jobs after at most this time.  A ZooKeeper claim
+ends with the conductor's session instead, after its ``timeout``.
 """),
     cfg.FloatOpt(
         'poll_interval',

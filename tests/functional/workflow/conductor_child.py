@@ -25,8 +25,9 @@ warnings.filterwarnings('ignore', message=r'\s*Eventlet is deprecated')
 
 
 class LoggedHypervisor:
-    """Appends ``boot|revert INSTANCE PID START END`` per call to *path*
-    (one write per line, O_APPEND: lines of several processes never
+    """Appends ``start|boot|revert INSTANCE PID START END`` per call to
+    *path* (``start`` when a boot begins, ``boot`` when it ends)
+(one write per line, O_APPEND: lines of several processes never
     mix); a boot takes *slow* seconds."""
 
     def __init__(self, path, slow=0.0):
@@ -44,6 +45,7 @@ class LoggedHypervisor:
 
     def boot(self, instance, host, volumes):
         start = time.time()
+        self._log('start', instance, start)
         for volume in volumes:
             assert os.path.exists(volume['path']), volume
         time.sleep(self.slow)

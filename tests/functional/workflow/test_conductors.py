@@ -57,14 +57,14 @@ def spawn(module, *args):
         stderr=subprocess.PIPE, text=True)
 
 
-def boots(log):
+def boots(log, verbs=('boot', 'revert')):
     """``[(verb, instance, pid, start, end)]`` from the handlers' log."""
     if not os.path.exists(log):
         return []
     with open(log) as lines:
         return [(verb, instance, int(pid), float(start), float(end))
                 for verb, instance, pid, start, end in
-                (line.split() for line in lines)]
+                (line.split() for line in lines) if verb in verbs]
 
 
 def wait_until(check, timeout, what, processes=()):
@@ -109,17 +109,22 @@ def test_a_killed_conductors_jobs_finish_elsewhere_exactly_once(
             # default: a Redis claim in a name is renewed by a claim in
             # the same name, so each must claim in a name of its own.
             conductors = [spawn('conductor_child', pg_url, url, tmp_path,
-                                log, 'same', '0.05') for i in range(2)]
+                                log, 'same', '0.2') for i in range(2)]
             running.extend(conductors)
             clients = [spawn('client_child', pg_url, url, tmp_path,
                              'vm%d' % i, PER_CLIENT) for i in range(CLIENTS)]
             running.extend(clients)
-            # Kill one conductor in the middle of its jobs: the first
-            # to have booted 5 instances.
+            # Kill one conductor in the middle of a boot, once it booted
+            # 5 instances.
             def busy():
-                done = collections.Counter(b[2] for b in boots(log))
-                return [c for c in conductors if done[c.pid] >= 5]
-            wait_until(busy, 180, 'a conductor to boot 5 instances',
+                lines = boots(log, verbs=('start', 'boot'))
+                done = collections.Counter(b[2] for b in lines
+                                           if b[0] == 'boot')
+                ended = {(b[1], b[2]) for b in lines if b[0] == 'boot'}
+                return [c for c in conductors if done[c.pid] >= 5 and any(
+                    b[0] == 'start' and b[2] == c.pid and (b[1], c.pid)
+                    not in ended for b in lines)]
+            wait_until(busy, 180, 'a conductor in its sixth boot',
                        conductors)
             victim = busy()[0]
             victim.send_signal(signal.SIGKILL)
