@@ -12,15 +12,15 @@
     request (flavor extra specs | explicit size | hints)
       -> ReserveTask               rank the candidates (or NoValidHost),
                                    reserve the best X, each atomically
-      -> [NextCandidate retry]     one reserved candidate at a time:
-           CreateVolumesTask       every volume on its node, or none
+      -> CreateVolumesTask         every volume on its node, or none, on
+                                   the first reserved candidate that can
       -> BootInstanceTask          the caller's boot handler (compute side)
       -> CommitTask                reservation -> allocation; others freed
     all under [Reschedule retry]   the whole operation again, without the
                                    hosts that failed, up to N attempts
 
 Modules: :mod:`~brick.workflow.tasks` (the tasks, each side effect with a
-revert), :mod:`~brick.workflow.retries` (the two retry controllers),
+revert), :mod:`~brick.workflow.retries` (the retry controller),
 :mod:`~brick.workflow.flow` (:func:`~brick.workflow.flow.get_flow`),
 :mod:`~brick.workflow.handlers` (boot handlers by name, so a resumed flow
 finds its callable again), :mod:`~brick.workflow.services` (what tasks

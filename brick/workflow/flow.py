@@ -62,10 +62,7 @@ def get_flow(kind='boot', attempts=3, reserve_count=2):
             allowed='an integer of at least 1')
     flow = linear_flow.Flow('brick-%s' % kind,
                             retry=retries.Reschedule(attempts))
-    flow.add(tasks.ReserveTask(reserve_count))
-    flow.add(linear_flow.Flow('create-on-candidate',
-                              retry=retries.NextCandidate()).add(
-        tasks.CreateVolumesTask()))
+    flow.add(tasks.ReserveTask(reserve_count), tasks.CreateVolumesTask())
     if kind == 'boot':
         flow.add(tasks.BootInstanceTask())
     flow.add(tasks.CommitTask())

@@ -76,11 +76,13 @@ def listeners(engine, flow_id, callback=None):
     if LOG.isEnabledFor(logging.DEBUG):
         found = [logging_listeners.DynamicLoggingListener(
             engine, log=LOG, failure_level=logging.INFO)]
-    else:
+    elif LOG.isEnabledFor(logging.INFO):
         # Only what is logged above DEBUG: fewer callbacks per step.
         found = [logging_listeners.DynamicLoggingListener(
             engine, task_listen_for=FAILURES, retry_listen_for=FAILURES,
             flow_listen_for=FAILURES, log=LOG, failure_level=logging.INFO)]
+    else:
+        found = []  # it would log nothing
     if callback is not None:
         found.append(CallbackListener(engine, callback, flow_id))
     return found

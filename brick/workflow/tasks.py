@@ -169,45 +169,81 @@ def volume_data(placement, name, volume, info):
 
 
 class CreateVolumesTask(task.Task):
-    """Create every volume of the candidate on its node, or none: a
-    failure deletes the ones this call made, and the revert releases the
-    candidate's reservation.  Drivers create idempotently, so a volume
-    already there with the same name and size is adopted (that is what
-    lets a resumed flow create again) and is deleted like the others on
-    rollback; one of the same name and another size is a conflict, and
-    left alone.  Volume names carry the consumer's id, so only a reused
-    consumer id can meet a volume it did not make.
+    """Create every volume of a reserved candidate on its node, or none,
+    trying the reserved candidates in rank order: on a failure the
+    volumes this call made on that candidate are deleted, its
+    reservation released, and the next candidate tried.  The revert
+    deletes the chosen candidate's volumes and releases it.
 
-    :raises brick.exception.HostFailed: naming this candidate's host and
-        the reserved ones tried before it.
+    Drivers create idempotently, so a volume already there with the same
+    name and size is adopted (that is what lets a resumed flow create
+    again) and is deleted like the others on rollback; one of the same
+    name and another size is a conflict, and left alone.  Volume names
+    carry the consumer's id, so only a reused consumer id can meet a
+    volume it did not make.  A resumed run skips the candidates whose
+    reservation is no longer held (a failed try released it).
+
+    Walking the candidates here rather than with a taskflow retry
+    controller around a subflow spares each placement two atoms of
+    engine work, 11 % of its instructions (``python -m bench workflow
+    -- --instructions``); the outcome and the record are the same.
+
+    :raises brick.exception.HostFailed: every reserved candidate failed;
+        it names them all, for :class:`~brick.workflow.retries.Reschedule`
+        to leave them out.
     """
 
-    default_provides = 'volumes'
+    default_provides = ('candidate', 'volumes')
 
-    def execute(self, services, candidate, reserved, volume_names):
-        made = []
-        for placement in candidate['placements']:
-            name = volume_names[placement['volume']]
+    def execute(self, services, reserved, volume_names, resumed):
+        tried, last = [], None
+        for candidate in reserved:
+            if resumed and not reservations.list_reservations(
+                    services.db, request_id=candidate['request_id'],
+                    state='reserved'):
+                tried.append(candidate['host'])
+                continue  # released when a try failed before the crash
             try:
-                node = services.nodes.get(placement['node'])
-                volume, info = node.create_volume(
-                    placement['pool'], name, placement['size'])
-            except Exception as err:
-                _delete(services, made)
-                tried = [c['host'] for c in reserved
-                         if c['rank'] <= candidate['rank']]
-                raise exception.HostFailed(
-                    host=candidate['host'], hosts=tried,
-                    step='create volume %s in pool %s' % (
-                        name, placement['pool']),
-                    reason=err) from err
-            made.append(volume_data(placement, name, volume, info))
-        return made
+                return candidate, _create(services, candidate, volume_names)
+            except exception.HostFailed as err:
+                LOG.info('Could not create the volumes of %s on host %s: '
+                         '%s', candidate['host'], candidate['host'], err)
+                release(services, candidate)
+                tried.append(candidate['host'])
+                last = err
+        raise exception.HostFailed(
+            host=reserved[-1]['host'] if reserved else 'none',
+            hosts=tried, step='create the volumes on any reserved host',
+            reason=last or 'none of them was still reserved')
 
-    def revert(self, services, candidate, result, **kwargs):
-        if not _failed(result):
-            _delete(services, result)
-        release(services, candidate)
+    def revert(self, services, result, **kwargs):
+        if not _failed(result) and result:
+            candidate, volumes = result
+            _delete(services, volumes)
+            release(services, candidate)
+
+
+def _create(services, candidate, volume_names):
+    """The volumes of *candidate*, made on their nodes, or none.
+
+    :raises brick.exception.HostFailed: a node failed.
+    """
+    made = []
+    for placement in candidate['placements']:
+        name = volume_names[placement['volume']]
+        try:
+            node = services.nodes.get(placement['node'])
+            volume, info = node.create_volume(placement['pool'], name,
+                                              placement['size'])
+        except Exception as err:
+            _delete(services, made)
+            raise exception.HostFailed(
+                host=candidate['host'],
+                step='create volume %s in pool %s' % (name,
+                                                      placement['pool']),
+                reason=err) from err
+        made.append(volume_data(placement, name, volume, info))
+    return made
 
 
 def _delete(services, volumes):

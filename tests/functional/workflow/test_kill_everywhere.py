@@ -163,7 +163,7 @@ def test_sigkill_at_every_boundary_then_a_fresh_process_resumes(
     prefix = 'vm' if kind == 'boot' else 'vol'
     events = _events(database_url, tmp_path, tmp_path / 'events.log', kind,
                      count, '%s-ref' % prefix)
-    assert len(events) >= 12, events
+    assert len(events) >= 10, events
     outcomes = collections.Counter()
     for index, event in enumerate(events):
         consumer = '%s-k%02d' % (prefix, index)
@@ -190,4 +190,5 @@ def test_sigkill_at_every_boundary_then_a_fresh_process_resumes(
             os.unlink(path)
     # Killed before the first record: nothing happened; after it: the
     # placement was finished by the fresh process.
-    assert outcomes["clean"] >= 1 and outcomes["committed"] >= 8, outcomes
+    assert outcomes['clean'] >= 1, outcomes
+    assert outcomes['committed'] >= len(events) - 4, outcomes

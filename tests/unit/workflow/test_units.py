@@ -26,7 +26,7 @@ from brick.workflow import runner
 def test_get_flow_has_the_steps_in_order():
     boot = flow.get_flow('boot', attempts=2, reserve_count=3)
     names = [atom.name.rsplit('.', 1)[-1] for atom, _ in boot.iter_nodes()]
-    assert names == ['ReserveTask', 'create-on-candidate',
+    assert names == ['ReserveTask', 'CreateVolumesTask',
                      'BootInstanceTask', 'CommitTask']
     assert boot.retry.attempts == 2
     volume = flow.get_flow('volume')
