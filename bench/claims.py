@@ -12,12 +12,15 @@
 For each backend (throwaway servers from
 ``tests/functional/db/servers.py``, or the URLs in
 ``BRICK_TEST_POSTGRESQL_URL`` / ``BRICK_TEST_MYSQL_URL``) and 1, 4 and 8
-worker processes, each with its own engine.  PostgreSQL runs three
-times on the same server: ``postgresql`` (brick's default: the one-volume
-claim as one plain statement), ``pg-prepared``
-(``[brick_database]prepared_claims``: a server-side prepared statement)
-and ``pgbouncer`` (through a throwaway pgbouncer in transaction mode,
-from ``tests/functional/daemons.py``, the default settings):
+worker processes, each with its own engine.  PostgreSQL runs four
+times on the same server: ``postgresql`` (brick: the one-volume claim
+as a call of its PL/pgSQL function, planned once per server
+connection), ``pgbouncer`` (the same through a throwaway pgbouncer in
+transaction mode, from ``tests/functional/daemons.py``), and two ways
+to send the same statement that brick does not use, for comparison:
+``pg-statement`` (planned at every claim) and ``pg-prepared`` (a
+server-side prepared statement, PREPAREd once per connection: what
+brick did before; it fails behind pgbouncer in transaction mode):
 
 * **spread**: workers claim 1 MiB on a random one of 100 large pools (a
   fleet, over which a scheduler spreads its claims) for ``--seconds``;
@@ -39,6 +42,7 @@ the database engine, not the disk.  SQLite runs as shipped (WAL,
 """
 
 import argparse
+import functools
 import multiprocessing
 import os
 import random
@@ -54,6 +58,7 @@ from brick import exception  # noqa: E402
 from brick.db import engine  # noqa: E402
 from brick.db import migration  # noqa: E402
 from brick.inventory import allocations  # noqa: E402
+from brick.inventory import claims  # noqa: E402
 from brick.inventory import hosts  # noqa: E402
 from brick.inventory import pools  # noqa: E402
 from brick.inventory import reservations  # noqa: E402
@@ -68,10 +73,59 @@ HOT_CLAIMS = 1000
 SETTINGS = {'postgresql': {'synchronous_commit': 'off'}, 'mysql': {}}
 
 
-def _worker(url, mode, pool_ids, seconds, barrier, results, prepared):
+def _statement(conn, plan, row):
+    """The claim's statement sent as it is (planned every time)."""
+    ((pool_id, params),) = plan
+    if conn.execute(claims.TAKE_AND_INSERT, _values(params, row)
+                    ).rowcount != 1:
+        raise claims.Full(pool_id)
+
+
+def _values(params, row):
+    return dict(params, now=row['created_at'], rid=row['id'],
+                request=row['request_id'], who=row['consumer'],
+                vol=row['volume'], expires=row['expires_at'])
+
+
+_PREPARED = 'bench_claim_1'
+
+
+@functools.cache
+def _compiled():
+    from sqlalchemy.dialects import postgresql
+
+    compiled = claims.TAKE_AND_INSERT.compile(
+        dialect=postgresql.dialect(paramstyle='numeric_dollar'))
+    order = list(compiled.positiontup)
+    return ('PREPARE %s AS %s' % (_PREPARED,
+                                  str(compiled).replace('%%', '%')),
+            'EXECUTE %s (%s)' % (_PREPARED, ', '.join(['%s'] * len(order))),
+            order, dict(compiled.params))
+
+
+def _prepared(conn, plan, row):
+    """The claim's statement as a prepared statement, PREPAREd once per
+    connection (brick before its PL/pgSQL function)."""
+    ((pool_id, params),) = plan
+    prepare, execute, order, fixed = _compiled()
+    raw = conn.connection.dbapi_connection
+    if conn.connection.info.get(_PREPARED) is not raw:
+        with raw.cursor() as cursor:
+            cursor.execute(prepare)
+        conn.connection.info[_PREPARED] = raw
+    values = dict(fixed, **_values(params, row))
+    if conn.exec_driver_sql(execute, tuple(values[name] for name in order)
+                            ).rowcount != 1:
+        raise claims.Full(pool_id)
+
+
+def _worker(url, mode, pool_ids, seconds, barrier, results, way):
+    if way == 'pg-statement':
+        claims.take_and_insert = _statement
+    elif way == 'pg-prepared':
+        claims.take_and_insert = _prepared
     db = engine.Database(url, pool_size=1, max_overflow=0, claim_retries=50,
-                         claim_retry_interval=0.002, lock_timeout=30,
-                         prepared_claims=prepared)
+                         claim_retry_interval=0.002, lock_timeout=30)
     stats = engine.RetryStats()
     rng = random.Random()
     done = 0
@@ -122,12 +176,12 @@ def _cpu_seconds(pid):
 
 
 def _phase(url, mode, pool_ids, workers, seconds, server_pid=None,
-           prepared=False):
+           way=None):
     server_cpu = _cpu_seconds(server_pid)
     barrier = FORK.Barrier(workers)
     results = FORK.Queue()
     procs = [FORK.Process(target=_worker, args=(
-        url, mode, pool_ids, seconds, barrier, results, prepared))
+        url, mode, pool_ids, seconds, barrier, results, way))
         for _ in range(workers)]
     for proc in procs:
         proc.start()
@@ -176,19 +230,18 @@ def _over_commit(db, hot_claims):
     return ', '.join(problems) or 'none'
 
 
-def run_backend(backend, url, worker_counts, seconds, out, server_pid=None,
-                prepared=False):
+def run_backend(backend, url, worker_counts, seconds, out, server_pid=None):
     migration.upgrade(url)
     for workers in worker_counts:
         db, spread, hot = _fresh(url)
         db.dispose()
         claims, attempts, conflicts, elapsed, cpu = _phase(
-            url, 'spread', spread, workers, seconds, server_pid, prepared)
+            url, 'spread', spread, workers, seconds, server_pid, backend)
         hot_claims, _, hot_conflicts, hot_elapsed, _ = _phase(
-            url, 'hot', [hot], workers, seconds, prepared=prepared)
+            url, 'hot', [hot], workers, seconds, way=backend)
         verdict = _over_commit(db, hot_claims)
         db.dispose()
-        out.write('%-10s %7d %8d %10.0f %9.2f%% %8.0f %10.0f %9d %s\n' % (
+        out.write('%-12s %7d %8d %10.0f %9.2f%% %8.0f %10.0f %9d %s\n' % (
             backend, workers, claims, claims / elapsed,
             100.0 * conflicts / max(attempts, 1), 1e6 * cpu / max(claims, 1),
             hot_claims / hot_elapsed, hot_conflicts, verdict))
@@ -203,12 +256,12 @@ def main(argv=()):
     parser.add_argument('--workers', default='1,4,8',
                         help='worker process counts (default 1,4,8)')
     parser.add_argument('--backends',
-                        default='sqlite,postgresql,pg-prepared,pgbouncer,'
-                                'mysql')
+                        default='sqlite,postgresql,pgbouncer,pg-statement,'
+                                'pg-prepared,mysql')
     args = parser.parse_args(list(argv))
     worker_counts = [int(n) for n in args.workers.split(',')]
     out = sys.stdout
-    out.write('%-10s %7s %8s %10s %10s %8s %10s %9s %s\n' % (
+    out.write('%-12s %7s %8s %10s %10s %8s %10s %9s %s\n' % (
         'backend', 'workers', 'claims', 'claims/s', 'retried', 'cpu us',
         'hot c/s', 'hot retr', 'over-commit'))
     chosen = args.backends.split(',')
@@ -225,7 +278,7 @@ def main(argv=()):
     return 0
 
 
-POSTGRESQL = ('postgresql', 'pg-prepared', 'pgbouncer')
+POSTGRESQL = ('postgresql', 'pgbouncer', 'pg-statement', 'pg-prepared')
 
 
 def _on_server(kind, rows, worker_counts, seconds, out):
@@ -251,8 +304,7 @@ def _on_server(kind, rows, worker_counts, seconds, out):
                         out.write('%-10s skipped: %s is not installed\n'
                                   % (row, err.tool))
                 else:
-                    run_backend(row, url, worker_counts, seconds, out, pid,
-                                prepared=row == 'pg-prepared')
+                    run_backend(row, url, worker_counts, seconds, out, pid)
             finally:
                 server.drop_database(name)
     return 0

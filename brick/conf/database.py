@@ -103,20 +103,6 @@ Seconds to wait for a free connection when ``pool_size`` plus
         default=10,
         min=1,
         help='Seconds to wait for a database server to accept a connection.'),
-    cfg.BoolOpt(
-        'prepared_claims',
-        default=False,
-        help="""
-PostgreSQL only: send a one-volume claim as a server-side prepared
-statement (``PREPARE`` once per connection, then ``EXECUTE``), which
-saves the server planning the claim every time (see ``python -m bench
-claims`` for what it is worth on your server).  Leave it off behind a
-connection pooler in transaction mode (pgbouncer's ``pool_mode =
-transaction``): a prepared statement belongs to one server connection,
-and the pooler hands each transaction another one.  With it on, a schema
-upgrade that changes the ``pools`` or ``reservations`` table needs the
-brick processes restarted (PostgreSQL refuses the cached plan).
-"""),
 ]
 
 

@@ -26,12 +26,12 @@ Per backend:
   isolation brick needs.
 * **PostgreSQL**: READ COMMITTED, the server default, which brick
   relies on and does not set (setting it makes psycopg2 send a SET each
-  time autocommit is switched).  A single-volume claim is one statement
-  in autocommit, prepared on the server if ``prepared_claims`` says so
-  (:mod:`brick.inventory.claims`).  Behind pgbouncer in transaction
-  mode, leave that off, and set ``lock_timeout`` on the server or the
-  database (``ALTER DATABASE ... SET lock_timeout``): pgbouncer drops
-  the ``options`` startup parameter brick sets it with.  A conditional
+  time autocommit is switched).  A single-volume claim is one call of a
+  PL/pgSQL function in autocommit (:mod:`brick.inventory.claims`),
+  which works behind pgbouncer in transaction mode too; there, set
+  ``lock_timeout`` on the server or the database (``ALTER DATABASE ...
+  SET lock_timeout``): pgbouncer drops the ``options`` startup parameter
+  brick sets it with.  A conditional
   ``UPDATE ... WHERE used + n <= capacity`` waits for a concurrent writer
   of the same row and then re-evaluates its WHERE clause on the new row
   version, so the capacity check always sees committed usage.
@@ -168,16 +168,12 @@ class Database:
     :param max_overflow: extra connections under load.
     :param pool_timeout: seconds to wait for a free connection.
     :param connect_timeout: seconds to wait for the server.
-    :param prepared_claims: PostgreSQL: one-volume claims as prepared
-        statements (``[brick_database]prepared_claims``; not behind a
-        pooler in transaction mode).
     :raises brick.exception.InvalidValue: bad URL.
     """
 
     def __init__(self, url, claim_retries=5, claim_retry_interval=0.01,
                  reservation_ttl=600, lock_timeout=10.0, pool_size=5,
-                 max_overflow=10, pool_timeout=30, connect_timeout=10,
-                 prepared_claims=False):
+                 max_overflow=10, pool_timeout=30, connect_timeout=10):
         self.url = parse_url(url)
         self.claim_retries = claim_retries
         self.claim_retry_interval = claim_retry_interval
@@ -187,7 +183,6 @@ class Database:
         self.max_overflow = max_overflow
         self.pool_timeout = pool_timeout
         self.connect_timeout = connect_timeout
-        self.prepared_claims = prepared_claims
         self._engine = None
 
     @classmethod
@@ -205,8 +200,7 @@ class Database:
                    pool_size=group.pool_size,
                    max_overflow=group.max_overflow,
                    pool_timeout=group.pool_timeout,
-                   connect_timeout=group.connect_timeout,
-                   prepared_claims=group.prepared_claims)
+                   connect_timeout=group.connect_timeout)
 
     def __repr__(self):
         return '<Database %s>' % self.safe_url

@@ -133,8 +133,7 @@ def claim(db, consumer, items, request_id=None, ttl=None, stats=None,
         now = engine.utcnow()
         new = claims.rows(checked, consumer, request_id, now, ttl)
         if one_statement:
-            claims.take_and_insert(conn, plan, new[0],
-                                   prepared=db.prepared_claims)
+            claims.take_and_insert(conn, plan, new[0])
         else:
             claims.take(conn, plan, now)
             conn.execute(RESERVATIONS.insert(), new)

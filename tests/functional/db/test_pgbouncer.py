@@ -7,7 +7,7 @@
 # WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
 """Claims and placements through a real pgbouncer in transaction mode,
 fewer server connections than clients: nothing that needs a session of
-its own (a prepared claim, say) may be on by default."""
+its own (a prepared statement, say) may be used."""
 
 import multiprocessing
 import uuid
