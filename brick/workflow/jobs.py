@@ -20,6 +20,7 @@ ZooKeeper an ephemeral node of the conductor's session.  Either way a
 conductor that dies loses its claims and another one takes the jobs.
 """
 
+import collections
 import dataclasses
 import threading
 import urllib.parse
@@ -234,12 +235,17 @@ class Poster:
     WAIT_DELAY = (0.005, 0.25)
     """First and longest pause between two looks at a job's state."""
 
+    POSTED = 10000
+    """Jobs this poster remembers, to wait for one by its flow id without
+    reading the whole board."""
+
     def __init__(self, url, store):
         board_conf(url)  # a bad URL fails now, naming the option
         self.url = url
         self.store = store
         self._board = None
         self._lock = threading.Lock()
+        self._posted = collections.OrderedDict()
 
     @property
     def board(self):
@@ -258,10 +264,18 @@ class Poster:
                     _masked(self.url), err)) from err
         LOG.debug('Posted placement flow %s as job %s', spec.flow_id,
                   job.uuid)
+        with self._lock:
+            self._posted[spec.flow_id] = job
+            while len(self._posted) > self.POSTED:
+                self._posted.popitem(last=False)
         return job
 
     def find(self, flow_id: str):
         """The job of flow *flow_id* still on the board, or None."""
+        with self._lock:
+            job = self._posted.get(flow_id)
+        if job is not None:
+            return job
         for job in self.board.iterjobs(ensure_fresh=True):
             if flow_id_of(job) == flow_id:
                 return job
@@ -280,6 +294,8 @@ class Poster:
             except exception.FlowNotFound:
                 found = None  # not claimed yet, or unknown
             if found is not None:
+                with self._lock:
+                    self._posted.pop(flow_id, None)
                 return found
             job = self.find(flow_id)
             if job is None:
@@ -306,6 +322,8 @@ class Poster:
             raise exception.FlowInterrupted(
                 id=flow_id, reason='its job was dropped by a conductor '
                 'without an outcome (see the conductors\' logs)')
+        with self._lock:
+            self._posted.pop(flow_id, None)
         return found
 
     def close(self) -> None:
