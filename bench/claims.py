@@ -12,7 +12,15 @@
 For each backend (throwaway servers from
 ``tests/functional/db/servers.py``, or the URLs in
 ``BRICK_TEST_POSTGRESQL_URL`` / ``BRICK_TEST_MYSQL_URL``) and 1, 4 and 8
-worker processes, each with its own engine:
+worker processes, each with its own engine.  PostgreSQL runs four
+times on the same server: ``postgresql`` (brick: the one-volume claim
+as a call of its PL/pgSQL function, planned once per server
+connection), ``pgbouncer`` (the same through a throwaway pgbouncer in
+transaction mode, from ``tests/functional/daemons.py``), and two ways
+to send the same statement that brick does not use, for comparison:
+``pg-statement`` (planned at every claim) and ``pg-prepared`` (a
+server-side prepared statement, PREPAREd once per connection: what
+brick did before; it fails behind pgbouncer in transaction mode):
 
 * **spread**: workers claim 1 MiB on a random one of 100 large pools (a
   fleet, over which a scheduler spreads its claims) for ``--seconds``;
@@ -34,6 +42,7 @@ the database engine, not the disk.  SQLite runs as shipped (WAL,
 """
 
 import argparse
+import functools
 import multiprocessing
 import os
 import random
@@ -49,10 +58,12 @@ from brick import exception  # noqa: E402
 from brick.db import engine  # noqa: E402
 from brick.db import migration  # noqa: E402
 from brick.inventory import allocations  # noqa: E402
+from brick.inventory import claims  # noqa: E402
 from brick.inventory import hosts  # noqa: E402
 from brick.inventory import pools  # noqa: E402
 from brick.inventory import reservations  # noqa: E402
 from brick.inventory import topology  # noqa: E402
+from tests.functional import daemons  # noqa: E402
 from tests.functional.db import servers  # noqa: E402
 
 FORK = multiprocessing.get_context('fork')
@@ -62,7 +73,57 @@ HOT_CLAIMS = 1000
 SETTINGS = {'postgresql': {'synchronous_commit': 'off'}, 'mysql': {}}
 
 
-def _worker(url, mode, pool_ids, seconds, barrier, results):
+def _statement(conn, plan, row):
+    """The claim's statement sent as it is (planned every time)."""
+    ((pool_id, params),) = plan
+    if conn.execute(claims.TAKE_AND_INSERT, _values(params, row)
+                    ).rowcount != 1:
+        raise claims.Full(pool_id)
+
+
+def _values(params, row):
+    return dict(params, now=row['created_at'], rid=row['id'],
+                request=row['request_id'], who=row['consumer'],
+                vol=row['volume'], expires=row['expires_at'])
+
+
+_PREPARED = 'bench_claim_1'
+
+
+@functools.cache
+def _compiled():
+    from sqlalchemy.dialects import postgresql
+
+    compiled = claims.TAKE_AND_INSERT.compile(
+        dialect=postgresql.dialect(paramstyle='numeric_dollar'))
+    order = list(compiled.positiontup)
+    return ('PREPARE %s AS %s' % (_PREPARED,
+                                  str(compiled).replace('%%', '%')),
+            'EXECUTE %s (%s)' % (_PREPARED, ', '.join(['%s'] * len(order))),
+            order, dict(compiled.params))
+
+
+def _prepared(conn, plan, row):
+    """The claim's statement as a prepared statement, PREPAREd once per
+    connection (brick before its PL/pgSQL function)."""
+    ((pool_id, params),) = plan
+    prepare, execute, order, fixed = _compiled()
+    raw = conn.connection.dbapi_connection
+    if conn.connection.info.get(_PREPARED) is not raw:
+        with raw.cursor() as cursor:
+            cursor.execute(prepare)
+        conn.connection.info[_PREPARED] = raw
+    values = dict(fixed, **_values(params, row))
+    if conn.exec_driver_sql(execute, tuple(values[name] for name in order)
+                            ).rowcount != 1:
+        raise claims.Full(pool_id)
+
+
+def _worker(url, mode, pool_ids, seconds, barrier, results, way):
+    if way == 'pg-statement':
+        claims.take_and_insert = _statement
+    elif way == 'pg-prepared':
+        claims.take_and_insert = _prepared
     db = engine.Database(url, pool_size=1, max_overflow=0, claim_retries=50,
                          claim_retry_interval=0.002, lock_timeout=30)
     stats = engine.RetryStats()
@@ -114,12 +175,13 @@ def _cpu_seconds(pid):
     return total
 
 
-def _phase(url, mode, pool_ids, workers, seconds, server_pid=None):
+def _phase(url, mode, pool_ids, workers, seconds, server_pid=None,
+           way=None):
     server_cpu = _cpu_seconds(server_pid)
     barrier = FORK.Barrier(workers)
     results = FORK.Queue()
     procs = [FORK.Process(target=_worker, args=(
-        url, mode, pool_ids, seconds, barrier, results))
+        url, mode, pool_ids, seconds, barrier, results, way))
         for _ in range(workers)]
     for proc in procs:
         proc.start()
@@ -174,12 +236,12 @@ def run_backend(backend, url, worker_counts, seconds, out, server_pid=None):
         db, spread, hot = _fresh(url)
         db.dispose()
         claims, attempts, conflicts, elapsed, cpu = _phase(
-            url, 'spread', spread, workers, seconds, server_pid)
+            url, 'spread', spread, workers, seconds, server_pid, backend)
         hot_claims, _, hot_conflicts, hot_elapsed, _ = _phase(
-            url, 'hot', [hot], workers, seconds)
+            url, 'hot', [hot], workers, seconds, way=backend)
         verdict = _over_commit(db, hot_claims)
         db.dispose()
-        out.write('%-10s %7d %8d %10.0f %9.2f%% %8.0f %10.0f %9d %s\n' % (
+        out.write('%-12s %7d %8d %10.0f %9.2f%% %8.0f %10.0f %9d %s\n' % (
             backend, workers, claims, claims / elapsed,
             100.0 * conflicts / max(attempts, 1), 1e6 * cpu / max(claims, 1),
             hot_claims / hot_elapsed, hot_conflicts, verdict))
@@ -193,32 +255,56 @@ def main(argv=()):
                         help='length of each spread run (default 5)')
     parser.add_argument('--workers', default='1,4,8',
                         help='worker process counts (default 1,4,8)')
-    parser.add_argument('--backends', default='sqlite,postgresql,mysql')
+    parser.add_argument('--backends',
+                        default='sqlite,postgresql,pgbouncer,pg-statement,'
+                                'pg-prepared,mysql')
     args = parser.parse_args(list(argv))
     worker_counts = [int(n) for n in args.workers.split(',')]
     out = sys.stdout
-    out.write('%-10s %7s %8s %10s %10s %8s %10s %9s %s\n' % (
+    out.write('%-12s %7s %8s %10s %10s %8s %10s %9s %s\n' % (
         'backend', 'workers', 'claims', 'claims/s', 'retried', 'cpu us',
         'hot c/s', 'hot retr', 'over-commit'))
-    for backend in args.backends.split(','):
+    chosen = args.backends.split(',')
+    for backend in chosen:
         if backend == 'sqlite':
             with tempfile.TemporaryDirectory(prefix='brick-bench-') as tmp:
                 run_backend(backend, 'sqlite:///%s/b.sqlite' % tmp,
                             worker_counts, args.seconds, out)
-            continue
-        try:
-            server = servers.create(backend, SETTINGS[backend])
-        except servers.Unavailable as err:
-            out.write('%-10s skipped: %s is not installed\n' % (backend,
-                                                                 err.tool))
-            continue
-        with server:
+        elif backend == 'mysql':
+            _on_server('mysql', ['mysql'], worker_counts, args.seconds, out)
+    postgres = [name for name in chosen if name in POSTGRESQL]
+    if postgres:
+        _on_server('postgresql', postgres, worker_counts, args.seconds, out)
+    return 0
+
+
+POSTGRESQL = ('postgresql', 'pgbouncer', 'pg-statement', 'pg-prepared')
+
+
+def _on_server(kind, rows, worker_counts, seconds, out):
+    """Run the *rows* (backend names) on one throwaway *kind* server."""
+    try:
+        server = servers.create(kind, SETTINGS[kind])
+    except servers.Unavailable as err:
+        out.write('%-10s skipped: %s is not installed\n' % (kind, err.tool))
+        return
+    with server:
+        pid = getattr(getattr(server, 'process', None), 'pid', None)
+        for row in rows:
             name = 'brick_bench_%s' % uuid.uuid4().hex[:8]
             url = server.create_database(name)
             try:
-                run_backend(backend, url, worker_counts, args.seconds, out,
-                            getattr(getattr(server, 'process', None), 'pid',
-                                    None))
+                if row == 'pgbouncer':
+                    try:
+                        with daemons.start(daemons.PgBouncer, server,
+                                           pool_mode='transaction') as pooler:
+                            run_backend(row, pooler.database_url(name),
+                                        worker_counts, seconds, out, pid)
+                    except servers.Unavailable as err:
+                        out.write('%-10s skipped: %s is not installed\n'
+                                  % (row, err.tool))
+                else:
+                    run_backend(row, url, worker_counts, seconds, out, pid)
             finally:
                 server.drop_database(name)
     return 0

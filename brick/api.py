@@ -26,9 +26,16 @@ Both run the placement workflow (:mod:`brick.workflow`): select, reserve
 the best ``[brick_workflow]reserve_count``, create, boot, commit, with
 rollback and retries.  Nothing fits: :class:`~brick.exception.NoValidHost`
 with the scheduler's ``explanation``.  Every attempt failed:
-:class:`~brick.exception.PlacementFailed`.  A process that died mid-flow
-finishes its flows with :meth:`API.resume` (or :func:`resume`, which the
-``brick flow resume`` command uses).
+:class:`~brick.exception.PlacementFailed`.
+
+Where a placement runs: in the calling process by default; with
+``[brick_workflow]jobboard_url`` it is posted as a job that a
+``brick-conductor`` runs (:mod:`brick.workflow.jobs`), and the call
+waits for its outcome (or, with ``wait=False``, returns a :class:`Posted`
+to ask :meth:`API.result` about later).  Flows of a process that died
+are resumed by another conductor without anyone's help; in the embedded
+mode, by :meth:`API.resume` (or :func:`resume`, which ``brick flow
+resume`` uses).  A flow whose owner is alive is never taken from it.
 """
 
 import dataclasses
@@ -51,6 +58,8 @@ from brick.scheduler import cache as cache_mod
 from brick.scheduler import selector as selector_mod
 from brick.scheduler import source as store_mod
 from brick.workflow import handlers as handlers_mod
+from brick.workflow import jobs
+from brick.workflow import ownership
 from brick.workflow import persistence
 from brick.workflow import runner as runner_mod
 from brick.workflow import services as services_mod
@@ -98,6 +107,41 @@ class Placement:
                    found.get('boot'))
 
 
+@dataclasses.dataclass(frozen=True)
+class Posted:
+    """A placement posted to the jobboard (``wait=False``)."""
+
+    flow_id: str
+    """Ask :meth:`API.result` for it."""
+    job_id: str
+    """Its job's id on the jobboard."""
+
+
+@dataclasses.dataclass(frozen=True)
+class Resumed:
+    """What :meth:`API.resume` did with one unfinished flow."""
+
+    flow_id: str
+    consumer: str | None
+    """The instance or volume the flow placed."""
+    outcome: object
+    """The :class:`Placement`, or the
+    :class:`~brick.exception.BrickException` the flow ended with (rolled
+    back, or not taken: :class:`~brick.exception.FlowBusy`)."""
+
+    @property
+    def placed(self) -> bool:
+        return isinstance(self.outcome, Placement)
+
+
+def _outcome(found):
+    """The :class:`Placement` of a recorded outcome, or raise its error.
+    """
+    if 'placement' in found:
+        return Placement.from_results(found['placement'])
+    raise persistence.error_from(found.get('error') or {})
+
+
 def _plain(value):
     """JSON-able form of a request argument (it is recorded)."""
     if isinstance(value, set | frozenset):
@@ -140,6 +184,8 @@ class API:
         self._db = db
         self._instance_host = instance_host
         self._runner = None
+        self._owner = None
+        self._poster = None
         self._lock = threading.Lock()
 
     @property
@@ -160,12 +206,33 @@ class API:
                     locator=store_mod.StoreLocator(self.db, cache,
                                                    self._instance_host))
                 group = self.conf.brick_workflow
+                store = None
+                if group.persist:
+                    self._owner = ownership.Owner(self.db, group.owner_ttl)
+                    store = persistence.FlowStore(self.db, self._owner)
                 self._runner = runner_mod.Runner(
                     services_mod.Services(self.db, selector, self.nodes,
                                           self.handlers),
-                    persistence.FlowStore(self.db) if group.persist
-                    else None, keep_finished=group.keep_finished)
+                    store, keep_finished=group.keep_finished)
             return self._runner
+
+    @property
+    def poster(self):
+        """The :class:`~brick.workflow.jobs.Poster` of
+        ``[brick_workflow]jobboard_url`` (made on first use), or None."""
+        group = self.conf.brick_workflow
+        if group.jobboard_url is None:
+            return None
+        store = self.runner.store
+        with self._lock:
+            if self._poster is None:
+                if store is None:
+                    raise exception.InvalidValue(
+                        field='[brick_workflow]persist', value=False,
+                        allowed='true with [brick_workflow]jobboard_url '
+                                '(a job\'s outcome is read from its record)')
+                self._poster = jobs.Poster(group.jobboard_url, store)
+            return self._poster
 
     def setup(self) -> None:
         """Upgrade the database schemas (brick's and taskflow's flow
@@ -174,14 +241,18 @@ class API:
         themselves).  Run it before the service takes requests, not from
         concurrent processes at once."""
         migration.upgrade(self.db)
-        if self.conf.brick_workflow.persist:
-            self.runner.store.upgrade()
         for node in self.nodes:
             node.setup()
             census.apply(self.db, node.report())
 
     def close(self) -> None:
-        """Release database and broker connections."""
+        """Release database and broker connections and the jobboard;
+        give up the flows this process owns (any process may resume
+        those it left unfinished at once)."""
+        if self._poster is not None:
+            self._poster.close()
+        if self._owner is not None:
+            self._owner.close()
         if self._db is not None:
             self._db.dispose()
         self.nodes.close()
@@ -189,7 +260,7 @@ class API:
     # -- compute side ----------------------------------------------------
 
     def boot_instance(self, instance, handler, flavor=None, hints=None,
-                      volume_names=None, listener=None, **args):
+                      volume_names=None, listener=None, wait=True, **args):
         """Place and create *instance*'s local volumes, then boot it.
 
         :param instance: the instance id (a brick name).
@@ -199,7 +270,10 @@ class API:
         :param volume_names: names of the volumes, new ones; default
             ``<instance>-disk<N>``.  A host where another volume has the
             name fails the create and is left as it was.
-        :param listener: optional ``callback(Event)`` for progress.
+        :param listener: optional ``callback(Event)`` for progress (in
+            this process only: not with a jobboard).
+        :param wait: with a jobboard, False returns a :class:`Posted` at
+            once instead of waiting for the outcome.
         :param args: explicit request values (``size``, ``count``,
             ``driver``, ``locality``...; see
             :func:`brick.scheduler.request.build`).
@@ -210,18 +284,23 @@ class API:
         :raises brick.exception.HandlerNotFound: *handler* is unknown.
         :raises brick.exception.NoValidHost: nothing fits.
         :raises brick.exception.PlacementFailed: every attempt failed.
+        :raises brick.exception.PlacementPending: posted, and not done
+            within ``[brick_workflow]job_timeout``.
         """
         names.validate(instance, 'instance id')
-        self.handlers.get(handler)
+        if self.conf.brick_workflow.jobboard_url is None:
+            self.handlers.get(handler)  # the conductors' own else
+        else:
+            names.validate(handler, 'boot handler name')
         return self._place('boot', instance, flavor, hints, args,
                            volume_names, '%s-disk%%d' % instance, listener,
-                           {'handler': handler, 'instance': instance})
+                           {'handler': handler, 'instance': instance}, wait)
 
     # -- volume side -----------------------------------------------------
 
     def create_volume(self, volume, size=None, local_to_instance=None,
                       near_volume=None, flavor=None, hints=None,
-                      listener=None, **args):
+                      listener=None, wait=True, **args):
         """Place and create volume *volume*.
 
         :param volume: the volume's id, also its name on the node.
@@ -230,13 +309,14 @@ class API:
         :param near_volume: put it near this volume.
         :param args: other request values, as for :meth:`boot_instance`.
         :returns: the :class:`Placement` (its one volume is
-            ``volumes[0]``).
+            ``volumes[0]``), or a :class:`Posted` (see
+            :meth:`boot_instance`).
         """
         names.validate(volume, 'volume id')
         args.update(size=size, local_to_instance=local_to_instance,
                     near_volume=near_volume)
         return self._place('volume', volume, flavor, hints, args,
-                           None, volume + '-%d', listener, {})
+                           None, volume + '-%d', listener, {}, wait)
 
     def delete_volume(self, volume):
         """Delete a placed volume and free its space (its node and pool
@@ -265,33 +345,65 @@ class API:
     # -- both --------------------------------------------------------------
 
     def resume(self, flow_id=None, listener=None):
-        """Finish flows a dead process left: flow *flow_id*, or every
-        unfinished flow whose process is gone.  Register the boot
-        handlers first; a flow whose handler is missing rolls back.
+        """Finish flows that a dead process left: flow *flow_id*, or
+        every unfinished flow whose owner is gone (or is this process,
+        which stopped it early).  Register the boot handlers first; a
+        flow whose handler is missing rolls back.  A flow whose owner is
+        alive, on any host, is never taken from it.
 
-        :returns: ``[(flow_id, Placement or the BrickException it ended
-            with)]``.
+        :returns: a :class:`Resumed` per flow, in the order they
+            started; an error of one flow (a
+            :class:`~brick.exception.BrickException`, e.g.
+            :class:`~brick.exception.FlowBusy` if another process took
+            it first) is its outcome and does not stop the others.
         :raises brick.exception.FlowNotFound: *flow_id* is unknown or
             finished.
+        :raises brick.exception.FlowBusy: *flow_id*'s owner is alive.
         """
         runner = self.runner
-        ids = [flow_id] if flow_id is not None else runner.unfinished()
+        if flow_id is not None:
+            pending = [runner.store.pending(flow_id)] \
+                if runner.store is not None else [flow_id]
+        else:
+            pending = runner.unfinished()
         done = []
-        for one in ids:
+        for one in pending:
+            consumer = getattr(one, 'consumer', None)
+            one_id = getattr(one, 'flow_id', one)
             try:
                 found = runner.resume(one, listener)
-            except exception.FlowNotFound:
-                if flow_id is not None:
-                    raise
-                continue
             except exception.BrickException as err:
-                done.append((one, err))
+                if flow_id is not None and isinstance(
+                        err, exception.FlowNotFound | exception.FlowBusy):
+                    raise
+                done.append(Resumed(one_id, consumer, err))
                 continue
-            done.append((one, Placement.from_results(found)))
+            done.append(Resumed(one_id, consumer,
+                                Placement.from_results(found)))
         return done
 
+    def result(self, flow_id, timeout=None):
+        """The outcome of a placement posted to the jobboard.
+
+        :param flow_id: its :attr:`Posted.flow_id`.
+        :param timeout: seconds to wait for it (default
+            ``[brick_workflow]job_timeout``; 0: do not wait).
+        :returns: its :class:`Placement`.
+        :raises brick.exception.BrickException: the error it ended with.
+        :raises brick.exception.PlacementPending: not done yet.
+        :raises brick.exception.FlowNotFound: no such placement.
+        """
+        if self.poster is None:
+            raise exception.InvalidValue(
+                field='[brick_workflow]jobboard_url', value=None,
+                allowed='a jobboard URL: API.result is for posted '
+                        'placements')
+        if timeout is None:
+            timeout = self.conf.brick_workflow.job_timeout
+        return _outcome(self.poster.wait(flow_id, timeout=timeout))
+
     def _place(self, kind, consumer, flavor, hints, args, volume_names,
-               pattern, listener, extra):
+               pattern, listener, extra, wait):
         for field, value in (('flavor', flavor), ('hints', hints)):
             if value is not None and not isinstance(value, dict):
                 raise exception.InvalidValue(
@@ -325,15 +437,21 @@ class API:
         group = self.conf.brick_workflow
         inputs = dict(extra, request=request, consumer=consumer,
                       volume_names=volume_names, flow_id=str(uuid.uuid4()))
-        try:
-            found = self.runner.run(inputs, kind, group.attempts,
-                                    group.reserve_count, listener)
-        except exception.HostFailed as err:
-            raise exception.PlacementFailed(
-                what='%s %s' % ('instance' if kind == 'boot' else 'volume',
-                                consumer),
-                attempts=group.attempts, reason=err) from err
-        return Placement.from_results(found)
+        poster = self.poster
+        if poster is None:
+            if not wait:
+                raise exception.InvalidValue(
+                    field='wait', value=wait,
+                    allowed='True without [brick_workflow]jobboard_url')
+            return Placement.from_results(self.runner.run(
+                inputs, kind, group.attempts, group.reserve_count, listener,
+                spec=spec))
+        job = poster.post(jobs.Spec(inputs['flow_id'], kind, group.attempts,
+                                    group.reserve_count, inputs))
+        if not wait:
+            return Posted(inputs['flow_id'], job.uuid)
+        return _outcome(poster.wait(inputs['flow_id'], job,
+                                    group.job_timeout))
 
 
 def resume(conf: cfg.ConfigOpts, flow_id: str | None = None,
@@ -344,7 +462,7 @@ def resume(conf: cfg.ConfigOpts, flow_id: str | None = None,
     :param conf: a ``ConfigOpts`` with brick's options registered and
         the configuration files read.
     :param flow_id: one flow, or None for every unfinished flow whose
-        process is gone.
+        owner is gone.
     :param nodes: the :class:`~brick.node.base.Node` objects; default
         this host's :class:`~brick.node.agent.NodeAgent` from ``conf``,
         or with a message broker configured none: every host, this one
@@ -364,8 +482,6 @@ def resume(conf: cfg.ConfigOpts, flow_id: str | None = None,
     for name, handler in (handlers or {}).items():
         api.handlers.register(name, handler)
     try:
-        if conf.brick_workflow.persist:
-            api.runner.store.upgrade()  # no table yet: no flow either
         return api.resume(flow_id, listener)
     finally:
         api.close()

@@ -16,6 +16,7 @@ Callers catch :class:`BrickException` for everything, or one family::
     │   ├── InvalidSize
     │   ├── InvalidValue
     │   ├── MissingDependency   an optional Python package is missing
+    │   ├── InvalidJob          a jobboard job that is not a placement
     │   └── DriverNotFound      (also a NotFound)
     ├── NotFound
     │   ├── VolumeNotFound
@@ -32,7 +33,9 @@ Callers catch :class:`BrickException` for everything, or one family::
     │   │   └── PoolUnavailable     disabled, or gone
     │   ├── ConcurrentUpdate        retries ran out: try the same again
     │   ├── ReservationExpired
-    │   └── NoValidHost             no candidate; .explanation says why
+    │   ├── NoValidHost             no candidate; .explanation says why
+    │   ├── FlowBusy                its owner is alive: not resumed
+    │   └── FlowUnresumable         recorded by another brick version
     ├── NotSupported            the driver declared it cannot do this
     └── BackendError            an external command or the host failed
         ├── CommandFailed
@@ -45,7 +48,9 @@ Callers catch :class:`BrickException` for everything, or one family::
         │   └── CallExpired     the node refused a call its caller gave up
         ├── BrokerUnavailable   the message broker cannot be reached
         ├── RPCVersionMismatch  a node and its caller speak other versions
-        └── CoordinationUnavailable   tooz's backend cannot be reached
+        ├── CoordinationUnavailable   tooz's backend cannot be reached
+        ├── PlacementPending    a posted placement is not done yet
+        └── FlowInterrupted     stopped between steps; resumed later
 
 Each class sets ``msg_fmt``, a %-template filled from the keyword
 arguments, so that a message always names what was wrong and what is
@@ -71,6 +76,8 @@ __all__ = [
     'NodeUnreachable', 'CallExpired', 'BrokerUnavailable',
     'RPCVersionMismatch', 'CoordinationUnavailable',
     'shown',
+    'FlowBusy', 'FlowInterrupted', 'FlowUnresumable', 'InvalidJob',
+    'PlacementPending',
 ]
 
 SHOWN_CHARACTERS = 200
@@ -388,3 +395,28 @@ class RPCVersionMismatch(BackendError):
 class CoordinationUnavailable(BackendError):
     msg_fmt = ('Cannot reach the coordination backend at %(url)s '
                '([brick_coordination]backend_url): %(reason)s')
+# Flows that outlive their process (brick.workflow) -------------------------
+
+class FlowBusy(Conflict):
+    msg_fmt = ('Placement flow %(id)s is run by %(owner)s, which is alive; '
+               'it is not taken from it.')
+
+
+class FlowInterrupted(BackendError):
+    msg_fmt = ('Placement flow %(id)s stopped before its next step: '
+               '%(reason)s.  It is resumed from its record.')
+
+
+class FlowUnresumable(Conflict):
+    msg_fmt = 'Placement flow %(id)s cannot be resumed: %(reason)s.'
+
+
+class InvalidJob(InvalidInput):
+    msg_fmt = ('Job %(job)s of the jobboard is not a brick placement: '
+               '%(field)s is %(value)r; allowed: %(allowed)s.')
+
+
+class PlacementPending(BackendError):
+    msg_fmt = ('Placement flow %(id)s did not finish within %(timeout)s '
+               'seconds; it goes on: ask for it again with '
+               'API.result(%(id)r).')

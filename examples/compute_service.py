@@ -41,8 +41,9 @@ def run(service):
     service.handlers.register('hypervisor', hypervisor.boot,
                               hypervisor.revert)
     # At start-up, finish the flows a crashed predecessor left.
-    for flow_id, outcome in service.resume():
-        print('  resumed flow %s: %s' % (flow_id, outcome))
+    for done in service.resume():
+        print('  resumed flow %s of %s: %s' % (done.flow_id, done.consumer,
+                                              done.outcome))
     print('compute service: booting instances')
     run_id = uuid.uuid4().hex[:6]
     # Implicit: the flavor's extra specs carry size and backend.

@@ -73,7 +73,7 @@ class _DatabaseCommand(common.ShowOne):
 
 class Upgrade(_DatabaseCommand):
     """Create or upgrade the inventory schema to this brick's newest,
-    and the placement workflow's flow records (taskflow's tables).
+    the placement workflow's flow records included.
 
     Safe to repeat: an up-to-date database is left alone.  Run it from
     one process at a time: schema changes do not take turns.
@@ -83,11 +83,7 @@ class Upgrade(_DatabaseCommand):
         db = database(self.app, parsed_args)
         try:
             before = migration.current(db)
-            after = migration.upgrade(db)
-            # Imported here: taskflow is slow to import and no other
-            # command needs it.
-            from brick.workflow import persistence
-            persistence.FlowStore(db).upgrade()
+            after = migration.upgrade(db)  # flow records' tables too
         finally:
             db.dispose()
         return (('database', 'was', 'now', 'flow_records'),

@@ -15,6 +15,12 @@ finishes; a boot flow needs the compute service's boot handler, which a
 command line does not have, so it rolls back (its volumes are deleted,
 its space released) and is reported with exit code 3.  Compute services
 resume their own boot flows with :meth:`brick.api.API.resume`.
+
+Only flows whose owner is gone are taken (see
+:mod:`brick.workflow.ownership`): a flow run by a live process, on any
+host, is left alone (``skipped``).  With a jobboard
+(``[brick_workflow]jobboard_url``), conductors resume flows by
+themselves and nobody needs this command.
 """
 
 from brick.cmd import common
@@ -43,16 +49,22 @@ class ResumeFlows(common.Lister):
         # Imported here: the workflow imports taskflow, which no other
         # command needs.
         from brick import api
+        from brick import exception
         results = api.resume(self.app.conf, flow_id=parsed_args.flow_id)
         rows = []
-        for flow_id, outcome in results:
-            if isinstance(outcome, api.Placement):
-                rows.append((flow_id, 'committed', outcome.consumer,
+        for done in results:
+            outcome = done.outcome
+            if done.placed:
+                rows.append((done.flow_id, 'committed', done.consumer,
                              outcome.host, common.Items(
                                  [vol.name for vol in outcome.volumes]),
                              None))
                 continue
             self.defer(outcome)
-            rows.append((flow_id, 'rolled back', None, None,
+            state = 'skipped' if isinstance(
+                outcome, exception.FlowBusy) else 'failed' if isinstance(
+                    outcome, exception.FlowUnresumable | exception.
+                    FlowInterrupted) else 'rolled back'
+            rows.append((done.flow_id, state, done.consumer, None,
                          common.Items([]), str(outcome)))
         return COLUMNS, rows

@@ -26,8 +26,12 @@ Per backend:
   isolation brick needs.
 * **PostgreSQL**: READ COMMITTED, the server default, which brick
   relies on and does not set (setting it makes psycopg2 send a SET each
-  time autocommit is switched).  A single-volume claim is one prepared
-  statement in autocommit (:mod:`brick.inventory.claims`).  A conditional
+  time autocommit is switched).  A single-volume claim is one call of a
+  PL/pgSQL function in autocommit (:mod:`brick.inventory.claims`),
+  which works behind pgbouncer in transaction mode too; there, set
+  ``lock_timeout`` on the server or the database (``ALTER DATABASE ...
+  SET lock_timeout``): pgbouncer drops the ``options`` startup parameter
+  brick sets it with.  A conditional
   ``UPDATE ... WHERE used + n <= capacity`` waits for a concurrent writer
   of the same row and then re-evaluates its WHERE clause on the new row
   version, so the capacity check always sees committed usage.

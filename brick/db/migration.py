@@ -9,7 +9,7 @@
 
 >>> migration.upgrade(Database('sqlite:////var/lib/brick/brick.sqlite'))
 >>> migration.current(db)
-'0003'
+'0005'
 
 Alembic's version table is ``brick_alembic_version``, so brick's tables
 may share a database with a service's own Alembic-managed tables.

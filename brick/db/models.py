@@ -32,6 +32,15 @@ a scheduler's incremental cache refresh (:mod:`brick.inventory`;
 why ``updated_at`` has no index is said there); deleting one writes a
 ``tombstones`` row.
 
+The placement workflow's records (:mod:`brick.workflow.backend`, an
+implementation of taskflow's persistence interface) live in the same
+database::
+
+    flow_books  1─n  flow_details  1─n  flow_atoms
+                          1─0..1  flow_leases  (who took the flow over)
+    flow_owners   (one row per process that runs flows; a lease with
+                   a heartbeat, see brick.workflow.ownership)
+
 The Alembic migrations in :mod:`brick.db.migrations` create exactly
 these tables; a test compares the two on every backend.
 """
@@ -50,6 +59,10 @@ UUID = sa.String(36)
 TIMESTAMP = sa.DateTime().with_variant(mysql.DATETIME(fsp=6), 'mysql',
                                         'mariadb')
 """MySQL's DATETIME drops fractions of a second unless told."""
+FLOW_ID = sa.String(64)
+"""taskflow's ids (UUIDs; taskflow allows up to 64 characters)."""
+JSON_TEXT = sa.Text().with_variant(mysql.MEDIUMTEXT(), 'mysql', 'mariadb')
+"""JSON documents (a failure's traceback can pass MySQL's 64 KiB TEXT)."""
 
 HOST_STATES = ('up', 'down', 'disabled')
 """Stored values; ``up`` is stored for ``enabled`` (see
@@ -249,6 +262,75 @@ class Orphan(Base):
     created_at = sa.Column(TIMESTAMP, nullable=False)
 
 
+class FlowBook(Base):
+    __tablename__ = 'flow_books'
+
+    uuid = sa.Column(FLOW_ID, primary_key=True)
+    name = sa.Column(sa.String(255), nullable=True)
+    meta = sa.Column(JSON_TEXT, nullable=True)
+    created_at = sa.Column(TIMESTAMP, nullable=False)
+    updated_at = sa.Column(TIMESTAMP, nullable=True)
+
+
+class FlowDetail(Base):
+    __tablename__ = 'flow_details'
+
+    uuid = sa.Column(FLOW_ID, primary_key=True)
+    parent_uuid = sa.Column(FLOW_ID, sa.ForeignKey(
+        'flow_books.uuid', ondelete='CASCADE'), nullable=False, index=True)
+    name = sa.Column(sa.String(255), nullable=True)
+    state = sa.Column(sa.String(32), nullable=True)
+    meta = sa.Column(JSON_TEXT, nullable=True)
+    created_at = sa.Column(TIMESTAMP, nullable=False)
+    updated_at = sa.Column(TIMESTAMP, nullable=True)
+
+
+class FlowAtom(Base):
+    __tablename__ = 'flow_atoms'
+
+    uuid = sa.Column(FLOW_ID, primary_key=True)
+    parent_uuid = sa.Column(FLOW_ID, sa.ForeignKey(
+        'flow_details.uuid', ondelete='CASCADE'), nullable=False,
+        index=True)
+    name = sa.Column(sa.String(255), nullable=True)
+    atom_type = sa.Column(sa.String(32), nullable=False)
+    version = sa.Column(sa.String(64), nullable=True)
+    state = sa.Column(sa.String(32), nullable=True)
+    intention = sa.Column(sa.String(32), nullable=True)
+    results = sa.Column(JSON_TEXT, nullable=True)
+    failure = sa.Column(JSON_TEXT, nullable=True)
+    revert_results = sa.Column(JSON_TEXT, nullable=True)
+    revert_failure = sa.Column(JSON_TEXT, nullable=True)
+    meta = sa.Column(JSON_TEXT, nullable=True)
+    created_at = sa.Column(TIMESTAMP, nullable=False)
+    updated_at = sa.Column(TIMESTAMP, nullable=True)
+
+
+class FlowOwner(Base):
+    __tablename__ = 'flow_owners'
+
+    id = sa.Column(UUID, primary_key=True)
+    host = sa.Column(sa.String(255), nullable=False)
+    pid = sa.Column(sa.Integer, nullable=False)
+    started = sa.Column(sa.BigInteger, nullable=True)
+    """The process's start time in clock ticks since boot (Linux)."""
+    machine = sa.Column(sa.String(255), nullable=True)
+    """Boot id and pid namespace: equal means the pid can be checked."""
+    expires_at = sa.Column(sa.Double, nullable=False)
+    """Seconds since the epoch, on the database's clock."""
+    created_at = sa.Column(TIMESTAMP, nullable=False)
+
+
+class FlowLease(Base):
+    __tablename__ = 'flow_leases'
+
+    flow_uuid = sa.Column(FLOW_ID, sa.ForeignKey(
+        'flow_details.uuid', ondelete='CASCADE'), primary_key=True)
+    owner = sa.Column(UUID, nullable=True)
+    """The flow_owners id that took the flow over; NULL: let go."""
+    taken_at = sa.Column(TIMESTAMP, nullable=False)
+
+
 # The tables, as Core statements use them (SQLAlchemy types a mapped
 # class's __table__ as any FromClause; these are Tables).
 zones = cast(sa.Table, Zone.__table__)
@@ -259,3 +341,8 @@ allocations = cast(sa.Table, Allocation.__table__)
 reservations = cast(sa.Table, Reservation.__table__)
 tombstones = cast(sa.Table, Tombstone.__table__)
 orphans = cast(sa.Table, Orphan.__table__)
+flow_books = cast(sa.Table, FlowBook.__table__)
+flow_details = cast(sa.Table, FlowDetail.__table__)
+flow_atoms = cast(sa.Table, FlowAtom.__table__)
+flow_owners = cast(sa.Table, FlowOwner.__table__)
+flow_leases = cast(sa.Table, FlowLease.__table__)

@@ -41,13 +41,19 @@ transaction (they all go through this package), and
 :func:`brick.inventory.allocations.check` proves the counter against
 the rows; the tests run it after every concurrent load.
 
-On PostgreSQL a claim of one volume is sent as ONE prepared statement
-in autocommit: ``WITH taken AS (UPDATE ... RETURNING id) INSERT INTO
-reservations ... SELECT ... FROM taken``: one round trip instead of
-four (BEGIN, UPDATE, INSERT, COMMIT), atomic because a statement is,
-and planned once per connection (a schema upgrade that changes these
-tables needs the processes restarted, as PostgreSQL then refuses the
-cached plan).
+On PostgreSQL a claim of one volume is ONE statement in autocommit:
+``SELECT brick_claim_v1(...)``, a PL/pgSQL function (created by
+migration 0005) whose body is :data:`TAKE_AND_INSERT`, ``WITH taken AS
+(UPDATE ... RETURNING id) INSERT INTO reservations ... SELECT ... FROM
+taken``: one round trip instead of four (BEGIN, UPDATE, INSERT, COMMIT),
+atomic because a statement is.  PL/pgSQL plans the statement once per
+server connection, as a prepared statement would, without a client's
+session: it works through a pooler in transaction mode (pgbouncer), where
+a ``PREPARE`` belongs to whichever server connection ran it, and
+PostgreSQL re-plans it by itself after a schema change, where a
+prepared statement is refused until the processes restart.
+``python -m bench claims`` compares it with the plain statement, directly
+and through a throwaway pgbouncer.
 
 A claim of several volumes (one request, one ``request_id``) updates its
 pools in ascending pool id order, so two requests never wait on each
@@ -67,7 +73,6 @@ here.
 
 import dataclasses
 import datetime
-import functools
 import math
 import uuid
 
@@ -139,8 +144,9 @@ def _take_and_insert():
 
 TAKE_AND_INSERT = _take_and_insert()
 """PostgreSQL: :data:`TAKE` and the INSERT of its one reservation as one
-statement.  The INSERT takes its pool id from the UPDATE's RETURNING, so
-it inserts a row exactly when the UPDATE took the space."""
+statement (the body of :data:`CLAIM_FUNCTION`).  The INSERT takes its
+pool id from the UPDATE's RETURNING, so it inserts a row exactly when
+the UPDATE took the space."""
 
 
 def check(items, consumer, request_id, ttl):
@@ -212,46 +218,30 @@ def take(conn, plan, now):
             raise Full(pool_id)
 
 
-_PREPARED = 'brick_claim_1'
-
-
-@functools.cache
-def _prepared():
-    """``(PREPARE text, EXECUTE text, parameter names, fixed values)`` of
-    :data:`TAKE_AND_INSERT`, compiled once."""
-    from sqlalchemy.dialects import postgresql
-
-    compiled = TAKE_AND_INSERT.compile(
-        dialect=postgresql.dialect(paramstyle='numeric_dollar'))
-    order = list(compiled.positiontup)
-    return ('PREPARE %s AS %s' % (_PREPARED,
-                                  str(compiled).replace('%%', '%')),
-            'EXECUTE %s (%s)' % (_PREPARED, ', '.join(['%s'] * len(order))),
-            order, dict(compiled.params))
+CLAIM_FUNCTION = 'brick_claim_v1'
+"""The PostgreSQL function of :data:`TAKE_AND_INSERT` (migration 0005)."""
+_CALL_ARGS = ('pool', 'n', 'smallest', 'largest', 'gcd', 'now', 'rid',
+              'request', 'who', 'vol', 'expires')
+CLAIM_ONE = 'SELECT %s(%s)' % (CLAIM_FUNCTION,
+                               ', '.join(['%s'] * len(_CALL_ARGS)))
+"""``SELECT brick_claim_v1(...)``: how many reservations it inserted;
+sent to the driver as it is (psycopg2's placeholders), since a call with
+positional values needs none of SQLAlchemy's statement handling."""
 
 
 def take_and_insert(conn, plan, row):
-    """PostgreSQL, one volume: :data:`TAKE_AND_INSERT` in autocommit, as
-    a prepared statement (PREPAREd once per connection): measured at
-    about a third of the server CPU of planning it every time.
+    """PostgreSQL, one volume: :data:`TAKE_AND_INSERT` in autocommit,
+    through :data:`CLAIM_FUNCTION` (see the module docstring).
 
     :raises Full: the pool refused; nothing was written.
     """
     ((pool_id, params),) = plan
-    prepare, execute, order, fixed = _prepared()
-    dbapi_connection = conn.connection.dbapi_connection
-    if conn.connection.info.get(_PREPARED) is not dbapi_connection:
-        # Straight to the driver: with no parameters psycopg2 leaves the
-        # statement's % alone.
-        with dbapi_connection.cursor() as cursor:
-            cursor.execute(prepare)
-        conn.connection.info[_PREPARED] = dbapi_connection
-    values = dict(fixed, **params, now=row['created_at'], rid=row['id'],
+    values = dict(params, now=row['created_at'], rid=row['id'],
                   request=row['request_id'], who=row['consumer'],
                   vol=row['volume'], expires=row['expires_at'])
-    result = conn.exec_driver_sql(execute, tuple(values[name]
-                                                 for name in order))
-    if result.rowcount != 1:
+    found = conn.exec_driver_sql(CLAIM_ONE, tuple(
+        values[name] for name in _CALL_ARGS)).scalar()
+    if found != 1:
         raise Full(pool_id)
 
 

@@ -56,6 +56,10 @@ _LOCK_BY_IDS = sa.select(RESERVATIONS).where(RESERVATIONS.c.id.in_(
 _LOCK_BY_REQUEST = sa.select(RESERVATIONS).where(
     RESERVATIONS.c.request_id == sa.bindparam('request_id')).order_by(
         RESERVATIONS.c.id).with_for_update()
+_LOCK_BY_REQUESTS = sa.select(RESERVATIONS).where(
+    RESERVATIONS.c.request_id.in_(sa.bindparam(
+        'requests', expanding=True))).order_by(
+            RESERVATIONS.c.id).with_for_update()
 _SET_STATE = RESERVATIONS.update().where(RESERVATIONS.c.id.in_(_IDS)).values(
     state=sa.bindparam('new_state'), finished_at=sa.bindparam('at'))
 _ALLOCATED = sa.select(ALLOCATIONS.c.reservation_id).where(
@@ -87,7 +91,8 @@ def _reservation(row):
                        row.created_at)
 
 
-def claim(db, consumer, items, request_id=None, ttl=None, stats=None):
+def claim(db, consumer, items, request_id=None, ttl=None, stats=None,
+          repeat=True):
     """Reserve space for one or more volumes, all or nothing.
 
     :param db: a :class:`~brick.db.engine.Database`.
@@ -97,6 +102,9 @@ def claim(db, consumer, items, request_id=None, ttl=None, stats=None):
     :param request_id: groups the reservations for :func:`commit` and
         :func:`release`; pass the id of an earlier claim to repeat it
         idempotently.  Default: a new UUID.
+    :param repeat: False when the caller knows *request_id* was never
+        used (an id derived from a new flow): no look for an earlier
+        claim, one query less.
     :param ttl: seconds until expiry; default ``db.reservation_ttl``.
     :param stats: a :class:`~brick.db.engine.RetryStats` to count into.
     :returns: the :class:`Reservation` list, in the order of *items*.
@@ -113,11 +121,12 @@ def claim(db, consumer, items, request_id=None, ttl=None, stats=None):
     plan = claims.per_pool(checked)
     given_id = request_id
     request_id = request_id or str(uuid.uuid4())
+    repeat = repeat and given_id is not None
     one_statement = db.backend == 'postgresql' and len(checked) == 1 and \
-        given_id is None
+        not repeat
 
     def work(conn):
-        if given_id is not None:
+        if repeat:
             found = claims.earlier(conn, given_id, consumer, checked)
             if found is not None:
                 return [_reservation(row) for row in found]
@@ -160,13 +169,16 @@ def _retrying(db, work, plan, checked, stats, autocommit):
 
 
 def _select(ids, request_id):
-    """``(locking query, its parameters, the ids wanted or None)``."""
+    """``(locking query, its parameters, the ids wanted or None)``;
+    *request_id* may be a list of request ids."""
     if (ids is None) == (request_id is None):
         raise exception.InvalidInput(reason='give reservation ids or a '
                                      'request id, not both or neither')
     if ids is not None:
         ids = [ids] if isinstance(ids, str) else list(ids)
         return _LOCK_BY_IDS, {'ids': ids}, ids
+    if not isinstance(request_id, str):
+        return _LOCK_BY_REQUESTS, {'requests': list(request_id)}, None
     return _LOCK_BY_REQUEST, {'request_id': request_id}, None
 
 
@@ -242,6 +254,10 @@ def release(db, ids=None, request_id=None):
 
     Releasing a released, expired, committed or unknown reservation
     changes nothing.
+
+    :param ids: a reservation id or a list of them...
+    :param request_id: ...or every reservation of one claim, or of
+        each request id in a list.
 
     :returns: how many reservations this call released.
     """

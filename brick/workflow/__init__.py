@@ -10,23 +10,29 @@
 ::
 
     request (flavor extra specs | explicit size | hints)
-      -> SelectCandidatesTask      ranked candidates, or NoValidHost
-      -> ReserveTask               the best X, each atomically, with expiry
-      -> [NextCandidate retry]     one reserved candidate at a time:
-           CreateVolumesTask       every volume on its node, or none
+      -> ReserveTask               rank the candidates (or NoValidHost),
+                                   reserve the best X, each atomically
+      -> CreateVolumesTask         every volume on its node, or none, on
+                                   the first reserved candidate that can
       -> BootInstanceTask          the caller's boot handler (compute side)
       -> CommitTask                reservation -> allocation; others freed
     all under [Reschedule retry]   the whole operation again, without the
                                    hosts that failed, up to N attempts
 
 Modules: :mod:`~brick.workflow.tasks` (the tasks, each side effect with a
-revert), :mod:`~brick.workflow.retries` (the two retry controllers),
+revert), :mod:`~brick.workflow.retries` (the retry controller),
 :mod:`~brick.workflow.flow` (:func:`~brick.workflow.flow.get_flow`),
 :mod:`~brick.workflow.handlers` (boot handlers by name, so a resumed flow
 finds its callable again), :mod:`~brick.workflow.services` (what tasks
 use at run time, never persisted), :mod:`~brick.workflow.listeners`,
-:mod:`~brick.workflow.persistence` (flow records, on
-:mod:`~brick.workflow.backend`), :mod:`~brick.workflow.runner` (run and
-resume) and :mod:`~brick.workflow.volumes` (delete, extend and snapshot
-of placed volumes).  Services import :mod:`brick.api`, not these.
+:mod:`~brick.workflow.backend` (flow records through taskflow's
+persistence interface), :mod:`~brick.workflow.checkpoint` (when they are
+written), :mod:`~brick.workflow.persistence` (one record per flow),
+:mod:`~brick.workflow.ownership` (which process runs a flow),
+:mod:`~brick.workflow.runner` (run and resume),
+:mod:`~brick.workflow.jobs` and :mod:`~brick.workflow.conductor`
+(placements as jobs on a taskflow jobboard, run by ``brick-conductor``),
+:mod:`~brick.workflow.nodes` (the nodes a conductor reaches) and
+:mod:`~brick.workflow.volumes` (delete, extend and snapshot of placed
+volumes).  Services import :mod:`brick.api`, not these.
 """

@@ -14,6 +14,14 @@ from brick import exception
 from brick.workflow import retries
 from brick.workflow import tasks
 
+VERSION = 2
+"""The shape of the flows :func:`get_flow` builds (its tasks, their
+names and what they record), as recorded with every flow: a flow
+recorded with another version is not resumed (see
+:meth:`brick.workflow.runner.Runner.resume`).  Version 1 is the flows
+of brick releases that kept their records in taskflow's own tables.
+Bump it with any change a recorded flow could not resume across."""
+
 KINDS = ('boot', 'volume')
 """``boot``: volumes for an instance, then the boot handler (compute
 side); ``volume``: volumes only (volume side)."""
@@ -26,7 +34,11 @@ def get_flow(kind='boot', attempts=3, reserve_count=2):
     'args'}`` as :func:`brick.scheduler.request.build` takes them),
     ``consumer``, ``volume_names`` (one per volume), ``flow_id``, and for
     ``boot`` ``handler`` and ``instance``; plus the transient
-    ``services`` (:class:`~brick.workflow.services.Services`).  Its
+    ``services`` (:class:`~brick.workflow.services.Services`),
+    ``resumed`` (whether the run resumes a recorded flow) and, optional,
+    ``spec`` (the request's
+    :class:`~brick.scheduler.request.RequestSpec`, if the caller built it
+    already).  Its
     results: ``candidate`` (the chosen, reserved candidate), ``volumes``,
     ``allocations`` and for ``boot`` the handler's result, ``boot``.
 
@@ -50,11 +62,7 @@ def get_flow(kind='boot', attempts=3, reserve_count=2):
             allowed='an integer of at least 1')
     flow = linear_flow.Flow('brick-%s' % kind,
                             retry=retries.Reschedule(attempts))
-    flow.add(tasks.SelectCandidatesTask(),
-             tasks.ReserveTask(reserve_count))
-    flow.add(linear_flow.Flow('create-on-candidate',
-                              retry=retries.NextCandidate()).add(
-        tasks.CreateVolumesTask()))
+    flow.add(tasks.ReserveTask(reserve_count), tasks.CreateVolumesTask())
     if kind == 'boot':
         flow.add(tasks.BootInstanceTask())
     flow.add(tasks.CommitTask())

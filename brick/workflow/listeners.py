@@ -11,10 +11,14 @@
 import dataclasses
 
 from oslo_log import log as logging
+from taskflow import states
 from taskflow.listeners import base
 from taskflow.listeners import logging as logging_listeners
 
 LOG = logging.getLogger(__name__)
+FAILURES = (states.FAILURE, states.REVERTED, states.RETRYING,
+            states.REVERT_FAILURE)
+"""The states the log shows above DEBUG (taskflow's failure level)."""
 
 
 @dataclasses.dataclass(frozen=True)
@@ -69,8 +73,16 @@ def listeners(engine, flow_id, callback=None):
     Task failures are logged at INFO with their traceback: the retries
     handle them, and the caller gets the flow's final error anyway.
     """
-    found = [logging_listeners.DynamicLoggingListener(
-        engine, log=LOG, failure_level=logging.INFO)]
+    if LOG.isEnabledFor(logging.DEBUG):
+        found = [logging_listeners.DynamicLoggingListener(
+            engine, log=LOG, failure_level=logging.INFO)]
+    elif LOG.isEnabledFor(logging.INFO):
+        # Only what is logged above DEBUG: fewer callbacks per step.
+        found = [logging_listeners.DynamicLoggingListener(
+            engine, task_listen_for=FAILURES, retry_listen_for=FAILURES,
+            flow_listen_for=FAILURES, log=LOG, failure_level=logging.INFO)]
+    else:
+        found = []  # it would log nothing
     if callback is not None:
         found.append(CallbackListener(engine, callback, flow_id))
     return found

@@ -5,157 +5,330 @@
 # Unless required by applicable law or agreed to in writing, software
 # distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
 # WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
-"""Flow records in the inventory database (taskflow's SQLAlchemy
-persistence: tables ``logbooks``, ``flowdetails``, ``atomdetails``).
+"""Placement flow records: one logbook per flow, whose id is the flow's.
 
-Each flow has a logbook of its own whose id is the flow's id, so that
-concurrent processes never write the same logbook row.  The flow
-detail's ``meta`` holds taskflow's ``factory`` (how to rebuild the flow:
-:func:`brick.workflow.flow.get_flow` and its arguments) and the
-``owner`` (host and pid) of the process running it.
+Written through taskflow's persistence interface
+(:mod:`brick.workflow.backend`).  The flow detail's ``meta`` holds
+taskflow's ``factory`` (how to rebuild the flow:
+:func:`brick.workflow.flow.get_flow` and its arguments), brick's
+``version`` of that flow (:data:`~brick.workflow.flow.VERSION`), the
+``kind`` and ``consumer`` (for listings), the ``owner`` that started it
+(:mod:`brick.workflow.ownership`) and, once finished and kept, its
+``outcome``.
 """
 
 import contextlib
-import os
-import socket
-import threading
+import dataclasses
+import datetime
 
+import sqlalchemy as sa
+from oslo_serialization import jsonutils
 from taskflow import engines
+from taskflow import exceptions as tf_exceptions
 from taskflow import states
-from taskflow.persistence import models
+from taskflow.persistence import models as tf_models
 
 from brick import exception
+from brick.db import engine as engine_mod
+from brick.db import models
 from brick.workflow import backend as backend_mod
 from brick.workflow import flow as flow_mod
 
 BOOK_NAME = 'brick-placement'
-_UPGRADE_LOCK = threading.Lock()
-FINISHED = (states.SUCCESS, states.REVERTED)
-"""Flow states with nothing left to do."""
+FINISHED = (states.SUCCESS, states.REVERTED, states.FAILURE)
+"""Flow states with nothing left to do (FAILURE: a revert failed, or
+the flow cannot be resumed; its record says why and is kept)."""
+
+BOOKS = models.flow_books
+FLOWS = models.flow_details
+LEASES = models.flow_leases
+_UNFINISHED = sa.select(
+    FLOWS.c.uuid, FLOWS.c.meta, LEASES.c.owner,
+    LEASES.c.flow_uuid.label('leased')).join(
+        BOOKS, BOOKS.c.uuid == FLOWS.c.parent_uuid).outerjoin(
+            LEASES, LEASES.c.flow_uuid == FLOWS.c.uuid).where(
+                BOOKS.c.name == BOOK_NAME,
+                sa.or_(FLOWS.c.state.is_(None),
+                       FLOWS.c.state.not_in(FINISHED))).order_by(
+                    BOOKS.c.created_at)
+_OUTCOME = sa.select(FLOWS.c.state, FLOWS.c.meta).where(
+    FLOWS.c.uuid == sa.bindparam('flow_id'))
+_PURGE = BOOKS.delete().where(
+    BOOKS.c.name == BOOK_NAME, BOOKS.c.created_at < sa.bindparam('before'),
+    BOOKS.c.uuid.in_(sa.select(FLOWS.c.parent_uuid).where(
+        FLOWS.c.state.in_(FINISHED))))
 
 
-def owner():
-    """``{'host', 'pid'}`` of this process."""
-    return {'host': socket.gethostname(), 'pid': os.getpid()}
+@dataclasses.dataclass
+class Record:
+    """One flow's record, as a run holds it."""
+
+    book: tf_models.LogBook
+    detail: tf_models.FlowDetail
+    saved: bool
+    """Whether it was written yet (a new flow is, at its first
+    checkpoint)."""
+    resumed: bool = False
+    """Read back from the database (the run resumes it)."""
+    written: dict = dataclasses.field(default_factory=dict)
+    """``{atom uuid: signature}`` as last written (see :meth:`changed`).
+    """
+
+    def changed(self) -> list:
+        """The atoms changed since they were last written; before the
+        first write, the atoms the run touched (taskflow's engine makes
+        the details of atoms still pending again when it resumes).
+
+        taskflow's storage changes an atom by replacing its detail's
+        attributes with those of a changed copy (new result, failure
+        and meta objects, or a new state or intention), so comparing
+        those (by identity for objects) finds every change without
+        serializing anything."""
+        if not self.saved:
+            return [atom for atom in self.detail if not _untouched(atom)]
+        return [atom for atom in self.detail
+                if self.written.get(atom.uuid) != _signature(atom)]
+
+    def mark_written(self, atoms) -> None:
+        for atom in atoms:
+            self.written[atom.uuid] = _signature(atom)
+
+    @property
+    def flow_id(self) -> str:
+        return self.detail.uuid
+
+    @property
+    def meta(self) -> dict:
+        return self.detail.meta
 
 
-def owner_alive(meta):
-    """True if the process in *meta*'s ``owner`` runs on this host (and
-    is not this one): its flows are not ours to resume."""
-    found = (meta or {}).get('owner') or {}
-    if found.get('host') != socket.gethostname():
-        return False
-    pid = found.get('pid')
-    if not isinstance(pid, int) or pid == os.getpid():
-        return False
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
+def _untouched(atom):
+    return (atom.state in (None, states.PENDING) and atom.results is None
+            and atom.failure is None and atom.intention == states.EXECUTE)
+
+
+def _signature(atom):
+    return (atom.state, atom.intention, id(atom.results), id(atom.failure),
+            id(atom.revert_results), id(atom.revert_failure), id(atom.meta),
+            atom.version)
+
+
+@dataclasses.dataclass(frozen=True)
+class Pending:
+    """An unfinished flow as :meth:`FlowStore.unfinished` found it."""
+
+    flow_id: str
+    owner: str | None
+    """The owner it was read with (``None``: let go)."""
+    leased: bool
+    """Whether it had been taken over before (a lease row)."""
+    consumer: str | None
 
 
 class FlowStore:
     """The flow records of one inventory database.
 
     :param db: the :class:`~brick.db.engine.Database`; its engine is
-        shared.  Create taskflow's tables with :meth:`upgrade` first.
+        shared.  brick's migrations create the tables.
+    :param owner: this process's
+        :class:`~brick.workflow.ownership.Owner`.
     """
 
-    def __init__(self, db):
+    def __init__(self, db, owner):
         self.db = db
-        self._backend = None
-        self._lock = threading.Lock()
-
-    @property
-    def backend(self):
-        """The taskflow backend (made on first use)."""
-        with self._lock:
-            if self._backend is None:
-                self._backend = backend_mod.Backend({},
-                                                    engine=self.db.engine)
-            return self._backend
-
-    def upgrade(self):
-        """Create or upgrade taskflow's tables (Alembic, version table
-        ``alembic_version``).  Run it once, as a deployment step next to
-        :func:`brick.db.migration.upgrade`, not from concurrent
-        processes: schema changes do not take turns."""
-        with _UPGRADE_LOCK, self.connection() as conn:
-            conn.upgrade()
+        self.owner = owner
+        self.backend = backend_mod.Backend(db)
 
     @contextlib.contextmanager
     def connection(self):
         with contextlib.closing(self.backend.get_connection()) as conn:
             yield conn
 
-    def create(self, flow_id, factory_kwargs, defer=False, quiet=()):
-        """Record a new flow; return ``(book, flow_detail)``.
-
-        :param defer: write the record at the flow's first save point,
-            and its changes at later ones, until :meth:`flush` (see
-            :mod:`brick.workflow.backend`).
-        :param quiet: with *defer*, the names of the flow's tasks that
-            have no side effect (:func:`brick.workflow.flow.quiet_atoms`).
-        """
-        book = models.LogBook(BOOK_NAME, uuid=flow_id)
-        detail = models.FlowDetail('brick-%s' % factory_kwargs['kind'],
-                                   uuid=flow_id)
+    def new(self, flow_id: str, factory_kwargs: dict, consumer: str,
+            owner: str | None = None) -> Record:
+        """A new flow's record, in memory until :meth:`save`."""
+        book = tf_models.LogBook(BOOK_NAME, uuid=flow_id)
+        detail = tf_models.FlowDetail('brick-%s' % factory_kwargs['kind'],
+                                      uuid=flow_id)
         engines.save_factory_details(detail, flow_mod.get_flow, [],
                                      factory_kwargs)
-        detail.meta['owner'] = owner()
+        detail.meta.update(version=flow_mod.VERSION,
+                           kind=factory_kwargs['kind'], consumer=consumer,
+                           owner=owner)
         book.add(detail)
+        return Record(book, detail, saved=False)
+
+    def save(self, record: Record) -> None:
+        """Write *record* as it is now (one transaction): the flow and
+        the atoms changed since the last write (taskflow's
+        ``update_flow_details`` leaves the others as they are stored).
+        """
+        changed = record.changed()
+        partial = tf_models.FlowDetail(record.detail.name,
+                                       record.detail.uuid)
+        partial.state = record.detail.state
+        partial.meta = record.detail.meta
+        for atom in changed:
+            partial.add(atom)
         with self.connection() as conn:
-            if defer:
-                conn.defer_logbook(book, quiet)
-            else:
+            if not record.saved:
+                book = tf_models.LogBook(record.book.name,
+                                         uuid=record.book.uuid)
+                book.add(partial)
                 conn.save_logbook(book)
-        return book, detail
+                record.saved = True
+            else:
+                conn.update_flow_details(partial)
+        record.mark_written(changed)
 
-    def flush(self, flow_id):
-        """Write what a deferred flow (:meth:`create`) held back, and
-        write its later changes at once."""
-        with self.connection() as conn:
-            conn.flush(flow_id)
-
-    def load(self, flow_id):
-        """Return ``(book, flow_detail)`` of flow *flow_id*.
+    def load(self, flow_id: str) -> Record:
+        """The record of flow *flow_id*.
 
         :raises brick.exception.FlowNotFound: no such flow.
         """
         try:
             with self.connection() as conn:
                 book = conn.get_logbook(flow_id)
-        except Exception as err:  # taskflow's NotFound, or a bad id
+        except tf_exceptions.NotFound as err:
             raise exception.FlowNotFound(
                 id=flow_id, reason='no record in %s' % self.db.safe_url) \
                 from err
+        except tf_exceptions.StorageFailure as err:
+            raise exception.BackendError(reason=str(err)) from err
         details = list(book)
         if book.name != BOOK_NAME or len(details) != 1:
             raise exception.FlowNotFound(id=flow_id,
                                          reason='not a brick placement')
-        return book, details[0]
+        record = Record(book, details[0], saved=True, resumed=True)
+        record.mark_written(record.detail)
+        return record
 
-    def claim(self, detail):
-        """Mark *detail* as run by this process from now on."""
-        detail.meta['owner'] = owner()
-        with self.connection() as conn:
-            conn.update_flow_details(detail)
+    def unfinished(self, running=()) -> list:
+        """The :class:`Pending` flows this process may resume, oldest
+        first: unfinished, and whose owner is not alive, or is this
+        process but the flow does not run here (it stopped early).
 
-    def unfinished(self):
-        """Ids of the flows not in a :data:`FINISHED` state, whose owner
-        process is not alive on this host; oldest first."""
-        with self.connection() as conn:
-            flows = conn.flow_states(BOOK_NAME)
-        return [flow_id for flow_id, state, meta in flows
-                if state not in FINISHED and not owner_alive(meta)]
+        :param running: ids of the flows running in this process.
+        """
+        rows = self.db.run('listing unfinished flows', lambda conn: [
+            (row.uuid, _meta(row.meta), row.owner, row.leased is not None)
+            for row in conn.execute(_UNFINISHED)], readonly=True)
+        current = {flow_id: owner if leased else _owner_of(meta)
+                   for flow_id, meta, owner, leased in rows}
+        owners = self.owner.owners(current.values())
+        me = self.owner.id
+        found = []
+        for flow_id, meta, _owner, leased in rows:
+            owner = current[flow_id]
+            if owner == me:
+                if flow_id in running:
+                    continue
+            elif owner in owners and owners[owner].alive:
+                continue
+            found.append(Pending(flow_id, owner, leased,
+                                 meta.get('consumer')))
+        return found
 
-    def destroy(self, flow_id):
+    def take(self, pending: Pending) -> None:
+        """Take *pending* over (see
+        :meth:`~brick.workflow.ownership.Owner.take`).
+
+        :raises brick.exception.FlowBusy: its owner is alive, or another
+            process took it first.
+        """
+        self.owner.take(pending.flow_id, pending.owner, pending.leased)
+
+    def pending(self, flow_id: str) -> Pending:
+        """Flow *flow_id* as :meth:`unfinished` would list it, whoever
+        owns it."""
+        record = self.load(flow_id)
+        leased, owner = self.db.run('reading the lease of %s' % flow_id,
+                                    lambda conn: _lease(conn, flow_id),
+                                    readonly=True)
+        return Pending(flow_id, owner if leased else
+                       _owner_of(record.meta), leased,
+                       record.meta.get('consumer'))
+
+    def finish(self, record: Record, outcome: dict, keep: bool) -> None:
+        """A run ended: forget the record, or with *keep* write it with
+        its *outcome* (``{'placement': ...}`` or ``{'error': ...}``)."""
+        if keep:
+            record.meta['outcome'] = outcome
+            self.save(record)
+        elif record.saved:
+            self.destroy(record.flow_id)
+
+    def fail(self, record: Record, error: exception.BrickException) -> None:
+        """Record that *record* cannot go on (state FAILURE, the error
+        as its outcome): it is listed no more, and kept."""
+        record.detail.state = states.FAILURE
+        self.finish(record, {'error': error_data(error)}, keep=True)
+
+    def outcome(self, flow_id: str) -> dict | None:
+        """The outcome of a finished flow whose record was kept; None
+        while it runs (or if it never started).
+
+        :raises brick.exception.FlowNotFound: no record.
+        """
+        row = self.db.run('reading flow %s' % flow_id, lambda conn: (
+            conn.execute(_OUTCOME, {'flow_id': flow_id}).first()),
+            readonly=True)
+        if row is None:
+            raise exception.FlowNotFound(
+                id=flow_id, reason='no record in %s' % self.db.safe_url)
+        meta = _meta(row.meta)
+        if row.state in FINISHED and 'outcome' in meta:
+            return meta['outcome']
+        return None
+
+    def destroy(self, flow_id: str) -> None:
         """Forget flow *flow_id* (no error if it is gone)."""
         try:
             with self.connection() as conn:
                 conn.destroy_logbook(flow_id)
-        except Exception:  # noqa: S110 - already gone is fine
+        except tf_exceptions.NotFound:
             pass
+
+    def purge(self, older_than: float) -> int:
+        """Delete the kept records of flows that finished, started more
+        than *older_than* seconds ago; return how many."""
+        before = engine_mod.utcnow() - datetime.timedelta(
+            seconds=older_than)
+        return self.db.run('purging finished flows', lambda conn: (
+            conn.execute(_PURGE, {'before': before}).rowcount))
+
+
+def _meta(text):
+    try:
+        found = jsonutils.loads(text) if text else {}
+    except ValueError:
+        return {}
+    return found if isinstance(found, dict) else {}
+
+
+def _owner_of(meta):
+    """The owner id a record names (records of earlier bricks held a
+    dict there, whose process is long gone)."""
+    found = meta.get('owner')
+    return found if isinstance(found, str) else None
+
+
+def _lease(conn, flow_id):
+    row = conn.execute(sa.select(LEASES.c.owner).where(
+        LEASES.c.flow_uuid == flow_id)).first()
+    return (row is not None, row.owner if row is not None else None)
+
+
+def error_data(error: BaseException) -> dict:
+    """An error as plain data for a record: its class and message."""
+    return {'type': type(error).__name__, 'message': str(error)}
+
+
+def error_from(data: dict) -> exception.BrickException:
+    """The :class:`~brick.exception.BrickException` :func:`error_data`
+    described (a brick class of that name, else the root)."""
+    cls = getattr(exception, str(data.get('type')), None)
+    if not (isinstance(cls, type) and issubclass(
+            cls, exception.BrickException)):
+        cls = exception.BrickException
+    return cls(str(data.get('message') or 'unknown error'))

@@ -5,17 +5,15 @@
 # Unless required by applicable law or agreed to in writing, software
 # distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
 # WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
-"""The two retry controllers of the placement flow.
+"""The retry controller of the placement flow.
 
-:class:`NextCandidate` walks the reserved candidates: when the volumes
-cannot be created on one, its subflow is reverted (the volumes deleted,
-that reservation released) and the next candidate is tried.  When none is
-left it defers to :class:`Reschedule`, which reverts the whole attempt
-and runs it again with the failed hosts excluded, up to the configured
-number of attempts, and only for failures another host may not have
-(:data:`RETRYABLE`); a request no host can take
-(:class:`~brick.exception.NoValidHost`), bad input or a missing boot
-handler fails at once.
+:class:`Reschedule` reverts a failed attempt and runs it again with the
+failed hosts excluded, up to the configured number of attempts, and only
+for failures another host may not have (:data:`RETRYABLE`); a request no
+host can take (:class:`~brick.exception.NoValidHost`), bad input or a
+missing boot handler fails at once.  Within an attempt,
+:class:`~brick.workflow.tasks.CreateVolumesTask` walks the reserved
+candidates itself (why: see that task).
 """
 
 from taskflow import retry
@@ -37,16 +35,6 @@ def failed_hosts(failure):
     if len(args) > 1 and isinstance(args[1], list | tuple):
         return [host for host in args[1] if isinstance(host, str)]
     return []
-
-
-class NextCandidate(retry.ParameterizedForEach):
-    """Provides ``candidate``: each reserved candidate in rank order
-    (the ``reserved`` result of :class:`~brick.workflow.tasks.ReserveTask`),
-    the next one after each failure."""
-
-    def __init__(self, name='next-candidate'):
-        super().__init__(name=name, provides='candidate',
-                         rebind={'values': 'reserved'})
 
 
 class Reschedule(retry.Retry):

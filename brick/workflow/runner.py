@@ -7,15 +7,26 @@
 # WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
 """Running a placement flow, and resuming interrupted ones.
 
-A new flow runs on a :class:`~taskflow.engines.action_engine.engine.\
-SerialActionEngine` (tasks in the calling thread, no executor threads)
-made directly rather than through ``taskflow.engines.load``, which looks
-the engine up among the entry points on every call.  The flows
-themselves are built once per set of :func:`~brick.workflow.flow.\
-get_flow` arguments and reused (:class:`Flows`), each with taskflow's
-compiled form of it (its ``PatternCompiler``, which keeps its result: it
-depends on the flow only); the engine, its storage and its runtime are
-new for every run.
+A flow runs on a taskflow engine (``taskflow.engines.load``, the serial
+engine: tasks in the calling thread) over the
+:class:`~brick.workflow.checkpoint.Scratch` backend, with a
+:class:`~brick.workflow.checkpoint.Checkpoint` listener writing its
+record before each side effect.  Flows are built once per set of
+:func:`~brick.workflow.flow.get_flow` arguments and reused
+(:class:`Flows`); the engine, its storage and its runtime are new for
+every run.
+
+How a run ends, and what becomes of its record:
+
+* committed or rolled back: the record is deleted, or kept with its
+  outcome (``keep_finished``, and always for jobs, whose poster reads
+  it);
+* stopped by an error after which taskflow did not finish reverting:
+  the record is written as it is, for a resume;
+* interrupted before a step (this process no longer owns the flow, or
+  its record cannot be written): nothing more is written; the flow is
+  let go, if this process still owns it, so that any process may
+  resume it at once (:class:`~brick.exception.FlowInterrupted`).
 """
 
 import collections
@@ -26,12 +37,10 @@ from oslo_log import log as logging
 from taskflow import engines
 from taskflow import exceptions as tf_exceptions
 from taskflow import states
-from taskflow.engines.action_engine import compiler as compiler_mod
-from taskflow.engines.action_engine import engine as engine_mod
 from taskflow.persistence import models
 
 from brick import exception
-from brick.workflow import backend as backend_mod
+from brick.workflow import checkpoint
 from brick.workflow import flow as flow_mod
 from brick.workflow import listeners as listeners_mod
 from brick.workflow import persistence
@@ -41,6 +50,9 @@ LOG = logging.getLogger(__name__)
 RESULTS = ('candidate', 'volumes', 'allocations', 'boot', 'consumer',
            'instance', 'volume_names', 'flow_id')
 """The names :meth:`Runner.run` returns from a finished flow."""
+ENGINE_OPTIONS = {'engine': 'serial', 'gather_statistics': False}
+"""taskflow engine options: tasks in the calling thread; no run
+statistics (nothing reads them)."""
 
 
 class Flows:
@@ -60,16 +72,14 @@ class Flows:
 
     @contextlib.contextmanager
     def borrow(self, **factory_kwargs):
-        """``(flow, compiler)``: a flow of :func:`~brick.workflow.flow.\
-        get_flow` (*factory_kwargs*) and its taskflow ``PatternCompiler``,
-        for the duration of the ``with`` block."""
+        """A flow of :func:`~brick.workflow.flow.get_flow`
+        (*factory_kwargs*), for the duration of the ``with`` block."""
         key = tuple(sorted(factory_kwargs.items()))
         with self._lock:
             free = self._free[key]
             flow = free.pop() if free else None
         if flow is None:
-            made = flow_mod.get_flow(**factory_kwargs)
-            flow = (made, compiler_mod.PatternCompiler(made))
+            flow = flow_mod.get_flow(**factory_kwargs)
         try:
             yield flow
         except Exception:
@@ -98,120 +108,233 @@ class Runner:
         self.store = store
         self.keep_finished = keep_finished
         self.flows = Flows()
-        self._transient = backend_mod.Transient()
+        self._scratch = checkpoint.Scratch()
+        self._running = set()
+        self._lock = threading.Lock()
 
-    def run(self, inputs, kind, attempts, reserve_count, callback=None):
+    def run(self, inputs: dict, kind: str, attempts: int,
+            reserve_count: int, callback=None, keep: bool = False,
+            record=None, spec=None) -> dict:
         """Run a new flow (see :func:`~brick.workflow.flow.get_flow`).
 
         :param inputs: the flow's store; ``flow_id`` a UUID string.
         :param callback: optional ``callback(Event)`` for progress.
+        :param keep: keep the record with its outcome, whatever
+            ``keep_finished`` says (a job's poster reads it).
+        :param record: the flow's
+            :class:`~brick.workflow.persistence.Record`, if the caller
+            wrote it already (a conductor does, to own the flow before
+            its first step); default a new one.
+        :param spec: the request's
+            :class:`~brick.scheduler.request.RequestSpec`, if the caller
+            built it (checking the request): not built again.
         :returns: ``{name: value}`` for the names in :data:`RESULTS`.
         :raises brick.exception.BrickException: the flow failed and was
-            rolled back; the error of its last attempt.
+            rolled back; the error of its last attempt
+            (:class:`~brick.exception.PlacementFailed` when every
+            attempt failed on a host).
+        :raises brick.exception.FlowInterrupted: stopped between two
+            steps; it is resumed from its record.
         """
         factory_kwargs = {'kind': kind, 'attempts': attempts,
                           'reserve_count': reserve_count}
-        with self.flows.borrow(**factory_kwargs) as (flow, compiler):
+        with self.flows.borrow(**factory_kwargs) as flow:
             if self.store is None:
                 detail = models.FlowDetail(flow.name, uuid=inputs['flow_id'])
-                backend = self._transient
             else:
-                _book, detail = self.store.create(
-                    inputs['flow_id'], factory_kwargs, defer=True,
-                    quiet=flow_mod.quiet_atoms(flow))
-                backend = self.store.backend
-            try:
-                engine = engine_mod.SerialActionEngine(flow, detail,
-                                                       backend, {})
-                # The engine's own compiler would compile the flow again;
-                # a taskflow without this attribute just does so.
-                engine._compiler = compiler  # noqa: SLF001
-                engine.storage.inject(inputs)
-            except Exception:
-                if self.store is not None:  # nothing ran: no record
-                    self.store.destroy(inputs['flow_id'])
-                raise
-            return self._run(engine, inputs['flow_id'], callback)
+                if record is None:
+                    record = self.store.new(inputs['flow_id'],
+                                            factory_kwargs,
+                                            inputs['consumer'],
+                                            owner=self.store.owner.id)
+                detail = record.detail
+            engine = engines.load(flow, flow_detail=detail,
+                                  backend=self._scratch, store=inputs,
+                                  **ENGINE_OPTIONS)
+            what = _what(kind, inputs['consumer'])
+            return self._run(engine, flow, record, callback, keep,
+                             (what, attempts), spec)
 
-    def resume(self, flow_id, callback=None):
-        """Finish flow *flow_id*, interrupted by a crash: it continues
-        from its last recorded step, or rolls back if that step failed.
+    def resume(self, pending, callback=None, keep: bool = False,
+               inputs: dict | None = None) -> dict:
+        """Take over and finish an interrupted flow: it continues from
+        its last recorded step, or rolls back if that step failed.
 
+        :param pending: a :class:`~brick.workflow.persistence.Pending`
+            (from :meth:`unfinished`), or a flow id.
+        :param inputs: the flow's inputs, if the caller has them (a
+            conductor has the job's): a flow that died before its first
+            step recorded none.
         :returns: as :meth:`run`.
-        :raises brick.exception.FlowNotFound: no such flow, or flows are
-            not persisted.
+        :raises brick.exception.FlowNotFound: no such flow, it finished,
+            or flows are not persisted.
+        :raises brick.exception.FlowBusy: its owner is alive, or another
+            process took it first.
+        :raises brick.exception.FlowUnresumable: recorded by a brick
+            whose flow no longer exists here (its record now says so).
         """
         if self.store is None:
             raise exception.FlowNotFound(
-                id=flow_id, reason='[brick_workflow]persist is off')
-        book, detail = self.store.load(flow_id)
-        if detail.state in persistence.FINISHED:
+                id=getattr(pending, 'flow_id', pending),
+                reason='[brick_workflow]persist is off')
+        if isinstance(pending, str):
+            pending = self.store.pending(pending)
+        flow_id = pending.flow_id
+        with self._lock:
+            if flow_id in self._running:
+                raise exception.FlowBusy(id=flow_id, owner='this process')
+        record = self.store.load(flow_id)
+        if record.detail.state in persistence.FINISHED:
             raise exception.FlowNotFound(
-                id=flow_id, reason='it already finished (%s)' % detail.state)
-        self.store.claim(detail)
-        engine = engines.load_from_detail(detail, book=book,
-                                          backend=self.store.backend)
+                id=flow_id,
+                reason='it already finished (%s)' % record.detail.state)
+        self.store.take(pending)
+        flow = self._rebuild(record)
+        engine = engines.load(flow, flow_detail=record.detail,
+                              backend=self._scratch, store=inputs,
+                              **ENGINE_OPTIONS)
         LOG.info('Resuming placement flow %s from state %s', flow_id,
-                 detail.state)
-        return self._run(engine, flow_id, callback)
+                 record.detail.state)
+        factory = record.meta.get('factory', {}).get('kwargs', {})
+        what = _what(record.meta.get('kind'), record.meta.get('consumer'))
+        return self._run(engine, flow, record, callback, keep,
+                         (what, factory.get('attempts', 1)))
 
-    def unfinished(self):
-        """Ids of the flows :meth:`resume` can take (see
+    def _rebuild(self, record):
+        """The flow *record* was run with, built by this brick; a flow
+        this brick cannot run is recorded as failed."""
+        version = record.meta.get('version', 1)
+        try:
+            if version != flow_mod.VERSION:
+                raise ValueError('it was recorded by a brick whose '
+                                 'placement flow was version %s; this brick '
+                                 'runs version %s' % (version,
+                                                      flow_mod.VERSION))
+            return engines.flow_from_detail(record.detail)
+        except (ValueError, TypeError, ImportError,
+                tf_exceptions.TaskFlowException,
+                exception.BrickException) as err:
+            error = exception.FlowUnresumable(
+                id=record.flow_id,
+                reason='%s.  Its reservations expire by themselves; its '
+                       'volumes, if any, are left to the node\'s '
+                       'reconciliation' % str(err).rstrip('.'))
+            self.store.fail(record, error)
+            raise error from err
+
+    def unfinished(self) -> list:
+        """The flows :meth:`resume` may take (see
         :meth:`~brick.workflow.persistence.FlowStore.unfinished`)."""
-        return [] if self.store is None else self.store.unfinished()
+        if self.store is None:
+            return []
+        with self._lock:
+            running = set(self._running)
+        return self.store.unfinished(running)
 
-    def _run(self, engine, flow_id, callback):
-        engine.storage.inject({services_mod.NAME: self.services},
-                              transient=True)
+    def _run(self, engine, flow, record, callback, keep, label, spec=None):
+        flow_id = engine.storage.flow_uuid
+        transients = {services_mod.NAME: self.services,
+                      services_mod.RESUMED: record is not None
+                      and record.resumed}
+        if spec is not None:
+            transients['spec'] = spec
+        engine.storage.inject(transients, transient=True)
+        with self._lock:
+            self._running.add(flow_id)
         try:
             with contextlib.ExitStack() as stack:
+                # The record first: a caller's callback hears of a step
+                # once the record says it may happen.
+                if record is not None:
+                    stack.enter_context(checkpoint.Checkpoint(
+                        engine, flow_id, lambda: self.store.save(record),
+                        self.store.owner.check, flow_mod.quiet_atoms(flow)))
                 for listener in listeners_mod.listeners(engine, flow_id,
                                                         callback):
                     stack.enter_context(listener)
-                _run_engine(engine)
-        except Exception:
+                _run_engine(engine, *label)
+        except checkpoint.Interrupted as stop:
+            self._let_go(record)
+            raise stop.error from stop
+        except exception.BrickException as err:
             if engine.storage.get_flow_state() == states.REVERTED:
-                self._forget(flow_id)
+                self._end(record, {'error': persistence.error_data(err)},
+                          keep)
             else:
-                self._flush(flow_id)
+                self._flush(record)
                 LOG.error('Placement flow %s stopped in state %s; resume '
                           'it to finish', flow_id,
                           engine.storage.get_flow_state())
             raise
         except BaseException:
-            self._flush(flow_id)
+            self._flush(record)
             raise
+        finally:
+            with self._lock:
+                self._running.discard(flow_id)
         found = engine.storage.fetch_all()
-        self._forget(flow_id)
-        return {name: found[name] for name in RESULTS if name in found}
+        results = {name: found[name] for name in RESULTS if name in found}
+        self._end(record, {'placement': results}, keep)
+        return results
 
-    def _flush(self, flow_id):
-        if self.store is None:
+    def _end(self, record, outcome, keep):
+        if record is None:
             return
         try:
-            self.store.flush(flow_id)
-        except Exception:
-            # The record stays at its last save point, from which the
+            self.store.finish(record, outcome, keep or self.keep_finished)
+        except (exception.BrickException,
+                tf_exceptions.TaskFlowException):
+            # A finished flow's record left behind is harmless: it is
+            # not listed as unfinished.
+            LOG.exception('Could not clear the record of finished '
+                          'placement flow %s', record.flow_id)
+
+    def _flush(self, record):
+        """Write the record of a run that stopped unfinished, if it was
+        ever written and this process still owns it."""
+        if record is None or not record.saved:
+            return
+        try:
+            self.store.owner.check()
+            self.store.save(record)
+        except (exception.BrickException,
+                tf_exceptions.TaskFlowException):
+            # The record stays at its last checkpoint, from which the
             # flow resumes; the run's own outcome is what the caller
             # needs to hear about.
             LOG.exception('Could not write the last changes of placement '
-                          'flow %s', flow_id)
+                          'flow %s', record.flow_id)
 
-    def _forget(self, flow_id):
-        if self.store is not None and not self.keep_finished:
-            self.store.destroy(flow_id)
-        else:
-            self._flush(flow_id)
+    def _let_go(self, record):
+        if record is None or not record.saved:
+            return
+        try:
+            self.store.owner.check()
+            self.store.owner.let_go(record.flow_id)
+        except exception.BrickException:
+            LOG.warning('Placement flow %s stays with this process until '
+                        'it resumes it itself (API.resume)',
+                        record.flow_id)
 
 
-def _run_engine(engine):
+def _what(kind, consumer):
+    return '%s %s' % ('instance' if kind == 'boot' else 'volume', consumer)
+
+
+def _run_engine(engine, what, attempts):
     """Run *engine*; of several failures (an attempt's, then the final
     NoValidHost once every host was excluded) raise the one that says
-    most: the scheduler's refusal, else the last."""
+    most: the scheduler's refusal, else the last; a host's failure
+    after the last attempt as :class:`~brick.exception.PlacementFailed`.
+    """
     try:
-        engine.run()
-    except tf_exceptions.WrappedFailure as wrapped:
-        failures = list(wrapped)
-        chosen = next((f for f in failures
-                       if f.check(exception.NoValidHost)), failures[-1])
-        chosen.reraise()
+        try:
+            engine.run()
+        except tf_exceptions.WrappedFailure as wrapped:
+            failures = list(wrapped)
+            chosen = next((f for f in failures
+                           if f.check(exception.NoValidHost)), failures[-1])
+            chosen.reraise()
+    except exception.HostFailed as err:
+        raise exception.PlacementFailed(what=what, attempts=attempts,
+                                        reason=err) from err

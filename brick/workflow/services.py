@@ -18,6 +18,9 @@ from brick.workflow import handlers as handlers_mod
 
 NAME = 'services'
 """The name tasks require the :class:`Services` under."""
+RESUMED = 'resumed'
+"""The name of the transient flag that says the run resumes a recorded
+flow (True) rather than starts a new one."""
 
 
 @dataclasses.dataclass
@@ -40,11 +43,19 @@ class Services:
 
     def claimed(self, candidate):
         """Count *candidate*'s reserved placements in the selector's
-        cache, so the next decision sees them before a refresh."""
+        cache, so the next decision sees them before a refresh.
+
+        Only a hint: the reservation itself is made in the inventory
+        from the pool id and size the flow recorded.  A process that
+        resumes a flow may not have the pool in its cache yet (it never
+        refreshed); its next refresh reads the pool with the claim."""
         with self.selector.lock:
             for placement in candidate['placements']:
-                self.selector.cache.claim(placement['pool_key'],
-                                          placement['size'])
+                try:
+                    self.selector.cache.claim(placement['pool_key'],
+                                              placement['size'])
+                except LookupError:
+                    pass  # not in this process's cache
 
     def released(self, candidate):
         """Undo :meth:`claimed` after a release that freed the space."""

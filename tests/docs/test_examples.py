@@ -63,6 +63,9 @@ NOT_RUN = {
         'tests/docs/test_reference.py builds the docs with -W',
     'pip install -r requirements.txt .': 'tools/venv, which made the venv '
                                          'these tests run in, does the same',
+    'brick-conductor --config-file /etc/brick/brick.conf':
+        'runs until stopped, on a jobboard and a shared database; '
+        'tests/functional/workflow/test_conductors.py runs its loop',
 }
 """Console commands that are shown but not run here, and why."""
 

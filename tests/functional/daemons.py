@@ -255,7 +255,9 @@ class ZooKeeper(Daemon):
                       'clientPortAddress=127.0.0.1\n'
                       'admin.enableServer=false\n'
                       'maxSessionTimeout=60000\n'
-                      '4lw.commands.whitelist=ruok\n'
+                      # envi: kazoo's server_version(), which taskflow's
+                      # ZooKeeper jobboard checks when it connects.
+                      '4lw.commands.whitelist=ruok,envi\n'
                       % (os.path.join(self.basedir, 'data'), self.port))
 
     def _command(self):

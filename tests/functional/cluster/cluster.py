@@ -28,7 +28,6 @@ from brick.db import migration
 from brick.inventory import declarative
 from brick.inventory import file as inventory_file
 from brick.inventory import hosts
-from brick.workflow import persistence
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(
     os.path.abspath(__file__)))))
@@ -133,8 +132,7 @@ class Cluster:
     def start(self):
         for name in ('control',) + tuple(NODES):
             os.makedirs(self.path(name), exist_ok=True)
-        migration.upgrade(self.db)
-        persistence.FlowStore(self.db).upgrade()  # as 'brick db upgrade'
+        migration.upgrade(self.db)  # as 'brick db upgrade'
         declarative.apply(self.db, inventory_file.parse(INVENTORY, 'test'))
         self.start_monitor()
         for host in NODES:

@@ -17,7 +17,7 @@ def test_upgrade_from_empty_reaches_head_and_matches_the_models(
     db = engine.Database(database_url)
     try:
         assert migration.current(db) is None
-        assert migration.upgrade(db) == migration.head() == '0003'
+        assert migration.upgrade(db) == migration.head() == '0005'
         assert migration.differences(db) == []
         tables = set(sa.inspect(db.engine).get_table_names())
         assert {table.name for table in models.Base.metadata.sorted_tables

@@ -19,4 +19,6 @@ from tests.functional.workflow import site as site_mod
 
 @pytest.fixture
 def site(db, tmp_path):  # noqa: F811
-    return site_mod.Site(db, tmp_path)
+    found = site_mod.Site(db, tmp_path)
+    yield found
+    found.close()

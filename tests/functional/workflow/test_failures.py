@@ -199,3 +199,30 @@ def test_a_volume_already_there_is_never_deleted(site):
         assert os.path.getsize(path) == 4 * units.Mi
     held = site.allocations('vm1')
     assert [(a.volume, a.size) for a in held] == [('vm1-disk1', SIZE)]
+
+
+def test_a_resumed_create_skips_the_candidates_a_failed_try_released(site):
+    """A process that failed on the first reserved candidate released it
+    and died before the record said so: the resumed create goes on with
+    the next one and leaves the first host alone."""
+    from brick.workflow import tasks
+
+    service = site.api(handlers={'hv': fakes.Hypervisor()})
+    services = service.runner.services
+    spec = tasks.build_spec({'args': {'size': SIZE, 'driver': 'raw'}},
+                            'vm1')
+    flow_id = '9d1c3bd8-58a3-4f39-9a52-3c1d7d2b8f00'
+    attempt = {'number': 1, 'exclude_hosts': []}
+    reserved = tasks.ReserveTask(2).execute(
+        services, {}, 'vm1', ['vm1-disk1'], flow_id, attempt, False,
+        spec=spec)
+    assert len(reserved) == 2
+    tasks.release(services, reserved[0])
+    create = tasks.CreateVolumesTask()
+    candidate, volumes = create.execute(services, reserved, ['vm1-disk1'],
+                                        True)
+    assert candidate == reserved[1]
+    assert list(site.files()) == ['%s/raw' % reserved[1]['host']]
+    create.revert(services, (candidate, volumes))
+    tasks.ReserveTask(2).revert(services, reserved, flow_id, attempt)
+    site.assert_clean()

@@ -20,9 +20,7 @@ SIZE = 8 * units.Mi
 
 def flow_rows(db):
     with db.engine.connect() as conn:
-        if not sa.inspect(conn).has_table('flowdetails'):
-            return 0
-        return conn.execute(sa.text('SELECT COUNT(*) FROM flowdetails')
+        return conn.execute(sa.text('SELECT COUNT(*) FROM flow_details')
                             ).scalar()
 
 
@@ -53,9 +51,12 @@ def test_finished_flows_are_kept_when_asked(site):
     service = site.api(handlers={'hv': fakes.Hypervisor()},
                        keep_finished=True)
     placed = service.boot_instance('vm1', 'hv', size=SIZE, driver='raw')
-    _book, detail = service.runner.store.load(placed.flow_id)
+    record = service.runner.store.load(placed.flow_id)
+    detail = record.detail
     assert detail.state == 'SUCCESS'
+    assert record.meta['outcome']['placement']['consumer'] == 'vm1'
+    assert record.meta['consumer'] == 'vm1'
     states = {atom.name.rsplit('.', 1)[-1]: atom.state for atom in detail}
     assert states['CommitTask'] == 'SUCCESS'
-    assert states['SelectCandidatesTask'] == 'SUCCESS'
+    assert states['ReserveTask'] == 'SUCCESS'
     assert service.runner.unfinished() == []

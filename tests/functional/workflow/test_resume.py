@@ -43,8 +43,10 @@ def test_killed_between_create_and_boot_then_resumed(database_url, site):
     service = site.api(handlers={'hv': hv})
     pending = service.runner.unfinished()
     assert len(pending) == 1
-    (flow_id, placed), = service.resume()
-    assert flow_id == pending[0]
+    (done,) = service.resume()
+    assert done.flow_id == pending[0].flow_id
+    assert done.consumer == 'vm1' and done.placed
+    placed = done.outcome
     assert placed.consumer == 'vm1'
     assert hv.running == {'vm1': placed.host}
     site.assert_committed(placed)
@@ -55,9 +57,10 @@ def test_killed_between_create_and_boot_then_resumed(database_url, site):
 def test_resumed_without_its_handler_rolls_back(database_url, site):
     crash(database_url, site)
     service = site.api()  # no boot handler registered
-    (flow_id, error), = service.resume()
-    assert isinstance(error, exception.HandlerNotFound)
+    (done,) = service.resume()
+    assert isinstance(done.outcome, exception.HandlerNotFound)
+    assert done.consumer == 'vm1' and not done.placed
     site.assert_clean()
     assert service.runner.unfinished() == []
     with pytest.raises(exception.FlowNotFound):
-        service.resume(flow_id)
+        service.resume(done.flow_id)

@@ -12,6 +12,7 @@ import json
 import pathlib
 import sqlite3
 
+from brick.db import migration
 from tests.unit.cmd import run
 
 EXAMPLE = pathlib.Path(__file__).parents[3] / 'etc' / 'brick' / \
@@ -21,19 +22,19 @@ EXAMPLE = pathlib.Path(__file__).parents[3] / 'etc' / 'brick' / \
 def test_db_upgrade_and_version(capsys, tmp_path):
     data = ['--data-dir', str(tmp_path)]
     version = run(capsys, *data, 'db', 'version', '-f', 'json').json()
-    assert version == {'current': 'empty', 'head': '0003',
+    assert version == {'current': 'empty', 'head': migration.head(),
                        'up_to_date': False}
     done = run(capsys, *data, 'db', 'upgrade', '-f', 'json').json()
-    assert (done['was'], done['now']) == ('empty', '0003')
+    assert (done['was'], done['now']) == ('empty', migration.head())
     assert str(tmp_path / 'brick.sqlite') in done['database']
     assert done['flow_records'] == 'up to date'
     with sqlite3.connect(tmp_path / 'brick.sqlite') as conn:
         tables = {row[0] for row in conn.execute(
             "SELECT name FROM sqlite_master WHERE type = 'table'")}
-    assert {'pools', 'reservations', 'logbooks', 'flowdetails',
-            'atomdetails'} <= tables
+    assert {'pools', 'reservations', 'flow_books', 'flow_details',
+            'flow_atoms', 'flow_owners', 'flow_leases'} <= tables
     assert run(capsys, *data, 'db', 'upgrade', '-f', 'json').json()[
-        'was'] == '0003'
+        'was'] == migration.head()
     assert run(capsys, *data, 'db', 'version', '-f', 'json').json()[
         'up_to_date'] is True
 

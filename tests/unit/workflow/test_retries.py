@@ -85,17 +85,6 @@ def test_reschedule_validates_attempts(attempts):
         retries.Reschedule(attempts)
 
 
-def test_next_candidate_walks_the_reserved_in_order():
-    controller = retries.NextCandidate()
-    values = [{'host': 'h1'}, {'host': 'h2'}]
-    assert controller.execute(values, retry.History([])) == values[0]
-    tried = retry.History([(values[0], {'create': host_failed('h1')})])
-    assert controller.on_failure(values, tried) == retry.RETRY
-    assert controller.execute(values, tried) == values[1]
-    both = retry.History([(values[0], {}), (values[1], {})])
-    assert controller.on_failure(values, both) == retry.REVERT
-
-
 def test_host_failed_pickles_with_its_hosts():
     err = exception.HostFailed(host='h1', hosts=['h0', 'h1'], step='boot',
                                reason='boom')

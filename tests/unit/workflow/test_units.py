@@ -26,9 +26,8 @@ from brick.workflow import runner
 def test_get_flow_has_the_steps_in_order():
     boot = flow.get_flow('boot', attempts=2, reserve_count=3)
     names = [atom.name.rsplit('.', 1)[-1] for atom, _ in boot.iter_nodes()]
-    assert names == ['SelectCandidatesTask', 'ReserveTask',
-                     'create-on-candidate', 'BootInstanceTask',
-                     'CommitTask']
+    assert names == ['ReserveTask', 'CreateVolumesTask',
+                     'BootInstanceTask', 'CommitTask']
     assert boot.retry.attempts == 2
     volume = flow.get_flow('volume')
     assert 'BootInstanceTask' not in str(list(volume.iter_nodes()))
@@ -139,16 +138,14 @@ def test_api_checks_input_before_touching_anything(call, error, text):
 def test_flows_are_reused_but_never_lent_twice_at_once():
     flows = runner.Flows()
     kwargs = {'kind': 'volume', 'attempts': 2, 'reserve_count': 1}
-    with flows.borrow(**kwargs) as (first, compiled):
-        with flows.borrow(**kwargs) as (second, _compiled):
+    with flows.borrow(**kwargs) as first:
+        with flows.borrow(**kwargs) as second:
             assert second is not first
-        assert compiled.compile() is compiled.compile()  # kept
-    with flows.borrow(**kwargs) as (again, _compiled):
+    with flows.borrow(**kwargs) as again:
         assert again in (first, second)
-    with pytest.raises(RuntimeError), flows.borrow(**kwargs) as (failed, _):
+    with pytest.raises(RuntimeError), flows.borrow(**kwargs) as failed:
         raise RuntimeError('a failed run gives its flow back')
-    with flows.borrow(**kwargs) as (after, _), \
-            flows.borrow(**kwargs) as (more, _):
+    with flows.borrow(**kwargs) as after, flows.borrow(**kwargs) as more:
         assert {after, more} == {first, second} and failed in (first, second)
-    with flows.borrow(kind='boot', attempts=2, reserve_count=1) as (boot, _):
+    with flows.borrow(kind='boot', attempts=2, reserve_count=1) as boot:
         assert boot not in (first, second) and boot.name == 'brick-boot'
