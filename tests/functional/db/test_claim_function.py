@@ -6,7 +6,7 @@
 # distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
 # WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
 """PostgreSQL's one-volume claim, the ``brick_claim_v1`` function of
-migration 0003, says yes and no exactly where ``claims.TAKE`` (the
+migration 0005, says yes and no exactly where ``claims.TAKE`` (the
 claim on every other database, and of several volumes) does, and goes
 on working after a schema change."""
 
