@@ -60,9 +60,12 @@ Seconds an idle conductor waits before looking at the jobboard again.
         default='local',
         help="""
 Which nodes the conductor reaches, by the name of a ``brick.conductor.nodes``
-plugin: ``local`` is this host's node (``[brick_node]``), ``lab`` a node
-per host of ``[brick_conductor]lab_hosts`` in this process (tests and
-all-in-one labs).
+plugin: ``local`` is this host's node (``[brick_node]``), ``remote`` none
+(every host through its ``brick-node`` over the message broker: a
+conductor on a host without storage), ``lab`` a node per host of
+``[brick_conductor]lab_hosts`` in this process (tests and all-in-one labs).
+With a broker configured, a host without a node in the conductor is
+reached through its ``brick-node`` whichever plugin is named.
 """),
     cfg.ListOpt(
         'lab_hosts',

@@ -21,6 +21,7 @@ from stevedore import driver
 from brick import drivers
 from brick import exception
 from brick.node import agent
+from brick.node import messaging
 
 NAMESPACE = 'brick.conductor.nodes'
 
@@ -28,6 +29,22 @@ NAMESPACE = 'brick.conductor.nodes'
 def local(conf):
     """This host's node, from ``[brick_node]``."""
     return [agent.NodeAgent.from_conf(conf)]
+
+
+def remote(conf):
+    """No node in this process: every host is reached through its
+    ``brick-node`` over the message broker (a conductor on a control
+    host that holds no storage).
+
+    :raises brick.exception.InvalidValue: no broker is configured.
+    """
+    if not messaging.transport_url(conf):
+        raise exception.InvalidValue(
+            field='[brick_conductor]nodes', value='remote',
+            allowed='remote with [brick_node]transport_url (or '
+                    '[DEFAULT]transport_url) set; without a broker, local '
+                    'or lab')
+    return []
 
 
 def lab(conf):
@@ -56,6 +73,7 @@ def load(conf):
     except (RuntimeError, LookupError) as err:
         raise exception.InvalidValue(
             field='[brick_conductor]nodes', value=name,
-            allowed='the name of a %s plugin (local, lab)' % NAMESPACE) \
+            allowed='the name of a %s plugin (local, remote, lab)'
+                    % NAMESPACE) \
             from err
     return list(plugin(conf))
