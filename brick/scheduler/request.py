@@ -107,15 +107,20 @@ class VolumeRequest:
         object.__setattr__(self, 'tags', _tags(self.tags, 'volume tags'))
         object.__setattr__(self, 'forbidden_tags', _tags(
             self.forbidden_tags, 'volume forbidden_tags'))
-        both = self.tags & self.forbidden_tags
-        if both:
-            raise exception.InvalidValue(
-                field='forbidden_tags', value=','.join(sorted(both)),
-                allowed='tags not also required (brick:tags and '
-                        'brick:forbidden_tags contradict each other on '
-                        '%s)' % ','.join(sorted(both)))
+        _check_tags(self.tags, self.forbidden_tags)
         if self.name is not None:
             names.validate(self.name, 'volume name')
+
+
+def _check_tags(tags: frozenset[str], forbidden: frozenset[str]) -> None:
+    """Refuse a tag both required and forbidden."""
+    both = tags & forbidden
+    if both:
+        raise exception.InvalidValue(
+            field='forbidden_tags', value=','.join(sorted(both)),
+            allowed='tags not also required (brick:tags and '
+                    'brick:forbidden_tags contradict each other on '
+                    '%s)' % ','.join(sorted(both)))
 
 
 def _choice(value: object, field: str, choices: Sequence[str]) -> object:
@@ -172,6 +177,24 @@ class RequestSpec:
         default_factory=lambda: types.MappingProxyType({}), compare=False)
     """Which source set each field: argument, hint, flavor, default."""
 
+    def _check_sets(self) -> None:
+        """Normalise the tag and consumer sets; refuse contradictions
+        (checked here too: a flavor without local storage has no
+        VolumeRequest to check its tags)."""
+        for field in ('tags', 'forbidden_tags'):
+            object.__setattr__(self, field, _tags(getattr(self, field),
+                                                  field))
+        _check_tags(self.tags, self.forbidden_tags)
+        for field in ('same_host', 'different_host'):
+            object.__setattr__(self, field, _consumers(
+                getattr(self, field), field))
+        both = set(self.same_host) & set(self.different_host)
+        if both:
+            raise exception.InvalidValue(
+                field='different_host', value=','.join(sorted(both)),
+                allowed='members not also named by same_host (with and '
+                        'away from %s at once)' % ','.join(sorted(both)))
+
     def __post_init__(self) -> None:
         vols = tuple(self.volumes)
         if not all(isinstance(vol, VolumeRequest) for vol in vols):
@@ -192,15 +215,7 @@ class RequestSpec:
                     self.locality, ', '.join(
                         n for n, d in TIERS.items()
                         if d >= TIERS[self.locality])))
-        for field in ('same_host', 'different_host'):
-            object.__setattr__(self, field, _consumers(
-                getattr(self, field), field))
-        both = set(self.same_host) & set(self.different_host)
-        if both:
-            raise exception.InvalidValue(
-                field='different_host', value=','.join(sorted(both)),
-                allowed='members not also named by same_host (with and '
-                        'away from %s at once)' % ','.join(sorted(both)))
+        self._check_sets()
         for field in ('availability_zone', 'rack'):
             value = getattr(self, field)
             if value is not None:

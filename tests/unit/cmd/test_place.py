@@ -170,6 +170,19 @@ class TestFlavorValidate:
         assert dup.code == 2 and 'each KEY once' in dup.stderr
         assert run(capsys, 'flavor', 'validate').code == 2
 
+    @pytest.mark.parametrize('storage', [(), ('brick:local_gb=20',)])
+    def test_refuses_a_tag_both_required_and_forbidden(self, capsys,
+                                                       storage):
+        # With or without local storage in the flavor: place refuses
+        # both, so validate does.
+        done = run(capsys, 'flavor', 'validate', 'brick:tags=ssd,nvme',
+                   'brick:forbidden_tags=ssd', *storage)
+        assert (done.code, done.stdout) == (2, '')
+        assert done.stderr == (
+            "brick: Invalid forbidden_tags 'ssd'; allowed: tags not also "
+            "required (brick:tags and brick:forbidden_tags contradict each "
+            "other on ssd).\n")
+
 
 class TestReservations:
 
