@@ -37,8 +37,9 @@ control host): reports are shared out between them.
         min=1,
         help="""
 Seconds between two reads of the tooz group's members (see
-``[brick_coordination]heartbeat_timeout``).  Only changes of a host's
-state are written to the database.
+``[brick_coordination]heartbeat_timeout``), and between two looks for
+orphans past ``orphan_grace``, whose nodes are asked for a full report
+then.  Only changes of a host's state are written to the database.
 """),
     cfg.IntOpt(
         'orphan_grace',
@@ -48,9 +49,11 @@ state are written to the database.
 Seconds an orphan (a volume brick made for a placement that was then
 rolled back, but that could not be deleted at the time: its node was
 unreachable, or its create timed out) is left alone before the monitor
-asks its node to delete it.  Until then it is reported by ``brick node
-reconcile`` and counts as used.  Volumes no record explains are never
-deleted: they are adopted (made outside the workflow) or reported.
+asks its node to delete it (once the grace is over, the monitor asks
+that node for a report, at most once per grace period).  Until then it
+is reported by ``brick node reconcile`` and counts as used.  Volumes no
+record explains are never deleted: they are adopted (made outside the
+workflow) or reported.
 """),
     cfg.BoolOpt(
         'delete_orphans',

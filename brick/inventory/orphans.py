@@ -75,3 +75,18 @@ def list_orphans(db: engine.Database,
     return db.run('orphans', lambda conn: [
         Orphan(row.id, row.pool_id, row.volume, row.reason, row.created_at)
         for row in conn.execute(query)], readonly=True)
+
+
+def hosts_of_overdue(db: engine.Database, grace: float
+                     ) -> dict[str | None, int]:
+    """The hosts of the pools holding orphans recorded more than *grace*
+    seconds ago: ``{host: count}``, None for pools shared by a rack or a
+    zone (any of their hosts may report them)."""
+    cutoff = engine.utcnow() - datetime.timedelta(seconds=grace)
+    query = sa.select(models.hosts.c.name, sa.func.count()).select_from(
+        ORPHANS.join(models.pools, models.pools.c.id == ORPHANS.c.pool_id)
+        .outerjoin(models.hosts,
+                   models.hosts.c.id == models.pools.c.host_id)).where(
+        ORPHANS.c.created_at <= cutoff).group_by(models.hosts.c.name)
+    return db.run('overdue orphans', lambda conn: {
+        row[0]: row[1] for row in conn.execute(query)}, readonly=True)

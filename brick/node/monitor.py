@@ -11,12 +11,15 @@ The one place node reports reach the database: it serves the monitor
 RPC API (topic ``brick-monitor``; every monitor takes a share of the
 reports) and for each report runs the census
 (:func:`brick.inventory.census.apply`: write, reconcile, adopt), then
-asks the node to delete orphans whose grace period is over.  With
-``[brick_coordination]backend_url`` it also reads the tooz group every
-``[brick_monitor]liveness_interval`` seconds and marks hosts down or up
-(:func:`brick.node.liveness.apply`).  When it starts it asks every node
-for a full report (a fanout cast), as cinder's scheduler asks the
-volume services for their capabilities when it starts
+asks the node to delete orphans whose grace period is over.  Every
+``[brick_monitor]liveness_interval`` seconds it asks the nodes of pools
+with orphans past their grace for a full report (reports are
+incremental: a quiet pool sends none, and its orphans would wait for
+``[brick_node]full_report_interval``), and with
+``[brick_coordination]backend_url`` it reads the tooz group and marks
+hosts down or up (:func:`brick.node.liveness.apply`).  When it starts
+it asks every node for a full report (a fanout cast), as cinder's
+scheduler asks the volume services for their capabilities when it starts
 (``request_service_capabilities`` in
 https://opendev.org/openstack/cinder/src/branch/master/cinder/scheduler/manager.py).
 
@@ -26,6 +29,7 @@ monitors make at most once.
 """
 
 import threading
+import time
 from typing import Any
 
 from oslo_config import cfg
@@ -34,6 +38,7 @@ from oslo_log import log as logging
 from brick import exception
 from brick.db import engine
 from brick.inventory import census
+from brick.inventory import orphans
 from brick.node import base
 from brick.node import liveness
 from brick.node import remote as remote_mod
@@ -75,6 +80,9 @@ class Monitor:
         self.stopped: dict[str, str] = {}
         """``{host: time}`` of nodes that said they were stopping."""
         self.censuses = 0
+        self._asked: dict[str | None, float] = {}
+        """``{host: monotonic time}`` of the last report asked for its
+        overdue orphans (None: a shared pool's, asked of every node)."""
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self._lock = threading.Lock()
@@ -98,9 +106,9 @@ class Monitor:
                 self.watcher = liveness.Watcher(
                     url, self.conf.brick_coordination.group)
                 self.watcher.start()
-                self._thread = threading.Thread(
-                    target=self._watch, name='brick-liveness', daemon=True)
-                self._thread.start()
+            self._thread = threading.Thread(
+                target=self._watch, name='brick-monitor', daemon=True)
+            self._thread.start()
             self.server = oslo_messaging.get_rpc_server(
                 self.nodes.transport, oslo_messaging.Target(
                     topic=rpcapi.MONITOR_TOPIC,
@@ -170,12 +178,42 @@ class Monitor:
             self.db, alive, self.conf.brick_coordination.heartbeat_timeout,
             stopped)
 
+    def check_orphans(self) -> list[str | None]:
+        """Ask for a full report from the nodes of pools whose orphans are
+        past ``[brick_monitor]orphan_grace``, at most once a grace period
+        (or liveness interval) per node; returns the hosts asked (None:
+        every node, for a shared pool)."""
+        group = self.conf.brick_monitor
+        if not group.delete_orphans or self.nodes is None:
+            return []
+        overdue = orphans.hosts_of_overdue(self.db, group.orphan_grace)
+        now = time.monotonic()
+        period = max(group.orphan_grace, group.liveness_interval)
+        asked: list[str | None] = []
+        for host in sorted(overdue, key=lambda name: name or ''):
+            if now - self._asked.get(host, now - period) < period:
+                continue
+            self._asked[host] = now
+            try:
+                if host is None:
+                    self.nodes.api.cast_all('send_report', full=True)
+                else:
+                    self.nodes.api.cast(host, 'send_report', full=True)
+            except exception.BrickException as err:
+                LOG.warning('Could not ask %s for a report of its %d '
+                            'overdue orphan(s): %s', host or 'every node',
+                            overdue[host], err)
+                continue
+            asked.append(host)
+        return asked
+
     def _watch(self) -> None:
         while not self._stop.wait(self.conf.brick_monitor.liveness_interval):
-            try:
-                self.check_liveness()
-            except Exception:
-                LOG.exception('Liveness check failed')
+            for check in (self.check_liveness, self.check_orphans):
+                try:
+                    check()
+                except Exception:
+                    LOG.exception('Monitor check %s failed', check.__name__)
 
     def stop(self) -> None:
         self._stop.set()

@@ -142,6 +142,16 @@ class NodeAPI:
                     url=self.url, option=self.option, reason=err) from err
             raise
 
+    def cast(self, host: str, method: str, **kwargs: Any) -> None:
+        """Cast *method* to *host*'s node (no answer awaited)."""
+        try:
+            self.client.prepare(server=host).cast({}, method, **kwargs)
+        except Exception as err:
+            if is_broker_error(err):
+                raise exception.BrokerUnavailable(
+                    url=self.url, option=self.option, reason=err) from err
+            raise
+
     def cast_all(self, method: str, **kwargs: Any) -> None:
         """Cast *method* to every node (fanout)."""
         try:

@@ -225,12 +225,19 @@ def _census(site, records):
     print('placements: %s; attempts rescheduled: %d' % (
         dict(outcomes), retried))
 
+    last = {}
+
     def settled():
         found = site.brick(site.control_conf(), 'node', 'reconcile',
                            '--dry-run', '-f', 'json', check=False)
+        last.update(code=found.returncode, differences=found.json,
+                    orphans=orphans.list_orphans(site.db))
         return found.returncode == 0 and found.json == [] and \
-            orphans.list_orphans(site.db) == []
-    site.wait_for(settled, 120, 'a census without differences')
+            last['orphans'] == []
+    try:
+        site.wait_for(settled, 120, 'a census without differences')
+    except AssertionError as err:
+        raise AssertionError('last census: %r\n%s' % (last, err)) from None
 
     files = site.files()
     on_disk = {(host, name) for host, names in files.items()
