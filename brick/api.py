@@ -42,6 +42,12 @@ import dataclasses
 import threading
 import uuid
 from collections.abc import Callable
+from collections.abc import Iterable
+from collections.abc import Mapping
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+from typing import Any
+from typing import Unpack
 
 from oslo_config import cfg
 
@@ -66,6 +72,12 @@ from brick.workflow import services as services_mod
 from brick.workflow import tasks
 from brick.workflow import volumes as volumes_mod
 
+if TYPE_CHECKING:  # annotations only: no import at run time
+    from brick.drivers import volume as volume_mod
+    from brick.node import base as node_base
+    from brick.scheduler import request as request_mod
+    from brick.workflow import listeners
+
 
 @dataclasses.dataclass(frozen=True)
 class VolumeInfo:
@@ -80,7 +92,7 @@ class VolumeInfo:
     size: int
     path: str
     format: str
-    connection_info: dict
+    connection_info: dict[str, Any]
     """What os-brick's LOCAL connector takes."""
 
 
@@ -92,13 +104,13 @@ class Placement:
     consumer: str
     host: str
     """The host the consumer (instance) runs on."""
-    volumes: tuple
+    volumes: tuple[VolumeInfo, ...]
     """:class:`VolumeInfo` objects, in request order."""
     boot: object = None
     """What the boot handler returned (None for volume placements)."""
 
     @classmethod
-    def from_results(cls, found):
+    def from_results(cls, found: Mapping[str, Any]) -> 'Placement':
         return cls(found['flow_id'], found['consumer'],
                    found['candidate']['host'],
                    tuple(VolumeInfo(**{f.name: vol[f.name] for f in
@@ -124,7 +136,7 @@ class Resumed:
     flow_id: str
     consumer: str | None
     """The instance or volume the flow placed."""
-    outcome: object
+    outcome: Placement | exception.BrickException
     """The :class:`Placement`, or the
     :class:`~brick.exception.BrickException` the flow ended with (rolled
     back, or not taken: :class:`~brick.exception.FlowBusy`)."""
@@ -134,7 +146,7 @@ class Resumed:
         return isinstance(self.outcome, Placement)
 
 
-def _outcome(found):
+def _outcome(found: Mapping[str, Any]) -> Placement:
     """The :class:`Placement` of a recorded outcome, or raise its error.
     """
     if 'placement' in found:
@@ -142,13 +154,13 @@ def _outcome(found):
     raise persistence.error_from(found.get('error') or {})
 
 
-def _plain(value):
+def _plain(value: object) -> object:
     """JSON-able form of a request argument (it is recorded)."""
     if isinstance(value, set | frozenset):
         value = sorted(value, key=str)
     if isinstance(value, tuple | list):
         return [_plain(item) for item in value]
-    if dataclasses.is_dataclass(value):
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
         return {k: _plain(v) for k, v in dataclasses.asdict(value).items()}
     return value
 
@@ -174,7 +186,11 @@ class API:
         place.
     """
 
-    def __init__(self, conf, nodes=(), db=None, instance_host=None):
+    def __init__(self, conf: cfg.ConfigOpts,
+                 nodes: Iterable['node_base.Node'] = (),
+                 db: engine_mod.Database | None = None,
+                 instance_host: Callable[[str], str | None] | None = None
+                 ) -> None:
         if 'brick_workflow' not in conf:
             brick.conf.register_opts(conf)
         self.conf = conf
@@ -183,19 +199,19 @@ class API:
         """Boot handlers by name: fill it before booting or resuming."""
         self._db = db
         self._instance_host = instance_host
-        self._runner = None
-        self._owner = None
-        self._poster = None
+        self._runner: runner_mod.Runner | None = None
+        self._owner: ownership.Owner | None = None
+        self._poster: jobs.Poster | None = None
         self._lock = threading.Lock()
 
     @property
-    def db(self):
+    def db(self) -> engine_mod.Database:
         if self._db is None:
             self._db = engine_mod.Database.from_conf(self.conf)
         return self._db
 
     @property
-    def runner(self):
+    def runner(self) -> runner_mod.Runner:
         """The :class:`~brick.workflow.runner.Runner` (made on first
         use)."""
         with self._lock:
@@ -217,7 +233,7 @@ class API:
             return self._runner
 
     @property
-    def poster(self):
+    def poster(self) -> jobs.Poster | None:
         """The :class:`~brick.workflow.jobs.Poster` of
         ``[brick_workflow]jobboard_url`` (made on first use), or None."""
         group = self.conf.brick_workflow
@@ -259,8 +275,14 @@ class API:
 
     # -- compute side ----------------------------------------------------
 
-    def boot_instance(self, instance, handler, flavor=None, hints=None,
-                      volume_names=None, listener=None, wait=True, **args):
+    def boot_instance(self, instance: str, handler: str,
+                      flavor: dict[str, str] | None = None,
+                      hints: dict[str, Any] | None = None,
+                      volume_names: Sequence[str] | None = None,
+                      listener: 'listeners.Callback | None' = None,
+                      wait: bool = True,
+                      **args: 'Unpack[request_mod.BuildArguments]'
+                      ) -> Placement | Posted:
         """Place and create *instance*'s local volumes, then boot it.
 
         :param instance: the instance id (a brick name).
@@ -298,9 +320,15 @@ class API:
 
     # -- volume side -----------------------------------------------------
 
-    def create_volume(self, volume, size=None, local_to_instance=None,
-                      near_volume=None, flavor=None, hints=None,
-                      listener=None, wait=True, **args):
+    def create_volume(self, volume: str, size: int | str | None = None,
+                      local_to_instance: str | None = None,
+                      near_volume: str | None = None,
+                      flavor: dict[str, str] | None = None,
+                      hints: dict[str, Any] | None = None,
+                      listener: 'listeners.Callback | None' = None,
+                      wait: bool = True,
+                      **args: 'Unpack[request_mod.RequestArguments]'
+                      ) -> Placement | Posted:
         """Place and create volume *volume*.
 
         :param volume: the volume's id, also its name on the node.
@@ -313,28 +341,30 @@ class API:
             :meth:`boot_instance`).
         """
         names.validate(volume, 'volume id')
-        args.update(size=size, local_to_instance=local_to_instance,
-                    near_volume=near_volume)
-        return self._place('volume', volume, flavor, hints, args,
+        every = dict(args, size=size, local_to_instance=local_to_instance,
+                     near_volume=near_volume)
+        return self._place('volume', volume, flavor, hints, every,
                            None, volume + '-%d', listener, {}, wait)
 
-    def delete_volume(self, volume):
+    def delete_volume(self, volume: str) -> int:
         """Delete a placed volume and free its space (its node and pool
         are found from its allocation).
 
+        :returns: the bytes freed.
         :raises brick.exception.VolumeNotFound: brick placed no such
             volume.
         """
         return volumes_mod.delete(self.db, self.nodes, volume)
 
-    def extend_volume(self, volume, size):
+    def extend_volume(self, volume: str, size: int) -> 'volume_mod.Volume':
         """Grow a placed volume to *size* bytes, claiming the difference.
 
         :returns: the :class:`~brick.drivers.volume.Volume`.
         """
         return volumes_mod.extend(self.db, self.nodes, volume, size)
 
-    def snapshot_volume(self, volume, name):
+    def snapshot_volume(self, volume: str, name: str
+                        ) -> 'volume_mod.Snapshot':
         """Snapshot a placed volume on its node.
 
         :returns: the :class:`~brick.drivers.volume.Snapshot`.
@@ -344,7 +374,9 @@ class API:
 
     # -- both --------------------------------------------------------------
 
-    def resume(self, flow_id=None, listener=None):
+    def resume(self, flow_id: str | None = None,
+               listener: 'listeners.Callback | None' = None
+               ) -> list[Resumed]:
         """Finish flows that a dead process left: flow *flow_id*, or
         every unfinished flow whose owner is gone (or is this process,
         which stopped it early).  Register the boot handlers first; a
@@ -361,6 +393,7 @@ class API:
         :raises brick.exception.FlowBusy: *flow_id*'s owner is alive.
         """
         runner = self.runner
+        pending: Sequence[persistence.Pending | str]
         if flow_id is not None:
             pending = [runner.store.pending(flow_id)] \
                 if runner.store is not None else [flow_id]
@@ -368,8 +401,8 @@ class API:
             pending = runner.unfinished()
         done = []
         for one in pending:
-            consumer = getattr(one, 'consumer', None)
-            one_id = getattr(one, 'flow_id', one)
+            consumer = None if isinstance(one, str) else one.consumer
+            one_id = one if isinstance(one, str) else one.flow_id
             try:
                 found = runner.resume(one, listener)
             except exception.BrickException as err:
@@ -382,7 +415,8 @@ class API:
                                 Placement.from_results(found)))
         return done
 
-    def result(self, flow_id, timeout=None):
+    def result(self, flow_id: str, timeout: float | None = None
+               ) -> Placement:
         """The outcome of a placement posted to the jobboard.
 
         :param flow_id: its :attr:`Posted.flow_id`.
@@ -402,8 +436,12 @@ class API:
             timeout = self.conf.brick_workflow.job_timeout
         return _outcome(self.poster.wait(flow_id, timeout=timeout))
 
-    def _place(self, kind, consumer, flavor, hints, args, volume_names,
-               pattern, listener, extra, wait):
+    def _place(self, kind: str, consumer: str,
+               flavor: dict[str, str] | None, hints: dict[str, Any] | None,
+               args: Mapping[str, object],
+               volume_names: Sequence[str] | None, pattern: str,
+               listener: 'listeners.Callback | None',
+               extra: Mapping[str, str], wait: bool) -> Placement | Posted:
         for field, value in (('flavor', flavor), ('hints', hints)):
             if value is not None and not isinstance(value, dict):
                 raise exception.InvalidValue(
@@ -435,8 +473,9 @@ class API:
                 field='volume_names', value=volume_names,
                 allowed='%d name(s), one per volume' % count)
         group = self.conf.brick_workflow
-        inputs = dict(extra, request=request, consumer=consumer,
-                      volume_names=volume_names, flow_id=str(uuid.uuid4()))
+        inputs: dict[str, Any] = dict(
+            extra, request=request, consumer=consumer,
+            volume_names=volume_names, flow_id=str(uuid.uuid4()))
         poster = self.poster
         if poster is None:
             if not wait:
@@ -455,8 +494,10 @@ class API:
 
 
 def resume(conf: cfg.ConfigOpts, flow_id: str | None = None,
-           nodes: list | None = None, handlers: dict | None = None,
-           listener: Callable | None = None) -> list[tuple]:
+           nodes: 'Iterable[node_base.Node] | None' = None,
+           handlers: Mapping[str, handlers_mod.BootHandler
+                             | handlers_mod.BootFunction] | None = None,
+           listener: 'listeners.Callback | None' = None) -> list[Resumed]:
     """Finish interrupted placement flows (``brick flow resume``).
 
     :param conf: a ``ConfigOpts`` with brick's options registered and

@@ -29,7 +29,7 @@ VERSION_TABLE = 'brick_alembic_version'
 SCRIPTS = os.path.join(os.path.dirname(__file__), 'migrations')
 
 
-def _database(db):
+def _database(db: engine_module.Database | str) -> engine_module.Database:
     if isinstance(db, engine_module.Database):
         return db
     return engine_module.Database(db)
@@ -48,7 +48,8 @@ def head():
     return scripts.get_current_head()
 
 
-def upgrade(db, revision='head'):
+def upgrade(db: engine_module.Database | str, revision: str = 'head'
+            ) -> None:
     """Bring the schema of *db* up to *revision*; a no-op when it is.
 
     :param db: a :class:`~brick.db.engine.Database` or a URL.

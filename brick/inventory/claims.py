@@ -75,6 +75,13 @@ import dataclasses
 import datetime
 import math
 import uuid
+from collections.abc import Iterable
+from collections.abc import Mapping
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+from typing import Any
+from typing import NoReturn
+from typing import TypeAlias
 
 import sqlalchemy as sa
 
@@ -83,6 +90,9 @@ from brick import names
 from brick import units
 from brick.db import models
 from brick.inventory import pools as pools_mod
+
+if TYPE_CHECKING:  # annotations only: no import at run time
+    from brick.db import engine
 
 POOLS = models.pools
 RESERVATIONS = models.reservations
@@ -101,13 +111,21 @@ class Full(Exception):
     """A pool refused (raised inside the claim's transaction, which rolls
     back)."""
 
-    def __init__(self, pool_id):
+    def __init__(self, pool_id: int) -> None:
         super().__init__(pool_id)
         self.pool_id = pool_id
 
 
 class Retry(Exception):
     """The diagnosis found room after all: claim again."""
+
+
+Item: TypeAlias = (Claim | tuple[int, int]
+                   | tuple[int, int, str | None])
+"""What a claim takes per volume: a :class:`Claim` or its fields."""
+
+Plan: TypeAlias = Sequence[tuple[int, Mapping[str, int]]]
+"""``[(pool_id, params of TAKE)]``, as :func:`per_pool` returns it."""
 
 
 _N = sa.bindparam('n', type_=sa.BigInteger)
@@ -125,7 +143,7 @@ TAKE = POOLS.update().where(
 """The conditional UPDATE; parameters from :func:`per_pool` and ``now``."""
 
 
-def _take_and_insert():
+def _take_and_insert() -> sa.Insert:
     taken = TAKE.returning(POOLS.c.id).cte('taken')
     return RESERVATIONS.insert().from_select(
         ['id', 'request_id', 'consumer', 'pool_id', 'size', 'volume',
@@ -149,7 +167,8 @@ pool id from the UPDATE's RETURNING, so it inserts a row exactly when
 the UPDATE took the space."""
 
 
-def check(items, consumer, request_id, ttl):
+def check(items: Iterable[Item], consumer: str, request_id: str | None,
+          ttl: float) -> list[Claim]:
     """Check a claim's arguments; return its :class:`Claim` list.
 
     :raises brick.exception.InvalidInput: naming the bad argument.
@@ -184,12 +203,12 @@ def check(items, consumer, request_id, ttl):
     return claims
 
 
-def per_pool(claims):
+def per_pool(claims: Iterable[Claim]) -> list[tuple[int, dict[str, int]]]:
     """``[(pool_id, params of TAKE)]`` sorted by pool id: the lock order
     that keeps claims from deadlocking each other.  Sizes in one pool
     are summed; the step rule holds for all of them iff it holds for
     their gcd."""
-    grouped = {}
+    grouped: dict[int, list[int]] = {}
     for item in claims:
         grouped.setdefault(item.pool_id, []).append(item.size)
     return [(pool_id, {'pool': pool_id, 'n': sum(sizes),
@@ -198,7 +217,8 @@ def per_pool(claims):
             for pool_id, sizes in sorted(grouped.items())]
 
 
-def rows(claims, consumer, request_id, now, ttl):
+def rows(claims: Iterable[Claim], consumer: str, request_id: str,
+         now: datetime.datetime, ttl: float) -> list[dict[str, Any]]:
     """The reservation rows a claim inserts, in the order of *claims*."""
     expires = now + datetime.timedelta(seconds=ttl)
     return [{'id': str(uuid.uuid4()), 'request_id': request_id,
@@ -208,7 +228,7 @@ def rows(claims, consumer, request_id, now, ttl):
             for item in claims]
 
 
-def take(conn, plan, now):
+def take(conn: sa.Connection, plan: Plan, now: datetime.datetime) -> None:
     """Run :data:`TAKE` for each pool of *plan* (:func:`per_pool`).
 
     :raises Full: a pool refused; the caller's transaction must roll back.
@@ -229,7 +249,8 @@ sent to the driver as it is (psycopg2's placeholders), since a call with
 positional values needs none of SQLAlchemy's statement handling."""
 
 
-def take_and_insert(conn, plan, row):
+def take_and_insert(conn: sa.Connection, plan: Plan,
+                    row: Mapping[str, Any]) -> None:
     """PostgreSQL, one volume: :data:`TAKE_AND_INSERT` in autocommit,
     through :data:`CLAIM_FUNCTION` (see the module docstring).
 
@@ -245,7 +266,8 @@ def take_and_insert(conn, plan, row):
         raise Full(pool_id)
 
 
-def earlier(conn, request_id, consumer, claims):
+def earlier(conn: sa.Connection, request_id: str, consumer: str,
+            claims: Iterable[Claim]) -> 'Sequence[engine.Row] | None':
     """The rows of an earlier claim with *request_id*, or None.
 
     :raises brick.exception.Conflict: that claim was for other volumes
@@ -265,7 +287,8 @@ def earlier(conn, request_id, consumer, claims):
     return found
 
 
-def diagnose(db, pool_id, claims):
+def diagnose(db: 'engine.Database', pool_id: int, claims: Iterable[Claim]
+             ) -> NoReturn:
     """Say why pool *pool_id* refused *claims*, reading it afresh.
 
     :raises brick.exception.PoolNotFound: no such pool.

@@ -37,6 +37,10 @@ repairs a mismatch (there should be none).
 import dataclasses
 import datetime
 import uuid
+from collections.abc import Callable
+from collections.abc import Iterable
+from collections.abc import Sequence
+from typing import Any
 
 import sqlalchemy as sa
 
@@ -50,7 +54,7 @@ RESERVATIONS = models.reservations
 ALLOCATIONS = models.allocations
 
 # Built once: building a statement costs more than running it on SQLite.
-_IDS = sa.bindparam('ids', expanding=True)
+_IDS: sa.BindParameter[str] = sa.bindparam('ids', expanding=True)
 _LOCK_BY_IDS = sa.select(RESERVATIONS).where(RESERVATIONS.c.id.in_(
     _IDS)).order_by(RESERVATIONS.c.id).with_for_update()
 _LOCK_BY_REQUEST = sa.select(RESERVATIONS).where(
@@ -85,14 +89,16 @@ class Reservation:
     created_at: datetime.datetime
 
 
-def _reservation(row):
+def _reservation(row: engine.Row) -> Reservation:
     return Reservation(row.id, row.request_id, row.consumer, row.pool_id,
                        row.size, row.volume, row.state, row.expires_at,
                        row.created_at)
 
 
-def claim(db, consumer, items, request_id=None, ttl=None, stats=None,
-          repeat=True):
+def claim(db: engine.Database, consumer: str,
+          items: Iterable[claims.Item], request_id: str | None = None,
+          ttl: float | None = None, stats: engine.RetryStats | None = None,
+          repeat: bool = True) -> list[Reservation]:
     """Reserve space for one or more volumes, all or nothing.
 
     :param db: a :class:`~brick.db.engine.Database`.
@@ -125,9 +131,9 @@ def claim(db, consumer, items, request_id=None, ttl=None, stats=None,
     one_statement = db.backend == 'postgresql' and len(checked) == 1 and \
         not repeat
 
-    def work(conn):
-        if repeat:
-            found = claims.earlier(conn, given_id, consumer, checked)
+    def work(conn: sa.Connection) -> list[Reservation]:
+        if repeat:  # so request_id is the one given
+            found = claims.earlier(conn, request_id, consumer, checked)
             if found is not None:
                 return [_reservation(row) for row in found]
         now = engine.utcnow()
@@ -143,7 +149,11 @@ def claim(db, consumer, items, request_id=None, ttl=None, stats=None,
     return _retrying(db, work, plan, checked, stats, one_statement)
 
 
-def _retrying(db, work, plan, checked, stats, autocommit):
+def _retrying(db: engine.Database,
+              work: Callable[[sa.Connection], list[Reservation]],
+              plan: claims.Plan, checked: Sequence[claims.Claim],
+              stats: engine.RetryStats | None, autocommit: bool
+              ) -> list[Reservation]:
     """Run *work* until it takes the space or fails for good: a full
     pool is diagnosed, and reaped and retried once if that freed room."""
     reaped = False
@@ -168,7 +178,9 @@ def _retrying(db, work, plan, checked, stats, autocommit):
         reason='pool usage kept changing between attempts')
 
 
-def _select(ids, request_id):
+def _select(ids: str | Iterable[str] | None,
+            request_id: str | Iterable[str] | None
+            ) -> tuple[sa.Executable, dict[str, Any], list[str] | None]:
     """``(locking query, its parameters, the ids wanted or None)``;
     *request_id* may be a list of request ids."""
     if (ids is None) == (request_id is None):
@@ -177,12 +189,14 @@ def _select(ids, request_id):
     if ids is not None:
         ids = [ids] if isinstance(ids, str) else list(ids)
         return _LOCK_BY_IDS, {'ids': ids}, ids
+    assert request_id is not None  # one of the two, checked above
     if not isinstance(request_id, str):
         return _LOCK_BY_REQUESTS, {'requests': list(request_id)}, None
     return _LOCK_BY_REQUEST, {'request_id': request_id}, None
 
 
-def commit(db, ids=None, request_id=None):
+def commit(db: engine.Database, ids: str | Iterable[str] | None = None,
+           request_id: str | None = None) -> list[allocations.Allocation]:
     """Turn reservations into allocations (see the module docstring).
 
     :param ids: a reservation id or a list of them...
@@ -196,13 +210,15 @@ def commit(db, ids=None, request_id=None):
     """
     query, params, wanted = _select(ids, request_id)
 
-    def work(conn):
+    def work(conn: sa.Connection) -> list[allocations.Allocation]:
         rows = conn.execute(query, params).all()
         return _commit(conn, rows, wanted, request_id, engine.utcnow())
     return db.run('commit of %s' % (request_id or ids), work)
 
 
-def _commit(conn, rows, wanted, request_id, now):
+def _commit(conn: sa.Connection, rows: Sequence[engine.Row],
+            wanted: Iterable[str] | None, request_id: str | None,
+            now: datetime.datetime) -> list[allocations.Allocation]:
     """Commit the reservations *rows* (locked), of ids *wanted* or of
     *request_id*; returns their allocations (see :func:`commit`)."""
     found = {row.id for row in rows}
@@ -216,7 +232,7 @@ def _commit(conn, rows, wanted, request_id, now):
     if not rows and not missing:
         raise exception.ReservationNotFound(
             id=request_id, reason='no reservation has this request id')
-    todo = []
+    todo: list[engine.Row] = []
     for row in rows:
         if row.state == 'committed':
             continue
@@ -237,7 +253,8 @@ def _commit(conn, rows, wanted, request_id, now):
         _ALLOCATIONS_OF, {'ids': sorted(found | set(missing))})]
 
 
-def _finish(conn, rows, state, now):
+def _finish(conn: sa.Connection, rows: Sequence[engine.Row], state: str,
+            now: datetime.datetime) -> list[str]:
     """Move live reservations *rows* (locked) to *state*, freeing their
     space; returns their ids."""
     live = [row for row in rows if row.state == 'reserved']
@@ -249,7 +266,8 @@ def _finish(conn, rows, state, now):
     return [row.id for row in live]
 
 
-def release(db, ids=None, request_id=None):
+def release(db: engine.Database, ids: str | Iterable[str] | None = None,
+            request_id: str | Iterable[str] | None = None) -> int:
     """Free reservations that were not committed.
 
     Releasing a released, expired, committed or unknown reservation
@@ -263,7 +281,7 @@ def release(db, ids=None, request_id=None):
     """
     query, params, _ = _select(ids, request_id)
 
-    def work(conn):
+    def work(conn: sa.Connection) -> int:
         rows = conn.execute(query, params).all()
         return len(_finish(conn, rows, 'released', engine.utcnow()))
     return db.run('release of %s' % (request_id or ids), work)
@@ -273,14 +291,14 @@ def release(db, ids=None, request_id=None):
 class Settlement:
     """What :func:`settle` did."""
 
-    allocations: list
+    allocations: list[allocations.Allocation]
     """The committed reservations' allocations, ordered by reservation
     id (as :func:`commit` returns them)."""
-    released: list
+    released: list[str]
     """The ids of the reservations this call released."""
 
 
-def _id_list(field, ids):
+def _id_list(field: str, ids: Iterable[str]) -> list[str]:
     if isinstance(ids, str) or not all(
             isinstance(one, str) and one for one in ids):
         raise exception.InvalidValue(
@@ -289,7 +307,8 @@ def _id_list(field, ids):
     return list(ids)
 
 
-def settle(db, commit, release=()):
+def settle(db: engine.Database, commit: Iterable[str],
+           release: Iterable[str] = ()) -> Settlement:
     """Commit reservations and release others, in one transaction: the
     end of a placement (its chosen candidate committed, the others it
     reserved freed), in one round of locks and one commit instead of
@@ -321,7 +340,7 @@ def settle(db, commit, release=()):
             allowed='each id in one list only')
     to_commit = set(commit)
 
-    def work(conn):
+    def work(conn: sa.Connection) -> Settlement:
         now = engine.utcnow()
         rows = conn.execute(_LOCK_BY_IDS, {'ids': commit + release}).all()
         made = _commit(conn, [row for row in rows if row.id in to_commit],
@@ -332,7 +351,8 @@ def settle(db, commit, release=()):
     return db.run('settling of %s' % commit, work)
 
 
-def reap(db, now=None, pool_ids=None, batch=500):
+def reap(db: engine.Database, now: datetime.datetime | None = None,
+         pool_ids: Iterable[int] | None = None, batch: int = 500) -> int:
     """Expire every reservation past its ``expires_at``, freeing its space.
 
     Runs in transactions of at most *batch* reservations; concurrent
@@ -351,7 +371,7 @@ def reap(db, now=None, pool_ids=None, batch=500):
         skip_locked=db.backend != 'sqlite')
     total = 0
     while True:
-        def work(conn):
+        def work(conn: sa.Connection) -> tuple[int, int]:
             at = now or engine.utcnow()
             rows = conn.execute(query, {'now': at}).all()
             return len(rows), len(_finish(conn, rows, 'expired', at))
@@ -361,7 +381,7 @@ def reap(db, now=None, pool_ids=None, batch=500):
             return total
 
 
-def purge(db, older_than=86400):
+def purge(db: engine.Database, older_than: float = 86400) -> int:
     """Delete finished reservations older than *older_than* seconds.
 
     Their allocations stay; committing a purged, committed reservation
@@ -376,8 +396,10 @@ def purge(db, older_than=86400):
             RESERVATIONS.c.finished_at < cutoff)).rowcount)
 
 
-def list_reservations(db, consumer=None, request_id=None, pool_id=None,
-                      state=None):
+def list_reservations(db: engine.Database, consumer: str | None = None,
+                      request_id: str | None = None,
+                      pool_id: int | None = None, state: str | None = None
+                      ) -> list[Reservation]:
     """Reservations matching every given filter, oldest first."""
     query = sa.select(RESERVATIONS).order_by(RESERVATIONS.c.created_at,
                                              RESERVATIONS.c.id)

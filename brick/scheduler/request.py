@@ -411,11 +411,11 @@ Words: TypeAlias = (str | list[str] | tuple[str, ...] | set[str]
 """Names or tags: comma-separated in one string, or a collection."""
 
 
-class BuildArguments(TypedDict, total=False):
-    """The explicit arguments of :func:`build`; None is as not given.
-    Strings are parsed as the scheduler hint of the same name is."""
+class RequestArguments(TypedDict, total=False):
+    """The explicit arguments of :func:`build` but a volume's size and
+    whereabouts (:class:`BuildArguments`): what
+    :meth:`brick.api.API.create_volume` takes as ``**args``."""
 
-    size: int | str | None
     count: int | str | None
     driver: Words | None
     format: str | None
@@ -429,8 +429,6 @@ class BuildArguments(TypedDict, total=False):
     group_policy: str | None
     same_host: Words | None
     different_host: Words | None
-    local_to_instance: str | None
-    near_volume: str | None
     availability_zone: str | None
     rack: str | None
     volumes: Iterable[VolumeRequest | Mapping[str, Any]] | None
@@ -438,6 +436,15 @@ class BuildArguments(TypedDict, total=False):
     exclude_hosts: Iterable[str] | None
     exclude_pools: Iterable[str] | None
     consumer: str | None
+
+
+class BuildArguments(RequestArguments, total=False):
+    """The explicit arguments of :func:`build`; None is as not given.
+    Strings are parsed as the scheduler hint of the same name is."""
+
+    size: int | str | None
+    local_to_instance: str | None
+    near_volume: str | None
 
 
 def build(flavor: Mapping[str, object] | None = None,

@@ -28,6 +28,7 @@ cache (:meth:`brick.scheduler.selector.Selector.claim`).
 import dataclasses
 import functools
 import json
+from collections.abc import Callable
 
 from brick import exception
 from brick.db import engine
@@ -81,7 +82,8 @@ class _Places:
         self._found = {}
         self.tags = {}
 
-    def of(self, zone_id, rack_id):
+    def of(self, zone_id: int | None, rack_id: int | None
+           ) -> tuple[str | None, str | None, str | None]:
         """``(zone, rack, region)`` names."""
         key = (zone_id, rack_id)
         found = self._found.get(key)
@@ -134,10 +136,10 @@ class StoreSource:
     :param db: a :class:`brick.db.engine.Database`.
     """
 
-    def __init__(self, db):
+    def __init__(self, db: engine.Database) -> None:
         self.db = db
 
-    def changes(self, marker):
+    def changes(self, marker: Marker | None) -> cache_mod.Changes:
         """Return :class:`~brick.scheduler.cache.Changes` since *marker*
         (None: everything)."""
         full = marker is None
@@ -185,17 +187,19 @@ class StoreLocator(context.Locator):
         it an instance is where its host-scoped pools are.
     """
 
-    def __init__(self, db, cache, instance_host=None):
+    def __init__(self, db: engine.Database, cache: cache_mod.StateCache,
+                 instance_host: Callable[[str], str | None] | None = None
+                 ) -> None:
         self.db = db
         self.cache = cache
         self._instance_host = instance_host
 
-    def instance_host(self, instance):
+    def instance_host(self, instance: str) -> str | None:
         if self._instance_host is None:
             return None
         return self._instance_host(instance)
 
-    def locate(self, name):
+    def locate(self, name: str) -> tuple[str, ...]:
         ids = allocations.pools_holding(self.db, name)
         keys = (self.cache.key_of(pool_id) for pool_id in ids)
         return tuple(key for key in keys if key is not None)

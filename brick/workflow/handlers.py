@@ -13,9 +13,16 @@ in a new process (after a crash) finds the handler again in the
 """
 
 import abc
+from collections.abc import Callable
+from typing import Any
+from typing import TypeAlias
 
 from brick import exception
 from brick import names
+
+BootFunction: TypeAlias = Callable[[str, str, list[dict[str, Any]]], object]
+"""``boot(instance, host, volumes)`` or ``revert(...)`` as a plain
+callable (see :meth:`BootHandler.boot`)."""
 
 
 class BootHandler(metaclass=abc.ABCMeta):
@@ -27,7 +34,8 @@ class BootHandler(metaclass=abc.ABCMeta):
     """
 
     @abc.abstractmethod
-    def boot(self, instance, host, volumes):
+    def boot(self, instance: str, host: str,
+             volumes: list[dict[str, Any]]) -> object:
         """Start *instance* on *host* with *volumes* attached.
 
         :param instance: the instance id (the placement's consumer).
@@ -41,7 +49,8 @@ class BootHandler(metaclass=abc.ABCMeta):
             releases the space and tries another host.
         """
 
-    def revert(self, instance, host, volumes):
+    def revert(self, instance: str, host: str,
+               volumes: list[dict[str, Any]]) -> None:
         """Undo a (possibly partial) :meth:`boot`; nothing by default."""
 
 
@@ -52,7 +61,8 @@ class FunctionHandler(BootHandler):
     :param revert: optional ``revert(instance, host, volumes)``.
     """
 
-    def __init__(self, boot, revert=None):
+    def __init__(self, boot: BootFunction,
+                 revert: BootFunction | None = None) -> None:
         if not callable(boot) or (revert is not None and not callable(
                 revert)):
             raise exception.InvalidValue(
@@ -62,10 +72,12 @@ class FunctionHandler(BootHandler):
         self._boot = boot
         self._revert = revert
 
-    def boot(self, instance, host, volumes):
+    def boot(self, instance: str, host: str,
+             volumes: list[dict[str, Any]]) -> object:
         return self._boot(instance, host, volumes)
 
-    def revert(self, instance, host, volumes):
+    def revert(self, instance: str, host: str,
+               volumes: list[dict[str, Any]]) -> None:
         if self._revert is not None:
             self._revert(instance, host, volumes)
 
@@ -73,10 +85,11 @@ class FunctionHandler(BootHandler):
 class Registry:
     """Boot handlers by name; filled by the caller at start-up."""
 
-    def __init__(self):
-        self._handlers = {}
+    def __init__(self) -> None:
+        self._handlers: dict[str, BootHandler] = {}
 
-    def register(self, name, handler, revert=None):
+    def register(self, name: str, handler: BootHandler | BootFunction,
+                 revert: BootFunction | None = None) -> BootHandler:
         """Register *handler* (a :class:`BootHandler` or a callable, with
         an optional *revert* callable) as *name*; returns it.
 
@@ -89,7 +102,7 @@ class Registry:
         self._handlers[name] = handler
         return handler
 
-    def get(self, name):
+    def get(self, name: str) -> BootHandler:
         """Return the handler registered as *name*.
 
         :raises brick.exception.HandlerNotFound: none is.
@@ -101,5 +114,5 @@ class Registry:
                 name=name, available=', '.join(sorted(self._handlers))
                 or 'none') from None
 
-    def __contains__(self, name):
+    def __contains__(self, name: object) -> bool:
         return name in self._handlers

@@ -25,6 +25,8 @@ import dataclasses
 import threading
 import urllib.parse
 import uuid
+from typing import TYPE_CHECKING
+from typing import Any
 
 from oslo_log import log as logging
 from taskflow import exceptions as tf_exceptions
@@ -34,6 +36,11 @@ from brick import exception
 from brick import names
 from brick.workflow import flow as flow_mod
 from brick.workflow import tasks
+
+if TYPE_CHECKING:  # annotations only: no import at run time
+    from taskflow.jobs import base as jobs_base
+
+    from brick.workflow import persistence
 
 LOG = logging.getLogger(__name__)
 FORMAT = 1
@@ -239,7 +246,8 @@ class Poster:
     """Jobs this poster remembers, to wait for one by its flow id without
     reading the whole board."""
 
-    def __init__(self, url, store):
+    def __init__(self, url: str, store: 'persistence.FlowStore'
+                 ) -> None:
         board_conf(url)  # a bad URL fails now, naming the option
         self.url = url
         self.store = store
@@ -254,7 +262,7 @@ class Poster:
                 self._board = connect(self.url, 'brick-poster')
             return self._board
 
-    def post(self, spec: Spec):
+    def post(self, spec: Spec) -> 'jobs_base.Job':
         """Post *spec*; return the taskflow job."""
         try:
             job = self.board.post(job_name(spec), details=details(spec))
@@ -281,7 +289,8 @@ class Poster:
                 return job
         return None
 
-    def wait(self, flow_id: str, job=None, timeout: float = 0.0) -> dict:
+    def wait(self, flow_id: str, job: 'jobs_base.Job | None' = None,
+             timeout: float = 0.0) -> dict[str, Any]:
         """The outcome of flow *flow_id* (``{'placement': ...}`` or
         ``{'error': ...}``), waiting up to *timeout* seconds for its job.
 

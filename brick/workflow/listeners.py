@@ -9,6 +9,8 @@
 """
 
 import dataclasses
+from collections.abc import Callable
+from typing import TypeAlias
 
 from oslo_log import log as logging
 from taskflow import states
@@ -33,6 +35,10 @@ class Event:
     state: str
     """taskflow's state: RUNNING, SUCCESS, FAILURE, REVERTING, REVERTED,
     RETRYING..."""
+
+
+Callback: TypeAlias = Callable[[Event], object]
+"""What takes progress events: ``callback(Event)``."""
 
 
 class CallbackListener(base.Listener):

@@ -190,7 +190,8 @@ class Owner:
         (``[brick_workflow]owner_ttl``).
     """
 
-    def __init__(self, db, ttl=30.0):
+    def __init__(self, db: engine_mod.Database, ttl: float = 30.0
+                 ) -> None:
         if isinstance(ttl, bool) or not isinstance(ttl, int | float) or \
                 ttl <= 0:
             raise exception.InvalidValue(

@@ -20,6 +20,8 @@ taskflow's ``factory`` (how to rebuild the flow:
 import contextlib
 import dataclasses
 import datetime
+from collections.abc import Mapping
+from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
 from oslo_serialization import jsonutils
@@ -33,6 +35,9 @@ from brick.db import engine as engine_mod
 from brick.db import models
 from brick.workflow import backend as backend_mod
 from brick.workflow import flow as flow_mod
+
+if TYPE_CHECKING:  # annotations only: no import at run time
+    from brick.workflow import ownership
 
 BOOK_NAME = 'brick-placement'
 FINISHED = (states.SUCCESS, states.REVERTED, states.FAILURE)
@@ -134,7 +139,8 @@ class FlowStore:
         :class:`~brick.workflow.ownership.Owner`.
     """
 
-    def __init__(self, db, owner):
+    def __init__(self, db: engine_mod.Database,
+                 owner: 'ownership.Owner') -> None:
         self.db = db
         self.owner = owner
         self.backend = backend_mod.Backend(db)
@@ -319,12 +325,12 @@ def _lease(conn, flow_id):
     return (row is not None, row.owner if row is not None else None)
 
 
-def error_data(error: BaseException) -> dict:
+def error_data(error: BaseException) -> dict[str, str]:
     """An error as plain data for a record: its class and message."""
     return {'type': type(error).__name__, 'message': str(error)}
 
 
-def error_from(data: dict) -> exception.BrickException:
+def error_from(data: Mapping[str, object]) -> exception.BrickException:
     """The :class:`~brick.exception.BrickException` :func:`error_data`
     described (a brick class of that name, else the root)."""
     cls = getattr(exception, str(data.get('type')), None)

@@ -32,6 +32,8 @@ How a run ends, and what becomes of its record:
 import collections
 import contextlib
 import threading
+from typing import TYPE_CHECKING
+from typing import Any
 
 from oslo_log import log as logging
 from taskflow import engines
@@ -45,6 +47,9 @@ from brick.workflow import flow as flow_mod
 from brick.workflow import listeners as listeners_mod
 from brick.workflow import persistence
 from brick.workflow import services as services_mod
+
+if TYPE_CHECKING:  # annotations only: no import at run time
+    from brick.scheduler import request as request_mod
 
 LOG = logging.getLogger(__name__)
 RESULTS = ('candidate', 'volumes', 'allocations', 'boot', 'consumer',
@@ -103,7 +108,9 @@ class Runner:
     :param keep_finished: keep records of finished flows.
     """
 
-    def __init__(self, services, store=None, keep_finished=False):
+    def __init__(self, services: services_mod.Services,
+                 store: persistence.FlowStore | None = None,
+                 keep_finished: bool = False) -> None:
         self.services = services
         self.store = store
         self.keep_finished = keep_finished
@@ -112,9 +119,12 @@ class Runner:
         self._running = set()
         self._lock = threading.Lock()
 
-    def run(self, inputs: dict, kind: str, attempts: int,
-            reserve_count: int, callback=None, keep: bool = False,
-            record=None, spec=None) -> dict:
+    def run(self, inputs: dict[str, Any], kind: str, attempts: int,
+            reserve_count: int,
+            callback: listeners_mod.Callback | None = None,
+            keep: bool = False, record: persistence.Record | None = None,
+            spec: 'request_mod.RequestSpec | None' = None
+            ) -> dict[str, Any]:
         """Run a new flow (see :func:`~brick.workflow.flow.get_flow`).
 
         :param inputs: the flow's store; ``flow_id`` a UUID string.
@@ -155,8 +165,10 @@ class Runner:
             return self._run(engine, flow, record, callback, keep,
                              (what, attempts), spec)
 
-    def resume(self, pending, callback=None, keep: bool = False,
-               inputs: dict | None = None) -> dict:
+    def resume(self, pending: persistence.Pending | str,
+               callback: listeners_mod.Callback | None = None,
+               keep: bool = False, inputs: dict[str, Any] | None = None
+               ) -> dict[str, Any]:
         """Take over and finish an interrupted flow: it continues from
         its last recorded step, or rolls back if that step failed.
 
@@ -222,7 +234,7 @@ class Runner:
             self.store.fail(record, error)
             raise error from err
 
-    def unfinished(self) -> list:
+    def unfinished(self) -> list[persistence.Pending]:
         """The flows :meth:`resume` may take (see
         :meth:`~brick.workflow.persistence.FlowStore.unfinished`)."""
         if self.store is None:

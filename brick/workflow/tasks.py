@@ -16,6 +16,9 @@ whose node creates the volume); once reserved it also has
 """
 
 import uuid
+from collections.abc import Iterable
+from collections.abc import Mapping
+from typing import Any
 
 from oslo_log import log as logging
 from taskflow import task
@@ -40,9 +43,10 @@ locality defaults to ``host`` when it names its consumer's host, e.g.
 :func:`brick.scheduler.request.build`.)"""
 
 
-def stored_request(kind: str, flavor: dict | None = None,
-                   hints: dict | None = None,
-                   args: dict | None = None) -> dict:
+def stored_request(kind: str, flavor: Mapping[str, object] | None = None,
+                   hints: Mapping[str, object] | None = None,
+                   args: Mapping[str, object] | None = None
+                   ) -> dict[str, dict[str, object]]:
     """The request a service stores for the flow, as :func:`build_spec`
     reads it: ``{'flavor', 'hints', 'args'}`` and, for a boot,
     ``'defaults'`` (:data:`BOOT_DEFAULTS`).
@@ -59,7 +63,9 @@ def stored_request(kind: str, flavor: dict | None = None,
     return request
 
 
-def build_spec(request, consumer, exclude_hosts=()):
+def build_spec(request: Mapping[str, Any], consumer: str | None,
+               exclude_hosts: Iterable[str] = ()
+               ) -> request_mod.RequestSpec:
     """The :class:`~brick.scheduler.request.RequestSpec` of a stored
     request ``{'flavor', 'hints', 'args', 'defaults'}``."""
     args = dict(request.get('args') or {})

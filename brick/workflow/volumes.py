@@ -9,6 +9,8 @@
 with a claim, delete them and free their allocations."""
 
 
+from typing import TYPE_CHECKING
+
 from brick import exception
 from brick import names
 from brick.db import engine
@@ -19,8 +21,12 @@ from brick.inventory import reservations
 from brick.node import base
 from brick.node import directory
 
+if TYPE_CHECKING:  # annotations only: no import at run time
+    from brick.drivers import volume as volume_mod
 
-def locate(db, volume):
+
+def locate(db: engine.Database, volume: str
+           ) -> tuple[pools.Pool, list[allocations.Allocation]]:
     """Return ``(pool, allocations)`` of placed volume *volume*.
 
     :raises brick.exception.VolumeNotFound: no allocation names it.
@@ -59,7 +65,8 @@ def node_of(nodes: directory.Directory, pool: pools.Pool,
     raise exception.NotFound(what='a node serving shared pool %s' % pool.key)
 
 
-def delete(db, nodes, volume):
+def delete(db: engine.Database, nodes: directory.Directory,
+           volume: str) -> int:
     """Delete *volume* on its node, then free its allocations.
 
     :returns: the bytes freed.
@@ -69,7 +76,8 @@ def delete(db, nodes, volume):
     return allocations.free(db, ids=[a.id for a in found])
 
 
-def extend(db, nodes, volume, size):
+def extend(db: engine.Database, nodes: directory.Directory, volume: str,
+           size: int) -> 'volume_mod.Volume':
     """Grow *volume* to *size* bytes: claim the difference in its pool,
     grow it on the node, commit (or release if the node failed).
 
@@ -93,7 +101,8 @@ def extend(db, nodes, volume, size):
     return grown
 
 
-def snapshot(db, nodes, volume, name):
+def snapshot(db: engine.Database, nodes: directory.Directory,
+             volume: str, name: str) -> 'volume_mod.Snapshot':
     """Take snapshot *name* of *volume* on its node."""
     pool, _found = locate(db, volume)
     return node_of(nodes, pool, db).snapshot_volume(pool.name, volume, name)
