@@ -49,7 +49,7 @@ def head():
 
 
 def upgrade(db: engine_module.Database | str, revision: str = 'head'
-            ) -> None:
+            ) -> str | None:
     """Bring the schema of *db* up to *revision*; a no-op when it is.
 
     :param db: a :class:`~brick.db.engine.Database` or a URL.
@@ -62,7 +62,7 @@ def upgrade(db: engine_module.Database | str, revision: str = 'head'
     return current(db)
 
 
-def current(db):
+def current(db: engine_module.Database | str) -> str | None:
     """Return the revision *db* is at, or None for an empty database.
 
     :param db: a :class:`~brick.db.engine.Database` or a URL.
