@@ -181,7 +181,19 @@ class StateCache:
         :returns: :class:`RefreshStats`.
         """
         start = time.perf_counter()
-        stats = self.accept(source.changes(self.marker))
+        # The collector is paused while the rows are read too: a first
+        # read makes hundreds of thousands of objects, and each full pass
+        # it triggered walked all of those made so far (0.7 s of a 2.4 s
+        # load at 100,000 hosts).  A small refresh makes few objects and
+        # loses nothing by the pause.
+        paused = gc.isenabled()
+        if paused:
+            gc.disable()
+        try:
+            stats = self.accept(source.changes(self.marker))
+        finally:
+            if paused:
+                gc.enable()
         stats.seconds = time.perf_counter() - start
         return stats
 
