@@ -261,8 +261,11 @@ class StateCache:
             for host in changes.hosts:
                 self._put_host(host)
         try:
-            for pool in changes.pools:
-                stats.moved += self._put_pool(pool)
+            if self._bulk is not None:
+                stats.moved += self._load_pools(changes.pools)
+            else:
+                for pool in changes.pools:
+                    stats.moved += self._put_pool(pool)
         finally:
             bulk, self._bulk = self._bulk, None
             if bulk:
@@ -337,6 +340,39 @@ class StateCache:
     def _unplace_host(self, host):
         self.hosts_by_rack.get(host.rack, {}).pop(host.name, None)
         self.hosts_by_zone.get(host.zone, {}).pop(host.name, None)
+
+    def _load_pools(self, rows):
+        """A first load: keep each new row as :meth:`_put_pool` and
+        :meth:`_index` would, in one loop (their checks and calls cost a
+        third of a load at 200,000 pools); what is not plainly new goes
+        through them.  Returns the pools added or moved."""
+        pools, ids, hosts, tagsets = (self.pools, self._ids, self.hosts,
+                                      self._tagsets)
+        bulk = self._bulk
+        moved = 0
+        for row in rows:
+            key, pool_id = row.key, row.id
+            host = hosts.get(row.host) if row.scope == 'host' else None
+            if key in pools or pool_id in ids or (
+                    host is None and row.scope == 'host'):
+                moved += self._put_pool(row)
+                continue
+            if pool_id is not None:
+                ids[pool_id] = key
+            row.pending = None
+            row.index = -1
+            row.tags = tagsets.setdefault(row.tags, row.tags)
+            pools[key] = row
+            moved += 1
+            if host is None:
+                bulk.append((row, columns_mod.NONE))
+                continue
+            owned = host.pools
+            owned.append(row)
+            if len(owned) > 1 and owned[-2].key > key:
+                owned.sort(key=_key)
+            bulk.append((row, host.index))
+        return moved
 
     def _put_pool(self, row):
         """Copy *row* in; return 1 if the pool moved or changed what a
