@@ -58,7 +58,9 @@ class Changes:
     """Rows changed since a marker, as the source read them."""
 
     hosts: list[st.HostState] = dataclasses.field(default_factory=list)
-    """New or changed :class:`HostState` objects (copied in)."""
+    """New or changed :class:`HostState` objects: copied in, except
+    that a first load keeps a new host's object if no cache holds it
+    (its ``index`` is -1 and its ``pools`` empty)."""
     pools: list[st.PoolState] = dataclasses.field(default_factory=list)
     """New or changed :class:`PoolState` objects: a new pool's object is
     kept, a known pool's is copied into the one the cache holds; ``used``
@@ -319,16 +321,21 @@ class StateCache:
                 self.columns.put_pool(pool, host.index)
 
     def _load_hosts(self, rows):
-        """A first load: hosts copied in, their columns written at
-        once."""
+        """A first load: hosts kept (or copied in if another cache holds
+        them), their columns written at once."""
         hosts = []
         for row in rows:
             if row.name in self.hosts:
                 self._put_host(row)
                 continue
-            host = self.hosts[row.name] = st.HostState(
-                row.name, row.zone, row.rack, row.region, row.state,
-                row.reason)
+            if row.index < 0 and not row.pools:
+                # Nobody holds it: a copy would double what 100,000
+                # hosts take (21 MiB) and leave the row as garbage.
+                host = row
+            else:
+                host = st.HostState(row.name, row.zone, row.rack,
+                                    row.region, row.state, row.reason)
+            self.hosts[row.name] = host
             self._place_host(host)
             hosts.append(host)
         self.columns.put_hosts(hosts)
@@ -367,10 +374,7 @@ class StateCache:
             if host is None:
                 bulk.append((row, columns_mod.NONE))
                 continue
-            owned = host.pools
-            owned.append(row)
-            if len(owned) > 1 and owned[-2].key > key:
-                owned.sort(key=_key)
+            _own(host, row)
             bulk.append((row, host.index))
         return moved
 
@@ -424,11 +428,8 @@ class StateCache:
                     pool.host, pool.zone, pool.rack, pool.region, 'down')
                 self._place_host(host)
                 self.columns.put_host(host)
-            owned = host.pools
-            if not any(p is pool for p in owned):
-                owned.append(pool)
-                if len(owned) > 1 and owned[-2].key > pool.key:
-                    owned.sort(key=_key)
+            if not any(p is pool for p in host.pools):
+                _own(host, pool)
             host_row = host.index
         if self._bulk is not None:
             self._bulk.append((pool, host_row))
@@ -438,7 +439,7 @@ class StateCache:
     def _unhost(self, pool):
         host = self.hosts.get(pool.host) if pool.scope == 'host' else None
         if host is not None and pool in host.pools:
-            host.pools.remove(pool)
+            host.pools = tuple(p for p in host.pools if p is not pool)
 
     def _unindex(self, pool):
         self._unhost(pool)
@@ -447,6 +448,13 @@ class StateCache:
 
 def _key(pool):
     return pool.key
+
+
+def _own(host, pool):
+    """Add *pool* to *host*'s pools, in key order."""
+    owned = host.pools = (*host.pools, pool)
+    if len(owned) > 1 and owned[-2].key > pool.key:
+        host.pools = tuple(sorted(owned, key=_key))
 
 
 def _layout(pool):
