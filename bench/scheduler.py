@@ -83,19 +83,25 @@ def _used(rng, total):
 
 
 def build_site(hosts, rng):
-    """Return ``(hosts, pools)`` lists for :class:`cache_mod.Changes`."""
+    """Return ``(hosts, pools)`` lists for :class:`cache_mod.Changes`.
+
+    Each distinct zone and rack name and tag set is one object, as
+    :class:`~brick.scheduler.source.StoreSource` reads them: a string
+    or frozenset made per row would be garbage once the cache interns
+    it, and the memory figure would count that garbage's pages."""
     host_list, pools = [], []
+    shared: dict = {}
     for i in range(hosts):
         rack = i // PER_RACK
         zone = rack // RACKS_PER_ZONE
         roll = rng.random()
         state = 'down' if roll < 0.01 else 'disabled' if roll < 0.015 \
             else 'enabled'
-        host = st.HostState('n%06d' % i, 'z%03d' % zone, 'r%05d' % rack,
-                            None, state)
+        host = st.HostState('n%06d' % i, _one(shared, 'z%03d' % zone),
+                            _one(shared, 'r%05d' % rack), None, state)
         host_list.append(host)
         media, cost = _media(rng)
-        tags = frozenset({media})
+        tags = _one(shared, frozenset({media}))
         total = _jitter(rng, rng.choice((2, 4, 8)) * T)
         pools.append(st.PoolState(
             'lvm', 'lvm', host=host.name, rack=host.rack, zone=host.zone,
@@ -109,7 +115,7 @@ def build_site(hosts, rng):
             second, second, host=host.name, rack=host.rack, zone=host.zone,
             total=total, allocation_ratio=ratio,
             used=_used(rng, int(total * ratio)), cost=cost + 0.5,
-            tags=frozenset(tags | {'thin'}), thin=True,
+            tags=_one(shared, tags | {'thin'}), thin=True,
             format='raw' if second == 'lvm-thin' else 'qcow2',
             volumes=rng.randint(0, 60)))
     for rack in sorted({h.rack for h in host_list})[::5]:
@@ -117,8 +123,14 @@ def build_site(hosts, rng):
         pools.append(st.PoolState(
             'shared', 'qcow2', scope='rack', rack=rack, zone=zone,
             total=_jitter(rng, 100 * T), used=_used(rng, 100 * T), cost=1.5,
-            tags=frozenset({'shared', 'hdd'}), thin=True, format='qcow2'))
+            tags=_one(shared, frozenset({'shared', 'hdd'})), thin=True,
+            format='qcow2'))
     return host_list, pools
+
+
+def _one(shared, value):
+    """The object equal to *value* seen first."""
+    return shared.setdefault(value, value)
 
 
 def _media(rng):

@@ -24,6 +24,8 @@ distinct tags).  Rows of removed pools are marked dead and reused.
 Sizes are int64 bytes; "no limit" is :data:`NO_LIMIT`.
 """
 
+import operator
+
 import numpy as np
 
 NO_LIMIT = np.iinfo(np.int64).max
@@ -255,7 +257,7 @@ class Columns:
     def put_pools(self, entries):
         """Write many new pools at once: ``[(pool, host row)]`` (a
         first load; the same values as :meth:`put_pool`, a column at a
-        time)."""
+        time, names looked up once per distinct name)."""
         table = self.pools
         pools = [pool for pool, _host in entries]
         rows = self._rows(table, self.pool_objects, pools)
@@ -263,36 +265,43 @@ class Columns:
         def put(name, values):
             getattr(table, name)[rows] = values
 
-        def ids(names, field):
-            return [names.id(getattr(p, field)) for p in pools]
+        def values(field):
+            return list(map(operator.attrgetter(field), pools))
+        scopes = values('scope')
         put('alive', True)
-        put('scope', [SCOPES[p.scope] for p in pools])
+        put('scope', _mapped(SCOPES.__getitem__, scopes))
         put('host', [host for _pool, host in entries])
-        put('rack', [NONE if p.scope == 'zone' else self.racks.id(p.rack)
-                     for p in pools])
-        put('zone', ids(self.zones, 'zone'))
-        put('min_unit', [p.min_unit for p in pools])
-        put('max_unit', [NO_LIMIT if p.max_unit is None else p.max_unit
-                         for p in pools])
-        put('step', [p.step for p in pools])
-        put('step_class', [self.steps.id(max(1, p.step)) for p in pools])
-        put('cost', [p.cost for p in pools])
-        put('driver', ids(self.drivers, 'driver'))
-        put('format', ids(self.formats, 'format'))
-        put('thin', [bool(p.thin) for p in pools])
-        tagsets = {p.tags for p in pools}
-        for tags in tagsets:
-            self.tag_bits(tags)         # every bit known: final width
-        bits = {tags: self.tag_bits(tags) for tags in tagsets}
-        table.tags[rows] = [bits[p.tags] for p in pools]
-        put('free', [p.free for p in pools])
-        put('max_volume', [NO_LIMIT if p.max_volume is None
-                           else p.max_volume for p in pools])
-        put('largest', [p.largest for p in pools])
+        put('rack', _mapped(self.racks.id, [
+            None if scope == 'zone' else rack
+            for scope, rack in zip(scopes, values('rack'), strict=True)]))
+        put('zone', _mapped(self.zones.id, values('zone')))
+        put('min_unit', values('min_unit'))
+        max_units = values('max_unit')
+        put('max_unit', [NO_LIMIT if m is None else m for m in max_units])
+        steps = values('step')
+        put('step', steps)
+        put('step_class', _mapped(lambda step: self.steps.id(max(1, step)),
+                                  steps))
+        put('cost', values('cost'))
+        put('driver', _mapped(self.drivers.id, values('driver')))
+        put('format', _mapped(self.formats.id, values('format')))
+        put('thin', [bool(thin) for thin in values('thin')])
+        tags = values('tags')
+        tagsets = dict.fromkeys(tags)
+        for found in tagsets:
+            self.tag_bits(found)        # every bit known: final width
+        bits = {found: self.tag_bits(found) for found in tagsets}
+        table.tags[rows] = [bits[found] for found in tags]
+        put('free', [p.capacity - p.used - p.unmanaged for p in pools])
+        put('max_volume', [NO_LIMIT if m is None else m
+                           for m in values('max_volume')])
+        # largest = min(free, max_volume), as PoolState.largest.
+        table.largest[rows] = np.minimum(table.free[rows],
+                                         table.max_volume[rows])
         table.room[rows] = np.minimum(table.largest[rows],
                                       table.max_unit[rows])
-        put('volumes', [p.volumes for p in pools])
-        put('enabled', [p.state == 'enabled' for p in pools])
+        put('volumes', values('volumes'))
+        put('enabled', [state == 'enabled' for state in values('state')])
 
     def put_usage(self, pool):
         """Write what claims and reports change: free space, the largest
@@ -433,6 +442,14 @@ class Columns:
         value = build()
         self._derived[name] = (version, value)
         return value
+
+
+def _mapped(function, values):
+    """``[function(v) for v in values]``, calling *function* once per
+    distinct value, in order of first sight (ids are given in that
+    order)."""
+    found = {value: function(value) for value in dict.fromkeys(values)}
+    return list(map(found.__getitem__, values))
 
 
 def _place(objects, row, obj):

@@ -54,8 +54,10 @@ class HostState:
     state: str = 'enabled'
     reason: str | None = None
     """Why the host is in its state, when known (liveness)."""
-    pools: list['PoolState'] = dataclasses.field(default_factory=list)
-    """Its host-scoped :class:`PoolState` objects, by key order."""
+    pools: tuple['PoolState', ...] = ()
+    """Its host-scoped :class:`PoolState` objects, by key order (a
+    tuple the cache replaces when they change: a list per host took 8
+    MiB at 100,000 hosts)."""
     index: int = -1
     """Its row in :class:`~brick.scheduler.columns.Columns` (-1: none
     yet)."""

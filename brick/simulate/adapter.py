@@ -304,7 +304,7 @@ def cloned_rows(hosts: list, pools: list, template: str,
     new_hosts, new_pools = [], []
     for name in names:
         new_hosts.append(dataclasses.replace(
-            model, name=name, pools=[], index=-1, state='enabled'))
+            model, name=name, pools=(), index=-1, state='enabled'))
         for pool in pools:
             if pool.scope == 'host' and pool.host == template:
                 new_pools.append(dataclasses.replace(
@@ -328,7 +328,7 @@ class Scheduler:
         self._hosts = {h.name: h for h in hosts}
         self.cache = cache_mod.StateCache()
         self.cache.apply(cache_mod.Changes(
-            hosts=[dataclasses.replace(h, pools=[]) for h in hosts],
+            hosts=[dataclasses.replace(h, pools=()) for h in hosts],
             pools=[dataclasses.replace(p, pending=None) for p in pools]))
         self.locator = context.StaticLocator()
         self.selector = selector_mod.Selector(self.cache, settings,
@@ -470,7 +470,7 @@ class Scheduler:
                   host_state: str = 'disabled') -> None:
         """Change hosts' state and disable shared pools, as an inventory
         change seen by a refresh would."""
-        rows = [dataclasses.replace(self._hosts[name], pools=[],
+        rows = [dataclasses.replace(self._hosts[name], pools=(),
                                     state=host_state) for name in hosts]
         with self.selector.lock:
             # The row a refresh would read once the run's claims and
@@ -496,7 +496,7 @@ class Scheduler:
             self._order.append(pool.key)
         with self.selector.lock:
             self.cache.apply(cache_mod.Changes(
-                hosts=[dataclasses.replace(h, pools=[]) for h in hosts],
+                hosts=[dataclasses.replace(h, pools=()) for h in hosts],
                 pools=[dataclasses.replace(p, pending=None) for p in pools]))
 
 
