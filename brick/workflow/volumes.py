@@ -43,7 +43,7 @@ def node_of(nodes: directory.Directory, pool: pools.Pool,
             db: engine.Database | None = None) -> base.Node:
     """The node that manages *pool*'s volumes: its host for a host pool,
     else any node serving a pool of that name: an in-process one, or
-    (with a broker and *db*) the remote node of an ``up`` host of the
+    (with a broker and *db*) the remote node of an ``enabled`` host of the
     pool's rack or zone that answers."""
     if pool.scope == 'host':
         return nodes.get(pool.owner)
@@ -53,7 +53,7 @@ def node_of(nodes: directory.Directory, pool: pools.Pool,
     if nodes.remote is not None and db is not None:
         for host in hosts.list_hosts(db):
             place = host.place
-            if host.state != 'up' or getattr(place, pool.scope) != \
+            if host.state != 'enabled' or getattr(place, pool.scope) != \
                     pool.owner:
                 continue
             node = nodes.get(host.name)
