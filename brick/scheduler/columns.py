@@ -28,6 +28,8 @@ import operator
 
 import numpy as np
 
+from brick import units
+
 NO_LIMIT = np.iinfo(np.int64).max
 """``max_unit`` / ``max_volume`` of a pool that has none."""
 SCOPES = {'host': 0, 'rack': 1, 'zone': 2}
@@ -351,8 +353,7 @@ class Columns:
 
     def charges(self, size):
         """Per step class, *size* rounded up to that step."""
-        return np.array([size if size % step == 0 else
-                         (size // step + 1) * step
+        return np.array([units.round_up(size, step)
                          for step in self.steps.names], dtype=np.int64)
 
     def grouped(self, what):
