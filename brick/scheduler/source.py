@@ -112,7 +112,8 @@ def _pool_states(rows, places, counts):
     :func:`brick.inventory.pools.scan` (unpacked by position: attribute
     access on 200,000 rows costs seconds)."""
     found = []
-    of, tagset, traits = places.of, places.tagset, driver_traits
+    of, tagset, traits, key = (places.of, places.tagset, driver_traits,
+                               st.pool_key)
     word = places.words.setdefault
     for (pool_id, name, driver, scope, rack_id, zone_id, total, reserved,
          ratio, capacity, used, unmanaged, min_unit, max_unit, step,
@@ -137,8 +138,7 @@ def _pool_states(rows, places, counts):
             rack, zone, region, total, reserved, ratio, used, unmanaged,
             min_unit, max_unit, step, max_volume, cost, role,
             tagset(tags), state, thin, fmt, counts.get(pool_id, 0),
-            generation, pool_id, capacity,
-            '%s:%s/%s' % (scope, owner, name)))
+            generation, pool_id, capacity, key(name, scope, owner)))
     return found
 
 
