@@ -69,11 +69,6 @@ class Marker:
     count: int = 0
 
 
-_STORED_STATES = {'up': 'enabled'}
-"""The ``hosts.state`` column stores ``up`` for ``enabled`` (its 0001
-schema's word)."""
-
-
 class _Places:
     """Zone, rack and region names by ids, each worked out once."""
 
@@ -179,7 +174,7 @@ class StoreSource:
         return cache_mod.Changes(
             hosts=[st.HostState(places.word(name),
                                 *places.of(zone_id, rack_id),
-                                _STORED_STATES.get(state, state), reason)
+                                hosts_mod.stored_state(state), reason)
                    for name, zone_id, rack_id, state, reason in hosts],
             pools=_pool_states(pools, places, counts),
             removed_pool_ids=tuple(row[2] for row in fresh
