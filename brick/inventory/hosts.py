@@ -58,6 +58,13 @@ _STORED = {'enabled': 'up'}
 """State -> the value of the ``hosts.state`` column, where it differs."""
 _READ = {value: state for state, value in _STORED.items()}
 
+
+def stored_state(value: str) -> str:
+    """The state a ``hosts.state`` column *value* means (the column
+    stores ``up`` for ``enabled``, its 0001 schema's word)."""
+    return _READ.get(value, value)
+
+
 REFRESH_MARGIN = datetime.timedelta(seconds=5)
 """How far before the last watermark a refresh re-reads (see
 :mod:`brick.inventory.pools`)."""
@@ -116,7 +123,7 @@ def read_hosts(conn: sa.Connection,
         query = query.where(where)
     return [Host(row.id, row.name,
                  topo.place(row.zone_id, row.rack_id, row.name),
-                 _READ.get(row.state, row.state), row.heartbeat_at,
+                 stored_state(row.state), row.heartbeat_at,
                  row.updated_at, row.state_reason)
             for row in conn.execute(query)]
 

@@ -28,6 +28,8 @@ import operator
 
 import numpy as np
 
+from brick import units
+
 NO_LIMIT = np.iinfo(np.int64).max
 """``max_unit`` / ``max_volume`` of a pool that has none."""
 SCOPES = {'host': 0, 'rack': 1, 'zone': 2}
@@ -185,10 +187,7 @@ class Columns:
     def put_host(self, host):
         """Write *host*'s row (allocating one if it has none)."""
         table = self.hosts
-        if host.index < 0:
-            host.index = table.allocate()
-            _place(self.host_objects, host.index, host)
-        row = host.index
+        row = _row(table, self.host_objects, host)
         table.alive[row] = True
         up = host.state == 'enabled'
         if table.up[row] != up:
@@ -223,18 +222,12 @@ class Columns:
         return rows
 
     def drop_host(self, host):
-        if host.index >= 0:
-            self.hosts.release(host.index)
-            self.host_objects[host.index] = None
-            host.index = -1
+        _drop(self.hosts, self.host_objects, host)
 
     def put_pool(self, pool, host_row):
         """Write *pool*'s row; *host_row* is its host's row (or NONE)."""
         table = self.pools
-        if pool.index < 0:
-            pool.index = table.allocate()
-            _place(self.pool_objects, pool.index, pool)
-        row = pool.index
+        row = _row(table, self.pool_objects, pool)
         table.alive[row] = True
         table.scope[row] = SCOPES[pool.scope]
         table.host[row] = host_row
@@ -321,10 +314,7 @@ class Columns:
             self.states += 1
 
     def drop_pool(self, pool):
-        if pool.index >= 0:
-            self.pools.release(pool.index)
-            self.pool_objects[pool.index] = None
-            pool.index = -1
+        _drop(self.pools, self.pool_objects, pool)
 
     def tag_bits(self, tags):
         """The bit words of the tag set *tags* (new tags get bits)."""
@@ -351,8 +341,7 @@ class Columns:
 
     def charges(self, size):
         """Per step class, *size* rounded up to that step."""
-        return np.array([size if size % step == 0 else
-                         (size // step + 1) * step
+        return np.array([units.round_up(size, step)
                          for step in self.steps.names], dtype=np.int64)
 
     def grouped(self, what):
@@ -450,6 +439,23 @@ def _mapped(function, values):
     order)."""
     found = {value: function(value) for value in dict.fromkeys(values)}
     return list(map(found.__getitem__, values))
+
+
+def _row(table, objects, item):
+    """*item*'s row in *table*, allocated (and *item* recorded in
+    *objects*) if it has none."""
+    if item.index < 0:
+        item.index = table.allocate()
+        _place(objects, item.index, item)
+    return item.index
+
+
+def _drop(table, objects, item):
+    """Release *item*'s row, if it has one."""
+    if item.index >= 0:
+        table.release(item.index)
+        objects[item.index] = None
+        item.index = -1
 
 
 def _place(objects, row, obj):

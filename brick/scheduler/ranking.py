@@ -165,16 +165,11 @@ class Ranker:
             return names[pairs.hosts[positions]] * span + \
                 pool_keys[pairs.pools[positions]]
         order = top(keys, self.want, tie).tolist()
-        ctx = self.ctx
+        size = self.ctx.request.volumes[0].size
 
         def build(k):
             host, pool = pairs.objects(k)
-            placement = cand.Placement(
-                volume=0, pool=pool.key, pool_id=pool.id,
-                size=st.charge(pool, ctx.request.volumes[0].size),
-                distance=int(pairs.distance[k]), score=total(parts, k),
-                breakdown={name: float(values[k])
-                           for name, values in parts})
+            placement = _placement(0, size, pool, pairs, parts, k)
             return cand.Candidate(host.name, (placement,), placement.score,
                                   placement.breakdown)
         return cand.Ranking(order, build, total=len(pairs))
@@ -190,12 +185,7 @@ class Ranker:
             size = ctx.request.volumes[index].size
             for k in range(len(pairs)):
                 host, pool = pairs.objects(k)
-                placement = cand.Placement(
-                    volume=index, pool=pool.key, pool_id=pool.id,
-                    size=st.charge(pool, size),
-                    distance=int(pairs.distance[k]), score=total(parts, k),
-                    breakdown={name: float(values[k])
-                               for name, values in parts})
+                placement = _placement(index, size, pool, pairs, parts, k)
                 key = tuple(-float(level[k]) for level in keys)
                 options[index].setdefault(host.name, []).append(
                     (key, pool.key, placement, [float(level[k])
@@ -225,6 +215,17 @@ class Ranker:
         return cand.Ranking([entry[3] for entry in candidates],
                             lambda candidate: candidate,
                             total=len(candidates))
+
+
+def _placement(index, size, pool, pairs, parts, k):
+    """The :class:`~brick.scheduler.candidate.Placement` of volume
+    *index* (of *size*) in *pool*, pair *k* of *pairs*, scored by
+    *parts* (see :meth:`Ranker.weigh`)."""
+    return cand.Placement(
+        volume=index, pool=pool.key, pool_id=pool.id,
+        size=st.charge(pool, size), distance=int(pairs.distance[k]),
+        score=total(parts, k),
+        breakdown={name: float(values[k]) for name, values in parts})
 
 
 def _assign(ctx, host, order, options):

@@ -94,8 +94,10 @@ class Search:
         if len(volumes) > 1:
             hosts = self._consumers(found[lead])
             near = base.take(base.distance <= tier)
+            # The same pairs for every volume: filters copy, never change
+            # them.
+            pairs = pairs_mod.expand(ctx, hosts, near)
             for index in range(len(volumes)):
-                pairs = pairs_mod.expand(ctx, hosts, near)
                 found[index] = self._filter(index, pairs, record and
                                             index != lead)
         if record:

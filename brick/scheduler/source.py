@@ -69,11 +69,6 @@ class Marker:
     count: int = 0
 
 
-_STORED_STATES = {'up': 'enabled'}
-"""The ``hosts.state`` column stores ``up`` for ``enabled`` (its 0001
-schema's word)."""
-
-
 class _Places:
     """Zone, rack and region names by ids, each worked out once."""
 
@@ -112,7 +107,8 @@ def _pool_states(rows, places, counts):
     :func:`brick.inventory.pools.scan` (unpacked by position: attribute
     access on 200,000 rows costs seconds)."""
     found = []
-    of, tagset, traits = places.of, places.tagset, driver_traits
+    of, tagset, traits, key = (places.of, places.tagset, driver_traits,
+                               st.pool_key)
     word = places.words.setdefault
     for (pool_id, name, driver, scope, rack_id, zone_id, total, reserved,
          ratio, capacity, used, unmanaged, min_unit, max_unit, step,
@@ -137,8 +133,7 @@ def _pool_states(rows, places, counts):
             rack, zone, region, total, reserved, ratio, used, unmanaged,
             min_unit, max_unit, step, max_volume, cost, role,
             tagset(tags), state, thin, fmt, counts.get(pool_id, 0),
-            generation, pool_id, capacity,
-            '%s:%s/%s' % (scope, owner, name)))
+            generation, pool_id, capacity, key(name, scope, owner)))
     return found
 
 
@@ -179,7 +174,7 @@ class StoreSource:
         return cache_mod.Changes(
             hosts=[st.HostState(places.word(name),
                                 *places.of(zone_id, rack_id),
-                                _STORED_STATES.get(state, state), reason)
+                                hosts_mod.stored_state(state), reason)
                    for name, zone_id, rack_id, state, reason in hosts],
             pools=_pool_states(pools, places, counts),
             removed_pool_ids=tuple(row[2] for row in fresh

@@ -132,8 +132,9 @@ class Run:
 
     def run(self) -> metrics.Recorder:
         """Run to the workload's end; return the recorder."""
+        infos = {info.key: info for info in self.site.infos}
         for found in self.site.existing:
-            self._adopt(found)
+            self._adopt(found, infos)
         env = self.env
         env.process(self._arrive())
         env.process(self._sample())
@@ -227,11 +228,10 @@ class Run:
             self.sched.release(found.held)
             self.sched.forget(consumer, found.volumes)
 
-    def _adopt(self, existing):
+    def _adopt(self, existing, infos):
         """Count a consumer that holds space already (its space is in
-        the rows' usage)."""
+        the rows' usage); *infos* are the site's pools by key."""
         claims = [(key, size) for _name, key, size in existing.volumes]
-        infos = {info.key: info for info in self.site.infos}
         hosts = {infos[key].host for key, _size in claims
                  if infos[key].scope == 'host'}
         host = hosts.pop() if len(hosts) == 1 else None

@@ -21,7 +21,6 @@ over-subscription (openstack/cinder
 856d3e10), with one source of truth for filtering and weighing.
 """
 
-import numpy as np
 
 from brick import units
 from brick.scheduler import state
@@ -31,21 +30,17 @@ from brick.scheduler.filters import base
 def charges(volume, pairs):
     """:func:`brick.scheduler.state.charge` of *volume* in every pair's
     pool: its size rounded up to the pool's step (computed once per
-    distinct step)."""
+    distinct step); a scalar when every pool has the same step."""
     table = pairs.columns.charges(volume.size)
     if len(table) == 1:
-        return np.full(len(pairs), table[0])
+        # One step everywhere: numpy broadcasts the scalar.
+        return table[0]
     return table[pairs.column('step_class')]
 
 
 class CapacityFilter(base.BaseFilter):
     def mask(self, ctx, volume, pairs):
-        table = pairs.columns.charges(volume.size)
-        if len(table) == 1:
-            # One step everywhere: compare with a scalar.
-            size = table[0]
-        else:
-            size = table[pairs.column('step_class')]
+        size = charges(volume, pairs)
         keep = size <= pairs.column('room')
         if (pairs.columns.pools.min_unit[:pairs.columns.pools.size] > 1
                 ).any():

@@ -192,19 +192,26 @@ def test_file_rows_are_the_rows_a_refresh_reads_after_apply(tmp_path):
     assert plain(loaded.pools) == plain(stored.pools)
 
 
-def test_live_inventory_with_allocations(tmp_path):
+def _live(tmp_path, consumer, claims):
+    """The site of ``data.SITE`` read from a database where *consumer*
+    holds *claims*: ``[(pool key, size, volume)]``."""
     db = engine.Database('sqlite:///%s' % (tmp_path / 'i.sqlite'))
     try:
         migration.upgrade(db)
         declarative.apply(db, inventory_file.parse(data.SITE, 'site.yaml'))
-        pools = {p.key: p.id for p in simulate.site.from_database(db).pools}
-        done = reservations.claim(db, 'old-vm', [
-            (pools['host:h1/ssd'], 300 * G, 'old-vm-disk1'),
-            (pools['host:h1/ssd'], 100 * G, 'old-vm-disk2')])
+        ids = {p.key: p.id for p in simulate.site.from_database(db).pools}
+        done = reservations.claim(db, consumer, [
+            (ids[key], size, volume) for key, size, volume in claims])
         reservations.commit(db, [row.id for row in done])
-        live = simulate.site.from_database(db)
+        return simulate.site.from_database(db)
     finally:
         db.dispose()
+
+
+def test_live_inventory_with_allocations(tmp_path):
+    live = _live(tmp_path, 'old-vm', [
+        ('host:h1/ssd', 300 * G, 'old-vm-disk1'),
+        ('host:h1/ssd', 100 * G, 'old-vm-disk2')])
     assert live.existing == [simulate.site.Existing('old-vm', (
         ('old-vm-disk1', 'host:h1/ssd', 300 * G),
         ('old-vm-disk2', 'host:h1/ssd', 100 * G)))]
@@ -252,17 +259,8 @@ def _refused(sched, args):
 def test_state_changes_keep_the_usage_the_run_made(tmp_path):
     """Taking a place out of service twice neither brings back space a
     consumer of the live inventory gave up nor counts a claim twice."""
-    db = engine.Database('sqlite:///%s' % (tmp_path / 'i.sqlite'))
-    try:
-        migration.upgrade(db)
-        declarative.apply(db, inventory_file.parse(data.SITE, 'site.yaml'))
-        ids = {p.key: p.id for p in simulate.site.from_database(db).pools}
-        done = reservations.claim(db, 'old', [
-            (ids['rack:r2/nfs'], 2 * units.Ti, 'old-disk1')])
-        reservations.commit(db, [row.id for row in done])
-        live = simulate.site.from_database(db)
-    finally:
-        db.dispose()
+    live = _live(tmp_path, 'old', [('rack:r2/nfs', 2 * units.Ti,
+                                    'old-disk1')])
     sched = adapter.Scheduler(live.hosts, live.pools,
                               adapter.make_settings({}))
     nfs = sched.keys.index('rack:r2/nfs')
