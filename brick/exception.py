@@ -218,12 +218,12 @@ class InvalidValue(InvalidInput):
     msg_fmt = 'Invalid %(field)s %(value)r; allowed: %(allowed)s.'
 
 
-# Not found ----------------------------------------------------------------
-
 class MissingDependency(InvalidInput):
     msg_fmt = ('%(what)s needs the Python package %(package)s, which is '
                'not installed: pip install %(install)s.')
 
+
+# Not found ----------------------------------------------------------------
 
 class NotFound(BrickException, LookupError):
     msg_fmt = 'Not found: %(what)s.'
@@ -395,6 +395,8 @@ class RPCVersionMismatch(BackendError):
 class CoordinationUnavailable(BackendError):
     msg_fmt = ('Cannot reach the coordination backend at %(url)s '
                '([brick_coordination]backend_url): %(reason)s')
+
+
 # Flows that outlive their process (brick.workflow) -------------------------
 
 class FlowBusy(Conflict):

@@ -131,10 +131,16 @@ class _Resize(common.ShowOne):
     def take_action(self, parsed_args):
         size = common.parse_size(parsed_args.size, 'new volume size')
         driver = self.app.node.driver(parsed_args.pool)
-        current = driver.get(parsed_args.name).size
-        # The driver refuses the wrong direction too, in a library's
-        # words; a shell user gets the command that does it.
-        if (size < current) if self.grows else (size > current):
+        resize = driver.extend if self.grows else driver.shrink
+        try:
+            volume = resize(parsed_args.name, size)
+        except exception.InvalidSize as err:
+            # The driver refuses the wrong direction in a library's words;
+            # a shell user gets the command that does it.  The volume is
+            # read on this failure path only, not before every resize.
+            current = driver.get(parsed_args.name).size
+            if (size >= current) if self.grows else (size <= current):
+                raise      # another refusal, such as a size off the step
             raise exception.InvalidSize(
                 field='new volume size', value=parsed_args.size,
                 reason='%s than the current size of %s, %s' % (
@@ -145,9 +151,7 @@ class _Resize(common.ShowOne):
                             'at least' if self.grows else 'at most',
                             'shrink' if self.grows else 'extend',
                             'smaller, losing the data past the new end'
-                            if self.grows else 'larger'))
-        resize = driver.extend if self.grows else driver.shrink
-        volume = resize(parsed_args.name, size)
+                            if self.grows else 'larger')) from err
         return common.VOLUME_COLUMNS, common.volume_row(driver, volume)
 
 

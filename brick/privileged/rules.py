@@ -43,7 +43,8 @@ LVM_SETTINGS = frozenset({
 filter, activation and backup switches.  Not, for example,
 ``global/thin_check_executable`` or ``backup/backup_dir``."""
 
-IMAGE_FORMATS = ('raw', 'qcow2', 'vdi', 'vmdk', 'vhdx', 'vpc')
+IMAGE_FORMATS = image_check.DECLARED
+"""Formats a copied image may be in: those brick imports."""
 IMAGE_OPTIONS = ('preallocation', 'cluster_size', 'static', 'compat')
 
 _SIZE = re.compile(r'\d{1,20}b')
@@ -362,7 +363,8 @@ def qemu_img_convert(argv: typing.Sequence[str],
     if argv[2] != '-f' or argv[4] != '-O':
         raise _refuse('qemu-img convert arguments', argv[2:5],
                       '-f FORMAT -O FORMAT')
-    source_format, target_format = formats(argv[3]), formats(argv[5])
+    source_format = formats(argv[3])
+    formats(argv[5])
     operands = _options(argv[6:], {
         '-n': FLAG, '--target-is-zero': FLAG, '-p': FLAG,
         '-o': _image_options})
@@ -370,14 +372,12 @@ def qemu_img_convert(argv: typing.Sequence[str],
         raise _refuse('qemu-img convert operands', operands,
                       'SOURCE TARGET')
     source, target = operands
-    if _is_lv(source):
-        logical_volume(source)
-    else:
+    if not _is_lv(source):
         logical_volume(target)          # one end is a volume
         readable_file(source)
         image_check.inspect(source, source_format)
     if not _is_lv(target):
-        if target_format not in IMAGE_FORMATS or '-n' in argv:
+        if '-n' in argv:
             raise _refuse('target', target, 'a logical volume, or a new '
                           'file of the caller')
         new_file(target)
