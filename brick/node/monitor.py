@@ -41,6 +41,7 @@ from brick.inventory import census
 from brick.inventory import orphans
 from brick.node import base
 from brick.node import liveness
+from brick.node import messaging
 from brick.node import remote as remote_mod
 from brick.node import report as report_mod
 from brick.node import rpcapi
@@ -218,11 +219,7 @@ class Monitor:
     def stop(self) -> None:
         self._stop.set()
         if self.server is not None:
-            try:
-                self.server.stop()
-                self.server.wait()
-            except Exception as err:
-                LOG.debug('Stopping the RPC server: %s', err)
+            messaging.stop_server(self.server)
             self.server = None
         if self._thread is not None:
             self._thread.join(10)
