@@ -101,7 +101,7 @@ class Monitor:
                 allowed='the URL of the message broker the brick-node '
                         'services report to')
         try:
-            api = self.nodes.api  # checks the broker
+            self.nodes.api  # noqa: B018 (checks the broker first)
             url = liveness.backend_url(self.conf)
             if url:
                 self.watcher = liveness.Watcher(
@@ -116,7 +116,7 @@ class Monitor:
                     server=self.conf.brick_monitor.host),
                 [MonitorManager(self)])
             self.server.start()
-            api.cast_all('send_report', full=True)
+            self.nodes.request_reports()
         except BaseException:
             self.stop()
             raise
@@ -197,7 +197,7 @@ class Monitor:
             self._asked[host] = now
             try:
                 if host is None:
-                    self.nodes.api.cast_all('send_report', full=True)
+                    self.nodes.request_reports()
                 else:
                     self.nodes.api.cast(host, 'send_report', full=True)
             except exception.BrickException as err:
