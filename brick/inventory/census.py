@@ -13,8 +13,9 @@ against the pool, whoever made it.  :func:`apply` takes a
 node never writes here) and, pool by pool, in one transaction per pool
 with the pool row locked:
 
-1. writes the node-owned fields (``total``, ``step``, ``max_volume``),
-   as :mod:`brick.inventory.reports` did;
+1. writes the node-owned fields (``total``, ``step``, ``max_volume``)
+   with :func:`brick.inventory.reports.store`, as a driver's own
+   capacity report is written;
 2. explains every volume on the pool by an allocation or a live
    reservation of the same pool and name; the others are
 
@@ -69,12 +70,11 @@ from typing import Any
 import sqlalchemy as sa
 from oslo_log import log as logging
 
-from brick import exception
 from brick.db import engine
 from brick.db import models
 from brick.inventory import allocations as allocations_mod
-from brick.inventory import fields
 from brick.inventory import pools as pools_mod
+from brick.inventory import reports
 
 if TYPE_CHECKING:  # a node's report, plain data; no import at run time
     from brick.node import report as report_mod
@@ -294,8 +294,7 @@ class _Judge:
     def run(self, conn: sa.Connection) -> pools_mod.Pool | None:
         self.differences, self.deletions = [], []
         pool_id = self.row.id
-        if not self.dry_run:
-            pools_mod.lock_row(conn, pool_id)
+        locked = None if self.dry_run else pools_mod.lock_row(conn, pool_id)
         allocated = conn.execute(sa.select(ALLOCATIONS).where(
             ALLOCATIONS.c.pool_id == pool_id)).all()
         live = set(conn.scalars(sa.select(RESERVATIONS.c.volume).where(
@@ -321,7 +320,7 @@ class _Judge:
         stale = [r.id for name, r in records.items()
                  if name in explained or (name not in on_disk
                                           and r.created_at <= self.taken_at)]
-        if self.dry_run:
+        if locked is None:  # a dry run
             return None
         self._adopt(conn, adopt)
         if freed:
@@ -330,7 +329,11 @@ class _Judge:
             allocations_mod.give_back(conn, freed, self.now)
         if stale:
             conn.execute(ORPHANS.delete().where(ORPHANS.c.id.in_(stale)))
-        return self._write(conn, unmanaged)
+        what = 'report of pool %s' % self.row.key
+        return reports.store(
+            conn, locked, reports.capacity_fields(
+                self.report.capacity, unmanaged, what),
+            self.taken_at, self.now)
 
     def _ended(self, conn: sa.Connection, names: Sequence[str]
                ) -> dict[str, tuple[str, datetime.datetime | None]]:
@@ -438,27 +441,3 @@ class _Judge:
         conn.execute(ALLOCATIONS.insert(), held)
         conn.execute(POOLS.update().where(POOLS.c.id == self.row.id).values(
             used=POOLS.c.used + sum(v.size for v in volumes)))
-
-    def _write(self, conn: sa.Connection, unmanaged: int) -> pools_mod.Pool:
-        capacity = self.report.capacity
-        what = 'report of pool %s' % self.row.key
-        reported: dict[str, int] = {
-            'total': fields.size(capacity.total, 'total of ' + what),
-            'step': fields.size(capacity.step, 'step of ' + what, minimum=1),
-            'max_volume': fields.size(capacity.max_volume,
-                                      'max_volume of ' + what),
-            'unmanaged': fields.size(unmanaged, 'unmanaged of ' + what),
-        }
-        row = conn.execute(sa.select(POOLS.c.reserved,
-                                     POOLS.c.allocation_ratio).where(
-            POOLS.c.id == self.row.id)).one()
-        conn.execute(POOLS.update().where(POOLS.c.id == self.row.id).values(
-            **reported, reported_at=self.taken_at, updated_at=self.now,
-            generation=POOLS.c.generation + 1,
-            capacity=fields.capacity(reported['total'], row.reserved,
-                                     row.allocation_ratio)))
-        found = pools_mod.read_pools(conn, POOLS.c.id == self.row.id)
-        if not found:
-            raise exception.PoolNotFound(name=self.row.key,
-                                         reason='deleted meanwhile')
-        return found[0]

@@ -51,31 +51,48 @@ def apply_report(db: engine.Database, pool_id: int,
     :raises brick.exception.PoolNotFound: no such pool.
     """
     what = 'capacity report of pool %s' % pool_id
-    reported: dict[str, int] = {
+    reported = capacity_fields(report, report.unmanaged, what)
+    now = now or engine.utcnow()
+
+    def work(conn: sa.Connection) -> pools.Pool:
+        return store(conn, pools.lock_row(conn, pool_id), reported, now, now)
+    return db.run(what, work)
+
+
+def capacity_fields(report: volume.CapacityReport, unmanaged: int,
+                    what: str) -> dict[str, int]:
+    """The node-owned fields of a pool from *report*, checked.
+
+    :param unmanaged: the bytes of volumes brick did not create.
+    :param what: the report, for error messages.
+    :raises brick.exception.InvalidSize: a negative or non-int size.
+    """
+    return {
         'total': fields.size(report.total, 'total of ' + what),
         'step': fields.size(report.step, 'step of ' + what, minimum=1),
         'max_volume': fields.size(report.max_volume,
                                   'max_volume of ' + what),
-        'unmanaged': fields.size(report.unmanaged, 'unmanaged of ' + what),
+        'unmanaged': fields.size(unmanaged, 'unmanaged of ' + what),
     }
-    now = now or engine.utcnow()
 
-    def work(conn: sa.Connection) -> pools.Pool:
-        row = pools.lock_row(conn, pool_id)
-        if row.reserved > reported['total']:
-            # The node's disks are the truth: recorded, and said loudly,
-            # since the operator's reserved space now leaves nothing.
-            LOG.warning('Pool %s (id %d) reports a total of %s, less than '
-                        'its reserved %s: it takes no claims until the '
-                        'operator lowers reserved', row.name, pool_id,
-                        units.human(reported['total']),
-                        units.human(row.reserved))
-        values = dict(reported, reported_at=now, updated_at=now,
-                      generation=POOLS.c.generation + 1,
-                      capacity=fields.capacity(reported['total'],
-                                               row.reserved,
-                                               row.allocation_ratio))
-        conn.execute(POOLS.update().where(POOLS.c.id == pool_id).values(
-            **values))
-        return pools.read_pools(conn, POOLS.c.id == pool_id)[0]
-    return db.run(what, work)
+
+def store(conn: sa.Connection, row: engine.Row, reported: dict[str, int],
+          reported_at: datetime.datetime,
+          now: datetime.datetime) -> pools.Pool:
+    """Write *reported* (:func:`capacity_fields`) into the pool of *row*,
+    locked by the caller (:func:`brick.inventory.pools.lock_row`), in
+    the caller's transaction; return the pool as it is now."""
+    if row.reserved > reported['total']:
+        # The node's disks are the truth: recorded, and said loudly,
+        # since the operator's reserved space now leaves nothing.
+        LOG.warning('Pool %s (id %d) reports a total of %s, less than '
+                    'its reserved %s: it takes no claims until the '
+                    'operator lowers reserved', row.name, row.id,
+                    units.human(reported['total']),
+                    units.human(row.reserved))
+    conn.execute(POOLS.update().where(POOLS.c.id == row.id).values(
+        **reported, reported_at=reported_at, updated_at=now,
+        generation=POOLS.c.generation + 1,
+        capacity=fields.capacity(reported['total'], row.reserved,
+                                 row.allocation_ratio)))
+    return pools.read_pools(conn, POOLS.c.id == row.id)[0]

@@ -159,6 +159,16 @@ def check_broker(conf: cfg.ConfigOpts, transport: Any,
                 err, conf.brick_node.connect_retries)) from err
 
 
+def stop_server(server: Any) -> None:
+    """Stop an oslo.messaging RPC *server* and wait for its calls to
+    end (best effort: a failure is logged at debug level)."""
+    try:
+        server.stop()
+        server.wait()
+    except Exception as err:
+        LOG.debug('Stopping the RPC server: %s', err)
+
+
 def clean_error(err: BaseException) -> BaseException:
     """A brick error raised again by oslo.messaging carries the remote
     traceback in its text; return a plain one of the same class, message

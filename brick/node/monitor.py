@@ -41,6 +41,7 @@ from brick.inventory import census
 from brick.inventory import orphans
 from brick.node import base
 from brick.node import liveness
+from brick.node import messaging
 from brick.node import remote as remote_mod
 from brick.node import report as report_mod
 from brick.node import rpcapi
@@ -100,7 +101,7 @@ class Monitor:
                 allowed='the URL of the message broker the brick-node '
                         'services report to')
         try:
-            api = self.nodes.api  # checks the broker
+            self.nodes.api  # noqa: B018 (checks the broker first)
             url = liveness.backend_url(self.conf)
             if url:
                 self.watcher = liveness.Watcher(
@@ -115,7 +116,7 @@ class Monitor:
                     server=self.conf.brick_monitor.host),
                 [MonitorManager(self)])
             self.server.start()
-            api.cast_all('send_report', full=True)
+            self.nodes.request_reports()
         except BaseException:
             self.stop()
             raise
@@ -196,7 +197,7 @@ class Monitor:
             self._asked[host] = now
             try:
                 if host is None:
-                    self.nodes.api.cast_all('send_report', full=True)
+                    self.nodes.request_reports()
                 else:
                     self.nodes.api.cast(host, 'send_report', full=True)
             except exception.BrickException as err:
@@ -218,11 +219,7 @@ class Monitor:
     def stop(self) -> None:
         self._stop.set()
         if self.server is not None:
-            try:
-                self.server.stop()
-                self.server.wait()
-            except Exception as err:
-                LOG.debug('Stopping the RPC server: %s', err)
+            messaging.stop_server(self.server)
             self.server = None
         if self._thread is not None:
             self._thread.join(10)

@@ -34,7 +34,9 @@ the host for failed and moved on, so running it late would make a
 volume nobody waits for.
 """
 
+import contextlib
 import time
+from collections.abc import Iterator
 from typing import Any
 
 from oslo_log import log as logging
@@ -66,6 +68,19 @@ def is_broker_error(err: BaseException) -> bool:
         return True
     module = type(err).__module__ or ''
     return module.split('.')[0] in ('kombu', 'amqp')
+
+
+@contextlib.contextmanager
+def _broker_errors(url: str, option: str) -> Iterator[None]:
+    """Raise :class:`~brick.exception.BrokerUnavailable` naming *url*
+    and *option* for a broker error (:func:`is_broker_error`) inside."""
+    try:
+        yield
+    except Exception as err:
+        if is_broker_error(err):
+            raise exception.BrokerUnavailable(
+                url=url, option=option, reason=err) from err
+        raise
 
 
 class NodeAPI:
@@ -115,52 +130,38 @@ class NodeAPI:
                 reason='[brick_node]rpc_version_cap is %s' % self.version_cap)
         context = {'deadline': time.time() + self.timeout,
                    'timeout': self.timeout}
-        try:
-            return self.client.prepare(server=host, version=version).call(
-                context, method, **kwargs)
-        except exception.BrickException as err:
-            messaging.reraise_clean(err)
-        except om.MessagingTimeout as err:
-            raise exception.NodeUnreachable(
-                host=host, call=what, timeout=self.timeout,
-                reason='no answer; brick-node on %s is down, stopped or '
-                       'cut off from the broker at %s' % (host, self.url)
-            ) from err
-        except om.RemoteError as err:
-            if err.exc_type == 'UnsupportedVersion':
-                raise exception.RPCVersionMismatch(
-                    peer='node %s' % host, call=what, version=version,
-                    reason='%s; upgrade brick-node there, or set '
-                           '[brick_node]rpc_version_cap to its version on '
-                           'this host' % err.value) from err
-            raise exception.BackendError(
-                reason='node %s failed %s: %s: %s' % (
-                    host, what, err.exc_type, err.value)) from err
-        except Exception as err:
-            if is_broker_error(err):
-                raise exception.BrokerUnavailable(
-                    url=self.url, option=self.option, reason=err) from err
-            raise
+        with _broker_errors(self.url, self.option):
+            try:
+                return self.client.prepare(server=host, version=version).call(
+                    context, method, **kwargs)
+            except exception.BrickException as err:
+                messaging.reraise_clean(err)
+            except om.MessagingTimeout as err:
+                raise exception.NodeUnreachable(
+                    host=host, call=what, timeout=self.timeout,
+                    reason='no answer; brick-node on %s is down, stopped or '
+                           'cut off from the broker at %s' % (host, self.url)
+                ) from err
+            except om.RemoteError as err:
+                if err.exc_type == 'UnsupportedVersion':
+                    raise exception.RPCVersionMismatch(
+                        peer='node %s' % host, call=what, version=version,
+                        reason='%s; upgrade brick-node there, or set '
+                               '[brick_node]rpc_version_cap to its version on '
+                               'this host' % err.value) from err
+                raise exception.BackendError(
+                    reason='node %s failed %s: %s: %s' % (
+                        host, what, err.exc_type, err.value)) from err
 
     def cast(self, host: str, method: str, **kwargs: Any) -> None:
         """Cast *method* to *host*'s node (no answer awaited)."""
-        try:
+        with _broker_errors(self.url, self.option):
             self.client.prepare(server=host).cast({}, method, **kwargs)
-        except Exception as err:
-            if is_broker_error(err):
-                raise exception.BrokerUnavailable(
-                    url=self.url, option=self.option, reason=err) from err
-            raise
 
     def cast_all(self, method: str, **kwargs: Any) -> None:
         """Cast *method* to every node (fanout)."""
-        try:
+        with _broker_errors(self.url, self.option):
             self.client.prepare(fanout=True).cast({}, method, **kwargs)
-        except Exception as err:
-            if is_broker_error(err):
-                raise exception.BrokerUnavailable(
-                    url=self.url, option=self.option, reason=err) from err
-            raise
 
 
 class MonitorAPI:
@@ -182,13 +183,8 @@ class MonitorAPI:
             retry=retry)
 
     def _cast(self, method: str, **kwargs: Any) -> None:
-        try:
+        with _broker_errors(self.url, self.option):
             self.client.cast({}, method, **kwargs)
-        except Exception as err:
-            if is_broker_error(err):
-                raise exception.BrokerUnavailable(
-                    url=self.url, option=self.option, reason=err) from err
-            raise
 
     def node_report(self, report: report_mod.NodeReport) -> None:
         """Send a :class:`~brick.node.report.NodeReport`."""

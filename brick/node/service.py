@@ -141,11 +141,7 @@ class NodeService:
             self.membership.stop()
             self.membership = None
         if self.server is not None:
-            try:
-                self.server.stop()
-                self.server.wait()
-            except Exception as err:
-                LOG.debug('Stopping the RPC server: %s', err)
+            messaging.stop_server(self.server)
             self.server = None
         if self.reporter is not None:
             self.reporter.stop()

@@ -34,7 +34,6 @@ import signal
 import socket
 import subprocess
 import tempfile
-import time
 import urllib.request
 import uuid
 
@@ -56,7 +55,7 @@ def _talk(port, send, timeout=0.5):
         return b''
 
 
-class Daemon:
+class Daemon(servers.Process):
     """One server process in a temporary directory.
 
     Subclasses say how to prepare the directory (:meth:`_prepare`), the
@@ -72,10 +71,7 @@ class Daemon:
         if self.program is not None and not (
                 shutil.which(self.program) or os.path.exists(self.program)):
             raise servers.Unavailable(self.program)
-        self.process = None
         self.port = None
-        self.basedir = None
-        self._log = None
 
     @property
     def url(self):
@@ -112,55 +108,8 @@ class Daemon:
             raise
 
     def _launch(self):
-        self._log = open(os.path.join(self.basedir, 'server.log'), 'ab')
-        self.process = subprocess.Popen(
-            self._command(), stdin=subprocess.DEVNULL, stdout=self._log,
-            stderr=subprocess.STDOUT, env=self._env(), cwd=self.basedir,
-            **self._popen_user())
-        deadline = time.monotonic() + START_TIMEOUT
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                self.process = None
-                return False
-            if self._ready():
-                return True
-            time.sleep(0.05)
-        self._terminate()
-        return False
-
-    def log_tail(self, lines=30):
-        """The end of the server's log, for error messages."""
-        path = os.path.join(self.basedir or '', 'server.log')
-        if not os.path.exists(path):
-            return ''
-        with open(path, errors='replace') as log:
-            return ''.join(log.readlines()[-lines:])
-
-    def _signal_stop(self):
-        self.process.terminate()
-
-    def _terminate(self):
-        if self.process is None:
-            return
-        if self.process.poll() is None:
-            self._signal_stop()
-            try:
-                self.process.wait(STOP_TIMEOUT)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
-        self.process = None
-
-    def stop(self):
-        try:
-            self._terminate()
-        finally:
-            if self._log is not None:
-                self._log.close()
-                self._log = None
-            if self.basedir is not None:
-                shutil.rmtree(self.basedir, ignore_errors=True)
-                self.basedir = None
+        return self._spawn(self._command(), self._ready, env=self._env(),
+                           cwd=self.basedir, **self._popen_user())
 
     # Freezing and killing, for fault tests.
 

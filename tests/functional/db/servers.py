@@ -69,6 +69,69 @@ def postgresql_bindir():
     return os.path.dirname(candidates[-1]) if candidates else None
 
 
+class Process:
+    """A server process this process started, in its own temporary
+    directory, logging to ``server.log`` there (shared with
+    :class:`tests.functional.daemons.Daemon`)."""
+
+    process = None
+    basedir = None
+    _log = None
+
+    def _spawn(self, argv, ready, poll=0.05, **popen):
+        """Start *argv* and wait until ``ready()`` is true; False if it
+        exits first or is not ready within :data:`START_TIMEOUT`."""
+        self._log = open(os.path.join(self.basedir, 'server.log'), 'ab')
+        self.process = subprocess.Popen(
+            argv, stdin=subprocess.DEVNULL, stdout=self._log,
+            stderr=subprocess.STDOUT, **popen)
+        deadline = time.monotonic() + START_TIMEOUT
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                self.process = None
+                return False
+            if ready():
+                return True
+            time.sleep(poll)
+        self._terminate()
+        return False
+
+    def log_tail(self, lines=30):
+        """The end of the server's log, for error messages."""
+        path = os.path.join(self.basedir or '', 'server.log')
+        if not os.path.exists(path):
+            return ''
+        with open(path, errors='replace') as log:
+            return ''.join(log.readlines()[-lines:])
+
+    def _signal_stop(self):
+        self.process.terminate()
+
+    def _terminate(self):
+        if self.process is None:
+            return
+        if self.process.poll() is None:
+            self._signal_stop()
+            try:
+                self.process.wait(STOP_TIMEOUT)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+        self.process = None
+
+    def stop(self):
+        """Stop the process, wait for it and remove its directory."""
+        try:
+            self._terminate()
+        finally:
+            if self._log is not None:
+                self._log.close()
+                self._log = None
+            if self.basedir is not None:
+                shutil.rmtree(self.basedir, ignore_errors=True)
+                self.basedir = None
+
+
 class Server:
     """A database server brick's tests may create databases on."""
 
@@ -121,15 +184,12 @@ class Server:
         self.stop()
 
 
-class _Child(Server):
+class _Child(Process, Server):
     """A server process this process started."""
 
     def __init__(self, settings=None):
         self.settings = dict(settings or {})
-        self.process = None
         self.port = None
-        self.basedir = None
-        self._log = None
         super().__init__(self._url_for(0))
 
     def _url_for(self, port):
@@ -160,56 +220,15 @@ class _Child(Server):
             raise
 
     def _launch(self):
-        self._log = open(os.path.join(self.basedir, 'server.log'), 'ab')
-        self.process = subprocess.Popen(
-            self._command(), stdin=subprocess.DEVNULL, stdout=self._log,
-            stderr=subprocess.STDOUT, **self._popen_user())
-        deadline = time.monotonic() + START_TIMEOUT
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                self.process = None
-                return False
-            try:
-                self._admin('SELECT 1')
-                return True
-            except sa.exc.OperationalError:
-                time.sleep(0.1)
-        self._terminate()
-        return False
+        return self._spawn(self._command(), self._answers, poll=0.1,
+                           **self._popen_user())
 
-    def log_tail(self, lines=20):
-        """The end of the server's log, for error messages."""
-        path = os.path.join(self.basedir or '', 'server.log')
-        if not os.path.exists(path):
-            return ''
-        with open(path, errors='replace') as log:
-            return ''.join(log.readlines()[-lines:])
-
-    def _signal_stop(self):
-        self.process.terminate()
-
-    def _terminate(self):
-        if self.process is None:
-            return
-        if self.process.poll() is None:
-            self._signal_stop()
-            try:
-                self.process.wait(STOP_TIMEOUT)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
-        self.process = None
-
-    def stop(self):
+    def _answers(self):
         try:
-            self._terminate()
-        finally:
-            if self._log is not None:
-                self._log.close()
-                self._log = None
-            if self.basedir is not None:
-                shutil.rmtree(self.basedir, ignore_errors=True)
-                self.basedir = None
+            self._admin('SELECT 1')
+            return True
+        except sa.exc.OperationalError:
+            return False
 
 
 class PostgreSQL(_Child):

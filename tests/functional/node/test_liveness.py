@@ -9,11 +9,9 @@
 is frozen (SIGSTOP) past the heartbeat timeout, comes back, and leaves;
 the host's state follows, with the reason the scheduler shows."""
 
-import os
 import signal
 import subprocess
 import sys
-import time
 
 import pytest
 
@@ -25,19 +23,9 @@ from brick.node import liveness
 from tests.functional import daemons
 from tests.functional.node import conftest as node_conftest
 
-ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(
-    os.path.abspath(__file__)))))
+ROOT = node_conftest.ROOT
+wait_for = node_conftest.wait_for
 TIMEOUT = 2
-
-
-def wait_for(predicate, seconds, what):
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.2)
-    raise AssertionError('%s: not within %s s' % (what, seconds))
 
 
 @pytest.mark.parametrize('cls', [daemons.Redis, daemons.Etcd,

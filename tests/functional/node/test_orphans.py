@@ -12,21 +12,16 @@ report once the orphan's grace is over."""
 
 import os
 import signal
-import subprocess
-import sys
 
 import brick.conf
 from brick import units
-from brick.db import engine
-from brick.db import migration
-from brick.inventory import hosts
 from brick.inventory import orphans
 from brick.inventory import pools
-from brick.inventory import topology
 from brick.node import monitor as monitor_mod
 from brick.node import remote as remote_mod
-from tests.functional.node.test_restart import ROOT
-from tests.functional.node.test_restart import wait_for
+from tests.functional.node.conftest import one_node_inventory
+from tests.functional.node.conftest import start_slow_node
+from tests.functional.node.conftest import wait_for
 
 
 def test_overdue_orphans_of_a_quiet_pool_are_settled(rabbitmq, tmp_path):
@@ -42,20 +37,12 @@ def test_overdue_orphans_of_a_quiet_pool_are_settled(rabbitmq, tmp_path):
         'orphan_grace = 2\nliveness_interval = 1\n' % (
             tmp_path / 'control', rabbitmq.url))
     conf = brick.conf.load([str(control)])
-    db = engine.Database('sqlite:///%s' % (tmp_path / 'b.sqlite'))
-    migration.upgrade(db)
-    topology.create_zone(db, 'zone1')
-    hosts.create_host(db, 'node1', zone='zone1')
-    pool = pools.create_pool(db, 'raw', 'raw', host='node1')
+    db, pool = one_node_inventory(tmp_path)
     monitor = monitor_mod.Monitor(conf, db).start()
     nodes = remote_mod.from_conf(conf)
     pool_dir = tmp_path / 'node1' / 'pools' / 'raw'
-    child = subprocess.Popen(
-        [sys.executable, '-m', 'tests.functional.node.slow_node',
-         str(node_conf), 'normal'], cwd=ROOT, stdout=subprocess.PIPE,
-        text=True)
+    child = start_slow_node(node_conf, 'normal')
     try:
-        assert child.stdout.readline().strip() == 'serving'
         wait_for(lambda: pools.list_pools(db)[0].reported_at is not None,
                  30, 'the first report')
         # A create refused late (never made) and one made after its

@@ -9,38 +9,21 @@
 fails cleanly, the half-made volume is an orphan, and once the node is
 back its report gets it deleted; nothing leaks."""
 
-import os
 import signal
-import subprocess
-import sys
 import threading
-import time
 
 import brick.conf
 from brick import api as api_mod
 from brick import exception
 from brick import units
-from brick.db import engine
-from brick.db import migration
 from brick.inventory import allocations
-from brick.inventory import hosts
 from brick.inventory import orphans
 from brick.inventory import pools
 from brick.inventory import reservations
-from brick.inventory import topology
 from brick.node import monitor as monitor_mod
-
-ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(
-    os.path.abspath(__file__)))))
-
-
-def wait_for(predicate, seconds, what):
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if predicate():
-            return
-        time.sleep(0.1)
-    raise AssertionError('%s: not within %s s' % (what, seconds))
+from tests.functional.node.conftest import one_node_inventory
+from tests.functional.node.conftest import start_slow_node
+from tests.functional.node.conftest import wait_for
 
 
 def test_a_node_restarted_mid_create_leaks_nothing(rabbitmq, tmp_path):
@@ -58,25 +41,13 @@ def test_a_node_restarted_mid_create_leaks_nothing(rabbitmq, tmp_path):
         '[brick_scheduler]\nrefresh_interval = 0\n' % (
             tmp_path / 'control', rabbitmq.url))
     conf = brick.conf.load([str(control)])
-    db = engine.Database('sqlite:///%s' % (tmp_path / 'b.sqlite'))
-    migration.upgrade(db)
-    topology.create_zone(db, 'zone1')
-    hosts.create_host(db, 'node1', zone='zone1')
-    pools.create_pool(db, 'raw', 'raw', host='node1')
+    db, _ = one_node_inventory(tmp_path)
     monitor = monitor_mod.Monitor(conf, db).start()
     api = api_mod.API(conf, db=db)
     api.setup()
     pool_dir = tmp_path / 'node1' / 'pools' / 'raw'
 
-    def start(mode):
-        child = subprocess.Popen(
-            [sys.executable, '-m', 'tests.functional.node.slow_node',
-             str(node_conf), mode], cwd=ROOT, stdout=subprocess.PIPE,
-            text=True)
-        assert child.stdout.readline().strip() == 'serving'
-        return child
-
-    child = start('slow')
+    child = start_slow_node(node_conf, 'slow')
     try:
         wait_for(lambda: pools.list_pools(db)[0].total > 0, 30,
                  'the first report')
@@ -97,7 +68,7 @@ def test_a_node_restarted_mid_create_leaks_nothing(rabbitmq, tmp_path):
         assert 'did not answer create_volume' in str(outcome['error'])
         assert [o.volume for o in orphans.list_orphans(db)] == ['vol1']
         assert (pool_dir / 'vol1').exists()  # half-made, left behind
-        child = start('normal')
+        child = start_slow_node(node_conf, 'normal')
         # Back: its first report lets the monitor have it delete vol1.
         wait_for(lambda: not (pool_dir / 'vol1').exists(), 30,
                  'the orphan deleted')
