@@ -76,15 +76,9 @@ SETTINGS = {'postgresql': {'synchronous_commit': 'off'}, 'mysql': {}}
 def _statement(conn, plan, row):
     """The claim's statement sent as it is (planned every time)."""
     ((pool_id, params),) = plan
-    if conn.execute(claims.TAKE_AND_INSERT, _values(params, row)
-                    ).rowcount != 1:
+    if conn.execute(claims.TAKE_AND_INSERT,
+                    claims.insert_values(params, row)).rowcount != 1:
         raise claims.Full(pool_id)
-
-
-def _values(params, row):
-    return dict(params, now=row['created_at'], rid=row['id'],
-                request=row['request_id'], who=row['consumer'],
-                vol=row['volume'], expires=row['expires_at'])
 
 
 _PREPARED = 'bench_claim_1'
@@ -113,7 +107,7 @@ def _prepared(conn, plan, row):
         with raw.cursor() as cursor:
             cursor.execute(prepare)
         conn.connection.info[_PREPARED] = raw
-    values = dict(fixed, **_values(params, row))
+    values = dict(fixed, **claims.insert_values(params, row))
     if conn.exec_driver_sql(execute, tuple(values[name] for name in order)
                             ).rowcount != 1:
         raise claims.Full(pool_id)

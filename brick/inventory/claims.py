@@ -249,6 +249,17 @@ sent to the driver as it is (psycopg2's placeholders), since a call with
 positional values needs none of SQLAlchemy's statement handling."""
 
 
+def insert_values(params: Mapping[str, int], row: Mapping[str, Any]
+                  ) -> dict[str, Any]:
+    """The parameters of :data:`TAKE_AND_INSERT` (and the arguments of
+    :data:`CLAIM_FUNCTION`, by name): *params* of :data:`TAKE` for the
+    pool, and the reservation *row* (of :func:`rows`) under its bind
+    names."""
+    return dict(params, now=row['created_at'], rid=row['id'],
+                request=row['request_id'], who=row['consumer'],
+                vol=row['volume'], expires=row['expires_at'])
+
+
 def take_and_insert(conn: sa.Connection, plan: Plan,
                     row: Mapping[str, Any]) -> None:
     """PostgreSQL, one volume: :data:`TAKE_AND_INSERT` in autocommit,
@@ -257,9 +268,7 @@ def take_and_insert(conn: sa.Connection, plan: Plan,
     :raises Full: the pool refused; nothing was written.
     """
     ((pool_id, params),) = plan
-    values = dict(params, now=row['created_at'], rid=row['id'],
-                  request=row['request_id'], who=row['consumer'],
-                  vol=row['volume'], expires=row['expires_at'])
+    values = insert_values(params, row)
     found = conn.exec_driver_sql(CLAIM_ONE, tuple(
         values[name] for name in _CALL_ARGS)).scalar()
     if found != 1:

@@ -109,6 +109,16 @@ def _flow(row):
         dict(_decoded(row._mapping, _FLOW_DATA), uuid=row.uuid))
 
 
+def _one(conn, query, uuid, what):
+    """The row of *query* (by ``b_uuid``) for *uuid*, else taskflow's
+    ``NotFound`` naming *what*."""
+    row = conn.execute(query, {'b_uuid': uuid}).first()
+    if row is None:
+        raise tf_exceptions.NotFound('No %s found with uuid %r'
+                                     % (what, uuid))
+    return row
+
+
 def _atom(row):
     cls = tf_models.atom_detail_class(row.atom_type)
     return cls.from_dict(dict(_decoded(row._mapping, _ATOM_DATA),
@@ -226,10 +236,7 @@ class Connection(base.Connection):
 
     def get_logbook(self, book_uuid, lazy=False):
         def work(conn):
-            row = conn.execute(_BOOK, {'b_uuid': book_uuid}).first()
-            if row is None:
-                raise tf_exceptions.NotFound(
-                    'No logbook found with uuid %r' % book_uuid)
+            row = _one(conn, _BOOK, book_uuid, 'logbook')
             return self._filled(conn, _book(row), lazy)
         return self._run('reading logbook %s' % book_uuid, work,
                          readonly=True)
@@ -261,11 +268,7 @@ class Connection(base.Connection):
 
     def get_flow_details(self, fd_uuid, lazy=False):
         def work(conn):
-            row = conn.execute(_FLOW, {'b_uuid': fd_uuid}).first()
-            if row is None:
-                raise tf_exceptions.NotFound(
-                    'No flow details found with uuid %r' % fd_uuid)
-            flow = _flow(row)
+            flow = _flow(_one(conn, _FLOW, fd_uuid, 'flow details'))
             if not lazy:
                 for atom in conn.execute(_ATOMS_OF_FLOW,
                                          {'b_uuid': fd_uuid}):
@@ -275,11 +278,7 @@ class Connection(base.Connection):
 
     def get_atom_details(self, ad_uuid):
         def work(conn):
-            row = conn.execute(_ATOM, {'b_uuid': ad_uuid}).first()
-            if row is None:
-                raise tf_exceptions.NotFound(
-                    'No atom details found with uuid %r' % ad_uuid)
-            return _atom(row)
+            return _atom(_one(conn, _ATOM, ad_uuid, 'atom details'))
         return self._run('reading atom %s' % ad_uuid, work, readonly=True)
 
     def get_atoms_for_flow(self, fd_uuid):

@@ -15,21 +15,20 @@ the :class:`Checkpoint` listener writes that flow detail to the flow
 records (:mod:`brick.workflow.backend`, through taskflow's persistence
 interface) at the moments a resume depends on:
 
-* before every task with a side effect starts executing or reverting
-  (its RUNNING or REVERTING notification, which taskflow sends before
-  it calls the task), so that a record saying the step *may* have
-  happened is durable before it happens;
+* before every task starts executing or reverting (its RUNNING or
+  REVERTING notification, which taskflow sends before it calls the
+  task; every task of the placement flow has a side effect), so that a
+  record saying the step *may* have happened is durable before it
+  happens;
 * when a run ends without finishing (see
   :class:`~brick.workflow.runner.Runner`).
 
-A task whose class says ``side_effects = False`` is no checkpoint: if the
-process dies in it, nothing needs undoing, and a flow that dies before
-its first checkpoint left no record and did nothing.  A crash between
-checkpoints leaves the record at the last one: an earlier state of the
-same run, from which taskflow resumes as it would from a crash a moment
-earlier (a task recorded RUNNING runs again; brick's tasks are
-idempotent for that).  A successful placement writes its record 4 times
-and deletes it once.
+A flow that dies before its first checkpoint left no record and did
+nothing.  A crash between checkpoints leaves the record at the last
+one: an earlier state of the same run, from which taskflow resumes as it
+would from a crash a moment earlier (a task recorded RUNNING runs again;
+brick's tasks are idempotent for that).  A successful placement writes
+its record 4 times and deletes it once.
 
 Before each checkpoint the listener also makes sure this process still
 owns the flow (:meth:`brick.workflow.ownership.Owner.check`).  If it
@@ -66,20 +65,16 @@ class Checkpoint(listeners_base.Listener):
     :param save: ``save()`` writes the flow detail.
     :param check: ``check()`` raises unless this process still owns the
         flow (``None``: no check).
-    :param quiet: names of tasks without side effects.
     """
 
-    def __init__(self, engine, flow_id, save, check=None, quiet=()):
+    def __init__(self, engine, flow_id, save, check=None):
         super().__init__(engine, task_listen_for=SAVE_POINTS,
                          flow_listen_for=(), retry_listen_for=())
         self._flow_id = flow_id
         self._save = save
         self._check = check
-        self._quiet = frozenset(quiet)
 
     def _task_receiver(self, state, details):
-        if details.get('task_name') in self._quiet:
-            return
         try:
             if self._check is not None:
                 self._check()

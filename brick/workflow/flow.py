@@ -7,7 +7,6 @@
 # WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
 """Building the placement flow: :func:`get_flow`."""
 
-from taskflow import flow as flow_base
 from taskflow.patterns import linear_flow
 
 from brick import exception
@@ -67,16 +66,3 @@ def get_flow(kind='boot', attempts=3, reserve_count=2):
         flow.add(tasks.BootInstanceTask())
     flow.add(tasks.CommitTask())
     return flow
-
-
-def quiet_atoms(flow):
-    """Names of the atoms of *flow* and its subflows whose tasks have no
-    side effect (``side_effects = False``): their start need not be
-    recorded before they run."""
-    found = []
-    for item in flow:
-        if isinstance(item, flow_base.Flow):
-            found.extend(quiet_atoms(item))
-        elif getattr(item, 'side_effects', True) is False:
-            found.append(item.name)
-    return found

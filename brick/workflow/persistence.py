@@ -47,17 +47,22 @@ the flow cannot be resumed; its record says why and is kept)."""
 BOOKS = models.flow_books
 FLOWS = models.flow_details
 LEASES = models.flow_leases
-_UNFINISHED = sa.select(
+_FLOW_ID = sa.bindparam('flow_id')
+_PENDING = sa.select(
     FLOWS.c.uuid, FLOWS.c.meta, LEASES.c.owner,
     LEASES.c.flow_uuid.label('leased')).join(
         BOOKS, BOOKS.c.uuid == FLOWS.c.parent_uuid).outerjoin(
             LEASES, LEASES.c.flow_uuid == FLOWS.c.uuid).where(
-                BOOKS.c.name == BOOK_NAME,
-                sa.or_(FLOWS.c.state.is_(None),
-                       FLOWS.c.state.not_in(FINISHED))).order_by(
-                    BOOKS.c.created_at)
+                BOOKS.c.name == BOOK_NAME)
+"""Brick's flows with their leases: what a :class:`Pending` is made of.
+"""
+_UNFINISHED = _PENDING.where(
+    sa.or_(FLOWS.c.state.is_(None),
+           FLOWS.c.state.not_in(FINISHED))).order_by(BOOKS.c.created_at)
+_ONE_PENDING = _PENDING.where(FLOWS.c.uuid == _FLOW_ID,
+                              BOOKS.c.uuid == _FLOW_ID)
 _OUTCOME = sa.select(FLOWS.c.state, FLOWS.c.meta).where(
-    FLOWS.c.uuid == sa.bindparam('flow_id'))
+    FLOWS.c.uuid == _FLOW_ID)
 _PURGE = BOOKS.delete().where(
     BOOKS.c.name == BOOK_NAME, BOOKS.c.created_at < sa.bindparam('before'),
     BOOKS.c.uuid.in_(sa.select(FLOWS.c.parent_uuid).where(
@@ -216,23 +221,19 @@ class FlowStore:
 
         :param running: ids of the flows running in this process.
         """
-        rows = self.db.run('listing unfinished flows', lambda conn: [
-            (row.uuid, _meta(row.meta), row.owner, row.leased is not None)
-            for row in conn.execute(_UNFINISHED)], readonly=True)
-        current = {flow_id: owner if leased else _owner_of(meta)
-                   for flow_id, meta, owner, leased in rows}
-        owners = self.owner.owners(current.values())
+        listed = self.db.run('listing unfinished flows', lambda conn: [
+            _pending(row) for row in conn.execute(_UNFINISHED)],
+            readonly=True)
+        owners = self.owner.owners(one.owner for one in listed)
         me = self.owner.id
         found = []
-        for flow_id, meta, _owner, leased in rows:
-            owner = current[flow_id]
-            if owner == me:
-                if flow_id in running:
+        for one in listed:
+            if one.owner == me:
+                if one.flow_id in running:
                     continue
-            elif owner in owners and owners[owner].alive:
+            elif one.owner in owners and owners[one.owner].alive:
                 continue
-            found.append(Pending(flow_id, owner, leased,
-                                 meta.get('consumer')))
+            found.append(one)
         return found
 
     def take(self, pending: Pending) -> None:
@@ -246,14 +247,19 @@ class FlowStore:
 
     def pending(self, flow_id: str) -> Pending:
         """Flow *flow_id* as :meth:`unfinished` would list it, whoever
-        owns it."""
-        record = self.load(flow_id)
-        leased, owner = self.db.run('reading the lease of %s' % flow_id,
-                                    lambda conn: _lease(conn, flow_id),
-                                    readonly=True)
-        return Pending(flow_id, owner if leased else
-                       _owner_of(record.meta), leased,
-                       record.meta.get('consumer'))
+        owns it: one query for its owner and lease (:meth:`load` reads
+        the whole record, which a resume does next).
+
+        :raises brick.exception.FlowNotFound: no such brick placement.
+        """
+        row = self.db.run('reading the owner of flow %s' % flow_id,
+                          lambda conn: conn.execute(
+                              _ONE_PENDING, {'flow_id': flow_id}).first(),
+                          readonly=True)
+        if row is None:
+            raise exception.FlowNotFound(
+                id=flow_id, reason='no record in %s' % self.db.safe_url)
+        return _pending(row)
 
     def finish(self, record: Record, outcome: dict, keep: bool) -> None:
         """A run ended: forget the record, or with *keep* write it with
@@ -319,10 +325,13 @@ def _owner_of(meta):
     return found if isinstance(found, str) else None
 
 
-def _lease(conn, flow_id):
-    row = conn.execute(sa.select(LEASES.c.owner).where(
-        LEASES.c.flow_uuid == flow_id)).first()
-    return (row is not None, row.owner if row is not None else None)
+def _pending(row):
+    """The :class:`Pending` of a row of :data:`_PENDING`: its owner is
+    the lease's once taken over, else the one its record names."""
+    meta = _meta(row.meta)
+    leased = row.leased is not None
+    return Pending(row.uuid, row.owner if leased else _owner_of(meta),
+                   leased, meta.get('consumer'))
 
 
 def error_data(error: BaseException) -> dict[str, str]:

@@ -162,7 +162,7 @@ class Runner:
                                   backend=self._scratch, store=inputs,
                                   **ENGINE_OPTIONS)
             what = _what(kind, inputs['consumer'])
-            return self._run(engine, flow, record, callback, keep,
+            return self._run(engine, record, callback, keep,
                              (what, attempts), spec)
 
     def resume(self, pending: persistence.Pending | str,
@@ -209,7 +209,7 @@ class Runner:
                  record.detail.state)
         factory = record.meta.get('factory', {}).get('kwargs', {})
         what = _what(record.meta.get('kind'), record.meta.get('consumer'))
-        return self._run(engine, flow, record, callback, keep,
+        return self._run(engine, record, callback, keep,
                          (what, factory.get('attempts', 1)))
 
     def _rebuild(self, record):
@@ -243,7 +243,7 @@ class Runner:
             running = set(self._running)
         return self.store.unfinished(running)
 
-    def _run(self, engine, flow, record, callback, keep, label, spec=None):
+    def _run(self, engine, record, callback, keep, label, spec=None):
         flow_id = engine.storage.flow_uuid
         transients = {services_mod.NAME: self.services,
                       services_mod.RESUMED: record is not None
@@ -260,7 +260,7 @@ class Runner:
                 if record is not None:
                     stack.enter_context(checkpoint.Checkpoint(
                         engine, flow_id, lambda: self.store.save(record),
-                        self.store.owner.check, flow_mod.quiet_atoms(flow)))
+                        self.store.owner.check))
                 for listener in listeners_mod.listeners(engine, flow_id,
                                                         callback):
                     stack.enter_context(listener)
