@@ -251,12 +251,16 @@ class API:
             return self._poster
 
     def setup(self) -> None:
-        """Upgrade the database schemas (brick's and taskflow's flow
-        records), check the pools of every in-process node and write
-        their reports into the inventory (remote nodes report by
-        themselves).  Run it before the service takes requests, not from
-        concurrent processes at once."""
+        """Upgrade the database schema (the flow records' tables
+        included), then :meth:`report_nodes`.  Run it before the service
+        takes requests, not from concurrent processes at once."""
         migration.upgrade(self.db)
+        self.report_nodes()
+
+    def report_nodes(self) -> None:
+        """Check the pools of every in-process node and write their
+        reports into the inventory (remote nodes report by themselves).
+        Safe from concurrent processes."""
         for node in self.nodes:
             node.setup()
             census.apply(self.db, node.report())

@@ -32,7 +32,6 @@ from stevedore import named
 import brick.conf
 from brick import exception
 from brick import exit_codes
-from brick.inventory import census
 
 LOG = logging.getLogger(__name__)
 HANDLERS = 'brick.boot_handlers'
@@ -106,11 +105,7 @@ def serve(conf, handlers=None, nodes=None):
     previous = {sig: signal.signal(sig, stop)
                 for sig in (signal.SIGTERM, signal.SIGINT)}
     try:
-        for node in found.api.nodes:
-            # In-process nodes report their own capacity (a remote node
-            # service reports on its side).
-            node.setup()
-            census.apply(found.api.db, node.report())
+        found.api.report_nodes()
         LOG.info('Conductor %s takes jobs from %s with %d worker(s) and '
                  'nodes %s', conf.brick_conductor.name,
                  conf.brick_workflow.jobboard_url.split('@')[-1],
